@@ -1,0 +1,27 @@
+# The two quickstart commands: `make conformance` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install conformance test lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The conformance suite against the embedded reference, with its report.
+conformance: install
+	$(BIN)/personalize-conformance run --report-dir conformance-report
+
+## The project's own tests: lint, then every test (self-tests and the suite) in parallel.
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n auto
+
+clean:
+	rm -rf $(VENV) conformance-report .pytest_cache

@@ -1,0 +1,160 @@
+"""The contract as data: JSON Schemas of every shape, the operations, and the clause catalog.
+
+This module only reads the files beside it; the rules themselves live in the JSON.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import jsonschema
+import regex
+
+_ROOT = files(__name__)
+
+
+def _load(path: str) -> Any:
+    return json.loads((_ROOT / path).read_text(encoding="utf-8"))
+
+
+@cache
+def raw_schema(name: str) -> dict:
+    """The schema file ``schemas/<name>`` exactly as written (``name`` ends in ``.json``)."""
+    return _load(f"schemas/{name}")
+
+
+def _inline(node: Any) -> Any:
+    if isinstance(node, dict):
+        if set(node) == {"$ref"}:
+            target = copy.deepcopy(raw_schema(node["$ref"]))
+            for key in ("$schema", "$id", "title"):
+                target.pop(key, None)
+            return _inline(target)
+        return {key: _inline(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline(value) for value in node]
+    return node
+
+
+@cache
+def _schema(name: str) -> str:
+    return json.dumps(_inline(raw_schema(name)))
+
+
+def schema(name: str) -> dict:
+    """The schema ``name`` with every ``$ref`` to a sibling file inlined (a fresh copy)."""
+    return json.loads(_schema(name))
+
+
+def _regex_pattern(validator, pattern, instance, schema):
+    """``pattern`` with the ``regex`` module, which knows ``\\p{L}`` as the AWS patterns use it."""
+    if isinstance(instance, str) and not regex.search(pattern, instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+Validator = jsonschema.validators.extend(
+    jsonschema.Draft7Validator, {"pattern": _regex_pattern}
+)
+
+
+@cache
+def validator(name: str) -> jsonschema.protocols.Validator:
+    """A draft-07 validator for the inlined schema ``name``."""
+    return Validator(schema(name))
+
+
+def pointer(error: jsonschema.ValidationError, schema_name: str) -> str:
+    """The catalog-style pointer (``File.json#/path/keyword``) of the keyword that failed."""
+    return schema_name + "#/" + "/".join(str(part) for part in error.schema_path)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One rule of the contract, as the catalog states it."""
+
+    id: str
+    operation: str
+    kind: str
+    level: str
+    statement: str
+    source: dict
+    schema: str | None
+    capability: str | None
+    expected: dict
+    ambiguity: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def accepts_error(self, status: int, code: str) -> bool:
+        """Whether (status, code) is an outcome this clause's violation may have."""
+        want = self.expected["status"]
+        status_ok = 400 <= status <= 499 if want == "4xx" else status == want
+        return status_ok and (not self.expected["errors"] or code in self.expected["errors"])
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The clause catalog and its ambiguity register."""
+
+    clauses: dict[str, Clause]
+    ambiguities: dict[str, dict]
+
+    def __getitem__(self, clause_id: str) -> Clause:
+        try:
+            return self.clauses[clause_id]
+        except KeyError:
+            raise KeyError(f"no clause {clause_id!r} in the catalog") from None
+
+    def __iter__(self) -> Iterator[Clause]:
+        return iter(self.clauses.values())
+
+    def __len__(self) -> int:
+        return len(self.clauses)
+
+    def by_schema(self, schema_pointer: str) -> Clause | None:
+        """The shape clause whose schema location is ``schema_pointer``."""
+        return next((c for c in self if c.schema == schema_pointer), None)
+
+
+_FIELDS = {f for f in Clause.__dataclass_fields__ if f != "extra"}
+
+
+@cache
+def catalog() -> Catalog:
+    """The catalog, checked against ``catalog.schema.json``."""
+    data = _load("clauses.json")
+    jsonschema.Draft7Validator(_load("catalog.schema.json")).validate(data)
+    clauses = {
+        c["id"]: Clause(**{k: v for k, v in c.items() if k in _FIELDS},
+                        extra={k: v for k, v in c.items() if k not in _FIELDS})
+        for c in data["clauses"]
+    }
+    return Catalog(clauses, {a["id"]: a for a in data["ambiguities"]})
+
+
+@cache
+def operations() -> dict[str, dict]:
+    """Operation name -> {service, request, response} (schema file names)."""
+    return {k: v for k, v in _load("operations.json").items() if not k.startswith("$")}
+
+
+def service_of(operation: str) -> str:
+    """The AWS service (botocore name) that carries ``operation``."""
+    return operations()[operation]["service"]
+
+
+def digest() -> str:
+    """A SHA-256 over every contract file, so a report names the contract it checked."""
+    h = hashlib.sha256()
+    entries = [(p.name, p) for p in _ROOT.iterdir() if p.name.endswith(".json")]
+    entries += [(f"schemas/{p.name}", p) for p in (_ROOT / "schemas").iterdir()
+                if p.name.endswith(".json")]
+    for name, path in sorted(entries, key=lambda e: e[0]):
+        h.update(name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()

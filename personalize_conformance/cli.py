@@ -1,0 +1,146 @@
+"""The ``personalize-conformance`` command.
+
+``run``: the conformance suite against a target, through pytest; writes the report and
+exits 0 (no clause failed), 1 (a clause failed) or 2 (the run could not be made).
+``serve``: the reference (or a mutant) over HTTP on a loopback port, until interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import random
+import socket
+import sys
+from pathlib import Path
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+from . import profiles
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+SUITE = "personalize_conformance.suite"
+
+
+class UsageError(Exception):
+    """A mistake the user can fix; printed as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="personalize-conformance", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="run the conformance suite against a target")
+    run.add_argument("--target", default="reference",
+                     help="reference (default), reference-http, endpoint, mutant:<id>")
+    run.add_argument("--endpoint-url", help="the implementation's URL, for --target endpoint")
+    run.add_argument("--profile", choices=profiles.NAMES, default=profiles.DEFAULT,
+                     help="ci: quick and deterministic (default); certify: thorough")
+    run.add_argument("--seed", type=int, help="Hypothesis seed (recorded in the report)")
+    run.add_argument("--report-dir", default="conformance-report",
+                     help="where report.json goes (default: ./conformance-report)")
+    run.add_argument("--strict", action="store_true",
+                     help="hold the target to one reading wherever the documents allow two")
+    run.add_argument("-n", "--workers", default="0",
+                     help="pytest-xdist workers: a number or 'auto' (default: 0, in-process)")
+    serve = sub.add_parser("serve", help="serve the reference (or a mutant) over HTTP")
+    serve.add_argument("--target", default="reference", help="reference or mutant:<id>")
+    serve.add_argument("--port", type=int, default=4566, help="port on 127.0.0.1 (4566)")
+    serve.add_argument("--progressive", action="store_true",
+                       help="statuses pass through CREATE PENDING and CREATE IN_PROGRESS")
+    return parser
+
+
+def _check_reachable(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--endpoint-url {url!r} is not an http(s) URL")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=5):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(f"cannot reach {url} ({reason}); start the server or fix "
+                         "--endpoint-url") from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    import pytest
+
+    from .targets import TargetConfigError, resolve
+
+    try:
+        resolve(args.target, args.endpoint_url)
+    except TargetConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if args.endpoint_url:
+        _check_reachable(args.endpoint_url)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+    report_dir = Path(args.report_dir)
+    report_path = report_dir / "report.json"
+    report_path.unlink(missing_ok=True)
+    argv = [
+        "--pyargs", SUITE, "-q", "-p", "no:cacheprovider", "--no-header", "-rN",
+        "--target", args.target, "--hypothesis-profile", args.profile,
+        "--hypothesis-seed", str(seed), "--report-dir", str(report_dir),
+    ]
+    if args.endpoint_url:
+        argv += ["--endpoint-url", args.endpoint_url]
+    if args.strict:
+        argv.append("--strict-readings")
+    if args.workers not in ("0", 0):
+        argv += ["-n", str(args.workers)]
+    code = pytest.main(argv)
+    if not report_path.exists():
+        raise UsageError(f"the run could not be made (pytest exit status {int(code)}); "
+                         "see the output above")
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    _print_summary(report, report_path)
+    return EXIT_FAILED if report["summary"]["failed"] else EXIT_OK
+
+
+def _print_summary(report: dict, path: Path) -> None:
+    print()
+    for clause in report["clauses"]:
+        print(f"  {clause['status']:<15} {clause['level']:<6} {clause['id']}")
+    counts = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)
+    print(f"\n{report['target']}: {report['verdict']} ({counts}); report: {path}")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .targets import TargetConfigError, reference_behaviour
+    from .targets.reference import ReferenceService
+    from .targets.reference.server import ReferenceServer
+
+    try:
+        behaviour = reference_behaviour(args.target, progressive=args.progressive)
+    except TargetConfigError as exc:
+        raise UsageError(f"cannot serve {args.target!r}: {exc}") from None
+    try:
+        server = ReferenceServer(ReferenceService(behaviour), port=args.port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror}); "
+                         "choose another --port") from None
+    print(f"serving {args.target} at {server.url} (Ctrl-C stops)", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        return _run(args) if args.command == "run" else _serve(args)
+    except UsageError as exc:
+        print(f"personalize-conformance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

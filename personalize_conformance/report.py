@@ -1,0 +1,87 @@
+"""Turn the per-test records of a run into the certification report (``report.json``)."""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from . import __version__, outcomes
+from .contracts import catalog, digest
+
+
+def _clause_status(statuses: Iterable[str]) -> str:
+    present = set(statuses)
+    return next((s for s in outcomes.ORDER if s in present), outcomes.UNTESTED)
+
+
+def verdict(clauses: list[dict[str, Any]]) -> str:
+    """The one-line verdict over the clause results."""
+    must = [c for c in clauses if c["level"] == "MUST"]
+    failed = sum(c["status"] == outcomes.FAILED for c in must)
+    if failed:
+        return f"not conformant: {failed} MUST clauses failed"
+    unchecked = sum(c["status"] in (outcomes.UNSUPPORTED, outcomes.UNTESTED) for c in must)
+    if unchecked:
+        return f"incomplete: {unchecked} MUST clauses not checked (unsupported or untested)"
+    waived = sum(c["status"] == outcomes.WAIVED for c in clauses)
+    return f"conformant with {waived} waivers" if waived else "conformant"
+
+
+def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
+          waivers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The report: run metadata, a summary, and one entry per catalog clause.
+
+    Each record is one test's result: ``{test, status, clauses, failure}``.
+    """
+    waivers = waivers or {}
+    by_clause: dict[str, list[Mapping[str, Any]]] = {}
+    for record in records:
+        for clause_id in record["clauses"]:
+            by_clause.setdefault(clause_id, []).append(record)
+    entries = []
+    for clause in catalog():
+        tests = by_clause.get(clause.id, [])
+        status = _clause_status(r["status"] for r in tests)
+        failures = [
+            {"test": r["test"], **r["failure"]}
+            for r in tests
+            if r["status"] == outcomes.FAILED and r.get("failure")
+        ]
+        entry = {
+            "id": clause.id,
+            "status": outcomes.WAIVED if clause.id in waivers else status,
+            "observed_status": status,
+            "level": clause.level,
+            "operation": clause.operation,
+            "statement": clause.statement,
+            "source": clause.source,
+            "tests": sorted({r["test"] for r in tests}),
+            "failures": failures,
+        }
+        if clause.id in waivers:
+            entry["waiver"] = waivers[clause.id]
+        entries.append(entry)
+    summary = {key: 0 for key in outcomes.SUMMARY_KEYS}
+    for entry in entries:
+        summary[entry["status"]] += 1
+    return {
+        **meta,
+        "suite_version": __version__,
+        "contract_digest": digest(),
+        "python": platform.python_version(),
+        "summary": summary,
+        "verdict": verdict(entries),
+        "clauses": entries,
+    }
+
+
+def write(report: Mapping[str, Any], directory: str | Path) -> Path:
+    """Write ``report.json`` into ``directory``; its path."""
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    out = path / "report.json"
+    out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    return out

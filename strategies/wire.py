@@ -1,0 +1,41 @@
+"""What a request looks like on the wire once botocore has serialized it.
+
+The suite reaches targets through boto3 with validation off; an input is only invalid if
+it is still invalid after serialization (a string timestamp becomes a number, an unknown
+member is dropped, some wrong types cannot be sent at all).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import botocore.serialize
+import botocore.session
+
+from ..contracts import service_of
+
+
+@cache
+def _model(service: str) -> Any:
+    return botocore.session.get_session().get_service_model(service)
+
+
+@cache
+def _serializer(protocol: str) -> Any:
+    return botocore.serialize.create_serializer(protocol, include_validation=False)
+
+
+def on_the_wire(operation: str, request: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The JSON body botocore would send for ``request``; ``None`` if it cannot send it."""
+    model = _model(service_of(operation))
+    try:
+        serialized = _serializer(model.metadata["protocol"]).serialize_to_request(
+            dict(request), model.operation_model(operation)
+        )
+        body = serialized["body"]
+        return json.loads(body or b"{}")
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError):
+        return None

@@ -1,0 +1,78 @@
+"""The adapter protocol every target implements, and the outcomes it reports."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+#: The operations a target serves, by their API names.
+OPERATIONS: tuple[str, ...] = (
+    "CreateDatasetGroup",
+    "DescribeDatasetGroup",
+    "DeleteDatasetGroup",
+    "CreateEventTracker",
+    "DescribeEventTracker",
+    "ListEventTrackers",
+    "DeleteEventTracker",
+    "PutEvents",
+)
+
+#: Capabilities a target may declare. ``inspect``: it can show the events it recorded.
+CAPABILITIES: frozenset[str] = frozenset({"inspect"})
+
+
+class TargetError(Exception):
+    """The target answered with an error, normalized to (HTTP status, error code, message)."""
+
+    def __init__(self, status: int, code: str, message: str = "") -> None:
+        super().__init__(f"HTTP {status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "code": self.code, "message": self.message}
+
+
+class Unsupported(Exception):
+    """The target does not implement ``operation`` (not a failure of any clause)."""
+
+    def __init__(self, operation: str, detail: str = "") -> None:
+        super().__init__(f"{operation} is not implemented by the target: {detail}".rstrip(": "))
+        self.operation = operation
+        self.detail = detail
+
+
+class TargetConfigError(Exception):
+    """The user asked for a target that cannot be made (unknown name, bad endpoint...)."""
+
+
+class Target(ABC):
+    """A Personalize event-tracking implementation the suite can call.
+
+    ``invoke`` takes the request body exactly as the suite built it, valid or not, and
+    returns the response body as a dict (timestamps as Unix seconds), or raises
+    ``TargetError`` for an error answer or ``Unsupported`` for an operation it lacks.
+    """
+
+    #: Capabilities this target offers, from ``CAPABILITIES``.
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    #: The URL that reproductions should call, when the target is reachable over HTTP.
+    endpoint_url: str | None = None
+    #: A short human name for reports.
+    name: str = "target"
+
+    def start(self) -> None:  # noqa: B027 - optional hook
+        """Acquire whatever the target needs (a server, a mock); called once before use."""
+
+    def stop(self) -> None:  # noqa: B027 - optional hook
+        """Release what ``start`` acquired."""
+
+    @abstractmethod
+    def invoke(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Call ``operation`` with ``request``; return the response body."""
+
+    def inspect(self, dataset_group_arn: str) -> list[dict[str, Any]]:
+        """The events recorded for a dataset group (capability ``inspect``)."""
+        raise NotImplementedError("this target has no 'inspect' capability")

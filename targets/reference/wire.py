@@ -1,0 +1,58 @@
+"""The two wire protocols in front of the reference service.
+
+personalize: AWS JSON 1.1, ``POST /`` with ``X-Amz-Target: AmazonPersonalize.<Operation>``;
+errors as ``{"__type": code, "message": ...}``.
+personalize-events: REST-JSON, ``POST /events``; errors with the ``X-Amzn-ErrorType``
+header and a ``{"message": ...}`` body.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from .service import ReferenceService, ServiceError
+
+JSON_11 = "application/x-amz-json-1.1"
+REST_JSON = "application/json"
+TARGET_PREFIX = "AmazonPersonalize."
+
+
+def _route(method: str, path: str, headers: Mapping[str, str]) -> tuple[str, str]:
+    """(operation, content type of the protocol) for a request line."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if path == "/events":
+        if method != "POST":
+            raise ServiceError("UnknownOperationException", f"{method} /events", status=404)
+        return "PutEvents", REST_JSON
+    target = lowered.get("x-amz-target", "")
+    if path == "/" and method == "POST" and target.startswith(TARGET_PREFIX):
+        return target[len(TARGET_PREFIX):], JSON_11
+    raise ServiceError("UnknownOperationException", f"no operation at {method} {path}", status=404)
+
+
+def handle(
+    service: ReferenceService, method: str, url: str, headers: Mapping[str, str], body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """Serve one HTTP request: (status, headers, body)."""
+    request_id = str(uuid.uuid4())
+    content_type = JSON_11
+    try:
+        operation, content_type = _route(method, urlsplit(url).path or "/", headers)
+        try:
+            payload = json.loads(body.decode("utf-8") or "{}")
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ServiceError("SerializationException", f"the body is not JSON: {exc}") from exc
+        result = service.call(operation, payload)
+    except ServiceError as err:
+        out = {"message": err.message}
+        extra = {"x-amzn-ErrorType": err.code}
+        if content_type == JSON_11:
+            out["__type"] = err.code
+        return err.status, {"Content-Type": content_type, "x-amzn-RequestId": request_id,
+                            **extra}, json.dumps(out).encode()
+    return 200, {"Content-Type": content_type, "x-amzn-RequestId": request_id}, json.dumps(
+        result
+    ).encode()

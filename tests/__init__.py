@@ -1,0 +1,1 @@
+"""Tests of personalize-conformance: the conformance suite and its self-tests."""

@@ -1,0 +1,1 @@
+"""The conformance suite: run against any target with ``--target`` (default: reference)."""

@@ -1,0 +1,52 @@
+"""Fixtures of the conformance suite: the target behind a harness, and isolated resources."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from personalize_conformance.harness import Harness
+from personalize_conformance.plugin import run_id
+from personalize_conformance.targets import TargetConfigError, resolve
+
+
+@pytest.fixture(scope="session")
+def harness(pytestconfig: pytest.Config) -> Iterator[Harness]:
+    """The target of this run, started once per process (per xdist worker)."""
+    try:
+        target = resolve(pytestconfig.getoption("target"), pytestconfig.getoption("endpoint_url"))
+    except TargetConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    target.start()
+    try:
+        yield Harness(
+            target,
+            run_id=run_id(pytestconfig),
+            worker=os.environ.get("PYTEST_XDIST_WORKER", "gw"),
+            strict=pytestconfig.getoption("strict_readings"),
+        )
+    finally:
+        target.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_history(harness: Harness) -> None:
+    """Each test's reproductions start from its own calls."""
+    harness.begin_test()
+
+
+@pytest.fixture
+def dataset_group(harness: Harness) -> Iterator[str]:
+    """A dataset group of this test alone, ACTIVE; deleted (with its trackers) after."""
+    arn = harness.create_dataset_group()
+    yield arn
+    harness.delete_dataset_group(arn)
+
+
+@pytest.fixture
+def tracker(harness: Harness, dataset_group: str) -> dict[str, Any]:
+    """An ACTIVE event tracker on this test's dataset group: the create response."""
+    return harness.create_tracker(dataset_group)
