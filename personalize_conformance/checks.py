@@ -31,11 +31,17 @@ class ClauseFailure(AssertionError):
 
 def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: Mapping,
              expected: str, observed: dict[str, Any], *, whole: bool) -> ClauseFailure:
-    history = harness.history[:-1]  # the last entry is the failing call itself
+    history = harness.history
+    if history and history[-1].operation == operation and history[-1].request == request:
+        history = history[:-1]  # the last entry is the failing call itself
     calls = chain(history, Call(operation, dict(request)), whole=whole)
     region = getattr(harness.target, "region", "us-east-1")
-    observed_text = (f"HTTP {observed['status']} {observed.get('code', '')}".strip()
-                     if "code" in observed else f"HTTP {observed['status']} (accepted)")
+    if "detail" in observed:
+        observed_text = f"HTTP {observed['status']}: {observed['detail']}"[:500]
+    elif "code" in observed:
+        observed_text = f"HTTP {observed['status']} {observed['code']}".strip()
+    else:
+        observed_text = f"HTTP {observed['status']} (accepted)"
     return ClauseFailure(clauses, {
         "operation": operation,
         "input": dict(request),
@@ -47,6 +53,25 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
             "cli": cli_script(calls, harness.target.endpoint_url, region),
         },
     })
+
+
+#: Which sides (``accepted``, ``rejected``) of each clause the current test has run;
+#: the plugin attaches it to the test's report (the coverage gate of shape clauses).
+_SIDES: dict[str, set[str]] = {}
+
+
+def sides_ran() -> dict[str, list[str]]:
+    """The sides each clause has had checked in the current test."""
+    return {clause_id: sorted(sides) for clause_id, sides in _SIDES.items()}
+
+
+def reset_sides() -> None:
+    """Forget the sides recorded so far (the plugin calls it before each test)."""
+    _SIDES.clear()
+
+
+def _ran(clause_id: str, side: str) -> None:
+    _SIDES.setdefault(clause_id, set()).add(side)
 
 
 def expected_errors(clause: Clause, strict: bool) -> list[str]:
@@ -66,6 +91,7 @@ def accepted(harness: Harness, clauses: Sequence[str], operation: str,
     """The target accepts ``request``; returns the response body."""
     for clause_id in clauses:
         catalog()[clause_id]
+        _ran(clause_id, "accepted")
     try:
         return harness.invoke(operation, request)
     except TargetError as exc:
@@ -77,6 +103,7 @@ def rejected(harness: Harness, clause_id: str, operation: str,
              request: Mapping[str, Any], *, whole: bool = False) -> TargetError:
     """The target rejects ``request`` with the error ``clause_id`` expects."""
     clause = catalog()[clause_id]
+    _ran(clause_id, "rejected")
     expected = describe_expected(clause, harness.strict)
     try:
         response = harness.invoke(operation, request)
@@ -88,3 +115,16 @@ def rejected(harness: Harness, clause_id: str, operation: str,
                        whole=whole) from None
     raise _failure(harness, [clause_id], operation, request, expected,
                    {"status": 200, "body": response}, whole=whole)
+
+
+def holds(harness: Harness, clause_id: str, condition: bool, expected: str, observed: Any,
+          operation: str, request: Mapping[str, Any], *, whole: bool = True) -> None:
+    """``clause_id`` holds when ``condition`` is true; otherwise a failure whose
+    reproduction replays the test's calls up to ``operation`` (``request``), the call that
+    showed it, and reports ``observed`` (what the target answered, as JSON data)."""
+    catalog()[clause_id]
+    if condition:
+        return
+    if not (isinstance(observed, dict) and "status" in observed):
+        observed = {"status": 200, "detail": observed}
+    raise _failure(harness, [clause_id], operation, request, expected, observed, whole=whole)

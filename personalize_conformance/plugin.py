@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from . import outcomes, profiles, report
+from . import checks, outcomes, profiles, report
 from .checks import ClauseFailure
 
 profiles.register()  # before Hypothesis' own plugin reads --hypothesis-profile
@@ -62,6 +62,10 @@ def clause_ids(item: pytest.Item) -> list[str]:
     return [cid for mark in item.iter_markers("clause") for cid in mark.args]
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    checks.reset_sides()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     rep = yield
@@ -69,6 +73,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     if not ids:
         return rep
     rep.user_properties.append(("pc_clauses", ids))
+    if call.when == "call":
+        rep.user_properties.append(("pc_sides", checks.sides_ran()))
     if call.excinfo is not None and rep.failed:
         exc = call.excinfo.value
         if isinstance(exc, ClauseFailure):
@@ -105,11 +111,13 @@ class Collector:
             return
         record = self.records.setdefault(report.nodeid, {
             "test": report.nodeid, "clauses": props["pc_clauses"], "status": status,
-            "failure": None, "duration": 0.0,
+            "failure": None, "duration": 0.0, "sides": {},
         })
         record["duration"] += report.duration
         if outcomes.ORDER.index(status) < outcomes.ORDER.index(record["status"]):
             record["status"] = status
+        for clause_id, sides in props.get("pc_sides", {}).items():
+            record["sides"][clause_id] = sorted({*record["sides"].get(clause_id, []), *sides})
         if "pc_failure" in props and record["failure"] is None:
             record["failure"] = props["pc_failure"]
 

@@ -17,15 +17,31 @@ def _clause_status(statuses: Iterable[str]) -> str:
     return next((s for s in outcomes.ORDER if s in present), outcomes.UNTESTED)
 
 
+#: The sides a shape clause must have had run to count as passed (the coverage gate).
+BOTH_SIDES = ("accepted", "rejected")
+
+
+def _gated(clause_kind: str, status: str, tests: Iterable[Mapping[str, Any]],
+           clause_id: str) -> str:
+    """A passed shape clause whose accepted and rejected sides did not both run is
+    ``incomplete``; every other status is left as it is."""
+    if status != outcomes.PASSED or clause_kind != "shape":
+        return status
+    ran = {side for r in tests for side in r.get("sides", {}).get(clause_id, [])}
+    return status if ran.issuperset(BOTH_SIDES) else outcomes.INCOMPLETE
+
+
 def verdict(clauses: list[dict[str, Any]]) -> str:
     """The one-line verdict over the clause results."""
     must = [c for c in clauses if c["level"] == "MUST"]
     failed = sum(c["status"] == outcomes.FAILED for c in must)
     if failed:
         return f"not conformant: {failed} MUST clauses failed"
-    unchecked = sum(c["status"] in (outcomes.UNSUPPORTED, outcomes.UNTESTED) for c in must)
+    unchecked = sum(c["status"] in (outcomes.UNSUPPORTED, outcomes.UNTESTED,
+                                    outcomes.INCOMPLETE) for c in must)
     if unchecked:
-        return f"incomplete: {unchecked} MUST clauses not checked (unsupported or untested)"
+        return (f"incomplete: {unchecked} MUST clauses not checked "
+                "(unsupported, untested or incomplete)")
     waived = sum(c["status"] == outcomes.WAIVED for c in clauses)
     return f"conformant with {waived} waivers" if waived else "conformant"
 
@@ -34,7 +50,8 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
           waivers: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The report: run metadata, a summary, and one entry per catalog clause.
 
-    Each record is one test's result: ``{test, status, clauses, failure}``.
+    Each record is one test's result: ``{test, status, clauses, failure, sides}``
+    (``sides``: clause id -> the sides, accepted/rejected, its checks ran).
     """
     waivers = waivers or {}
     by_clause: dict[str, list[Mapping[str, Any]]] = {}
@@ -44,7 +61,8 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
     entries = []
     for clause in catalog():
         tests = by_clause.get(clause.id, [])
-        status = _clause_status(r["status"] for r in tests)
+        status = _gated(clause.kind, _clause_status(r["status"] for r in tests), tests,
+                        clause.id)
         failures = [
             {"test": r["test"], **r["failure"]}
             for r in tests

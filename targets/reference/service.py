@@ -282,16 +282,56 @@ class ReferenceService:
             raise ServiceError("InvalidInputException", "The event tracker is not ACTIVE")
         store = self._events.setdefault(tracker["datasetGroupArn"], [])
         for event in body["eventList"]:
-            recorded = dict(event)
-            recorded.setdefault("eventId", str(uuid.uuid4()))
-            recorded.update(sessionId=body["sessionId"], trackingId=body["trackingId"])
-            if "userId" in body:
-                recorded["userId"] = body["userId"]
-            store.append(recorded)
+            store.append({
+                "eventId": event.get("eventId") or str(uuid.uuid4()),
+                "eventIdGenerated": "eventId" not in event,
+                "userId": body.get("userId"),
+                "sessionId": body["sessionId"],
+                "trackingId": body["trackingId"],
+                "event": dict(event),
+            })
         return {}
 
     # -- inspect ---------------------------------------------------------------------------
     def recorded_events(self, dataset_group_arn: str) -> list[dict[str, Any]]:
-        """The events recorded for a dataset group, in arrival order (copies)."""
+        """The events recorded for a dataset group, in arrival order, in the ``inspect``
+        record format: the userId a session's events are associated with, whether each
+        is used in training (the first of its eventId only) and the Interactions fields."""
         with self._lock:
-            return [dict(e) for e in self._events.get(dataset_group_arn, [])]
+            stored = [dict(e) for e in self._events.get(dataset_group_arn, [])]
+        users: dict[str, str] = {}
+        for record in stored:  # PutEvents.semantics.sessionAssociatesUser
+            if record["userId"] is not None:
+                users.setdefault(record["sessionId"], record["userId"])
+        seen: set[str] = set()
+        for record in stored:
+            record["userId"] = record["userId"] or users.get(record["sessionId"])
+            # PutEvents.semantics.duplicateEventIdNotTrained
+            record["usedInTraining"] = record["eventId"] not in seen
+            seen.add(record["eventId"])
+            record["fields"] = _fields(record["event"], record["userId"])
+        return stored
+
+
+def _upper_snake(key: str) -> str:
+    """``numRatings`` -> ``NUM_RATINGS`` (PutEvents.semantics.propertiesMapToFields)."""
+    return "".join(f"_{c}" if c.isupper() else c for c in key).upper()
+
+
+def _fields(event: Mapping[str, Any], user_id: str | None) -> dict[str, Any]:
+    """The Interactions fields an event maps to."""
+    fields: dict[str, Any] = {"TIMESTAMP": event.get("sentAt"),
+                              "EVENT_TYPE": event.get("eventType")}
+    if user_id is not None:
+        fields["USER_ID"] = user_id
+    for member, name in (("itemId", "ITEM_ID"), ("eventValue", "EVENT_VALUE")):
+        if member in event:
+            fields[name] = event[member]
+    try:
+        properties = json.loads(event.get("properties") or "{}")
+    except ValueError:
+        properties = {}
+    if isinstance(properties, dict):
+        for key, value in properties.items():
+            fields.setdefault(_upper_snake(key), value)
+    return fields
