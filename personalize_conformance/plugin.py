@@ -78,7 +78,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     if call.excinfo is not None and rep.failed:
         exc = call.excinfo.value
         if isinstance(exc, ClauseFailure):
-            rep.user_properties.append(("pc_failure", exc.details))
+            rep.user_properties.append(("pc_failure", {**exc.details, "clauses": exc.clauses}))
         else:
             rep.user_properties.append(("pc_failure", {
                 "operation": None, "input": None, "expected": "no error in the test",

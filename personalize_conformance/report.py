@@ -31,6 +31,15 @@ def _gated(clause_kind: str, status: str, tests: Iterable[Mapping[str, Any]],
     return status if ran.issuperset(BOTH_SIDES) else outcomes.INCOMPLETE
 
 
+def _record_status(record: Mapping[str, Any], clause_id: str) -> str | None:
+    """A test's status for one of its clauses; ``None`` (no verdict) when the test failed
+    on a ClauseFailure naming other clauses, so it did not finish checking this one."""
+    named = (record.get("failure") or {}).get("clauses")
+    if record["status"] == outcomes.FAILED and named and clause_id not in named:
+        return None
+    return record["status"]
+
+
 def verdict(clauses: list[dict[str, Any]]) -> str:
     """The one-line verdict over the clause results."""
     must = [c for c in clauses if c["level"] == "MUST"]
@@ -61,12 +70,13 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
     entries = []
     for clause in catalog():
         tests = by_clause.get(clause.id, [])
-        status = _gated(clause.kind, _clause_status(r["status"] for r in tests), tests,
+        verdicts = [_record_status(r, clause.id) for r in tests]
+        status = _gated(clause.kind, _clause_status(v for v in verdicts if v), tests,
                         clause.id)
         failures = [
             {"test": r["test"], **r["failure"]}
             for r in tests
-            if r["status"] == outcomes.FAILED and r.get("failure")
+            if _record_status(r, clause.id) == outcomes.FAILED and r.get("failure")
         ]
         entry = {
             "id": clause.id,
