@@ -91,7 +91,8 @@ def validator(name: str) -> jsonschema.protocols.Validator:
 
 
 def pointer(error: jsonschema.ValidationError, schema_name: str) -> str:
-    """The catalog-style pointer (``File.json#/path/keyword``) of the keyword that failed."""
+    """The catalog-style pointer (``File.json#/path/keyword``) of the keyword that failed;
+    for a missing member, ``.../required/<index of the member>``."""
     return schema_name + "#/" + "/".join(str(part) for part in error.schema_path)
 
 
