@@ -3,6 +3,7 @@
 ``run``: the conformance suite against a target, through pytest; writes the report and
 exits 0 (no clause failed), 1 (a clause failed) or 2 (the run could not be made).
 ``serve``: the reference (or a mutant) over HTTP on a loopback port, until interrupted.
+``drift``: compare the contract with the installed botocore models; exit 0 (none) or 1.
 """
 
 from __future__ import annotations
@@ -53,7 +54,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=4566, help="port on 127.0.0.1 (4566)")
     serve.add_argument("--progressive", action="store_true",
                        help="statuses pass through CREATE PENDING and CREATE IN_PROGRESS")
+    sub.add_parser("drift", help="compare the contract with the installed botocore models")
     return parser
+
+
+def _drift(args: argparse.Namespace) -> int:
+    from .contracts import drift
+
+    problems = drift.check()
+    for problem in problems:
+        print(f"drift: {problem}")
+    counts = drift.summary()
+    print(f"{len(problems)} differences; {counts['shape_clauses']} shape clauses for "
+          f"{counts['botocore_effective']} botocore request constraints "
+          f"({counts['botocore_raw']} before dropping minimums of 0)")
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 def _check_reachable(url: str) -> None:
@@ -136,7 +151,7 @@ def _serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return _run(args) if args.command == "run" else _serve(args)
+        return {"run": _run, "serve": _serve, "drift": _drift}[args.command](args)
     except UsageError as exc:
         print(f"personalize-conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
