@@ -279,10 +279,11 @@ def call_timeout_of(config: pytest.Config) -> float | None:
 def refuse_aws(target: Target, allow_aws: bool) -> None:
     """Raise ``TargetConfigError`` if ``target`` would reach AWS without ``--allow-aws``."""
     if target.reaches_aws() and not allow_aws:
-        where = target.endpoint_url or "the AWS endpoints"
+        where = (f"--endpoint-url {target.endpoint_url} is not a loopback address"
+                 if target.endpoint_url else f"target {target.name!r} has no --endpoint-url")
         raise TargetConfigError(
-            f"{where} is real AWS (not a 127.0.0.1 endpoint) and would be charged; "
-            "pass --allow-aws to run there anyway, or give a loopback --endpoint-url")
+            f"{where}, so the run would reach real AWS; give a 127.0.0.1 --endpoint-url, "
+            "or pass --allow-aws to run there (resources are prefixed and deleted)")
 
 
 def _sigterm_as_interrupt() -> None:

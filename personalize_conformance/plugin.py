@@ -49,6 +49,20 @@ def pytest_configure(config: pytest.Config) -> None:
         from hypothesis import settings
 
         settings.load_profile(profiles.DEFAULT)
+    if not hasattr(config, "workerinput") and config.getoption("target") != "reference":
+        _check_target(config)
+
+
+def _check_target(config: pytest.Config) -> None:
+    """Refuse an unknown target, or real AWS without ``--allow-aws``, before any test."""
+    from .harness import refuse_aws
+    from .targets import TargetConfigError, resolve
+
+    try:
+        refuse_aws(resolve(config.getoption("target"), config.getoption("endpoint_url")),
+                   config.getoption("allow_aws"))
+    except TargetConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_configure_node(node: Any) -> None:
