@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -59,7 +60,8 @@ class _Malformed(Exception):
         self.detail = detail
 
 
-def _check_answer(response_dict: Mapping[str, Any], **_: Any) -> None:
+def _check_answer(response_dict: Mapping[str, Any], *, content_type: bool = True,
+                  **_: Any) -> None:
     """A 2xx answer must be a JSON object (or empty) sent with a JSON content type."""
     status = response_dict.get("status_code", 0)
     if not 200 <= status < 300:
@@ -75,7 +77,7 @@ def _check_answer(response_dict: Mapping[str, Any], **_: Any) -> None:
             raise _Malformed(status, f"the body is not JSON: {quoted!r}") from None
         if not isinstance(parsed, dict):
             raise _Malformed(status, f"the body is not a JSON object: {quoted!r}")
-    if kind and "json" not in kind.lower():
+    if content_type and kind and "json" not in kind.lower():
         raise _Malformed(status, f"wrong content type {kind!r} for a JSON protocol")
 
 
@@ -113,6 +115,8 @@ class BotoTarget(Target):
     """Any implementation reached through boto3 (HTTP endpoint or in-process transport)."""
 
     name = "endpoint"
+    #: Whether a 2xx answer must carry a JSON content type (the wire protocols say so).
+    require_json_content_type: bool = True
 
     def __init__(
         self,
@@ -153,7 +157,8 @@ class BotoTarget(Target):
                 config=_config(self.call_timeout),
                 **self._credentials(),
             )
-            client.meta.events.register("before-parse", _check_answer)
+            client.meta.events.register("before-parse", partial(
+                _check_answer, content_type=self.require_json_content_type))
             if self._transport is not None:
                 client.meta.events.register("before-send", self._send_in_process)
             self._clients[service] = client

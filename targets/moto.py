@@ -5,7 +5,8 @@ moto 5 implements none of the operations in scope. In-process it raises
 (personalize-events); its server answers HTTP 500 (personalize, an HTML error page) or
 a 404 page (no route for ``POST /events``). Both become ``Unsupported``; a 500 only when
 moto's own response class lacks the action, so a real 500 from an implemented action
-stays a failure.
+stays a failure. moto's server sends every JSON answer as ``text/html``, so the moto
+targets check that 2xx bodies are JSON objects but not their content type.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class MotoTarget(BotoTarget):
     """moto in this process: ``mock_aws`` around unmodified boto3 clients."""
 
     name = "moto"
+    require_json_content_type = False
 
     def __init__(self, call_timeout: float = DEFAULT_CALL_TIMEOUT) -> None:
         super().__init__(None, call_timeout=call_timeout)
