@@ -289,3 +289,38 @@ def test_a_run_against_a_hostile_target_completes_with_each_case_classified(tmp_
     # each dataset group's cleanup met ListEventTrackers' 500: listed, not hidden
     assert report["cleanup_failures"] and all(
         "500" in f["error"] for f in report["cleanup_failures"])
+
+
+def test_an_interrupted_run_still_deletes_what_it_created(tmp_path):
+    """SIGTERM in the middle of a run: the session unwinds and deletes its resources."""
+    import signal
+    import time
+
+    from personalize_conformance.targets.reference import Behaviour, ReferenceService
+    from personalize_conformance.targets.reference.server import ReferenceServer
+
+    service = ReferenceService(Behaviour(progressive=True))
+    real_put = service._op_PutEvents
+
+    def slow_put(body):  # keep the run busy long enough to be interrupted mid-test
+        time.sleep(0.2)
+        return real_put(body)
+
+    service._op_PutEvents = slow_put  # type: ignore[method-assign]
+    server = ReferenceServer(service).start()
+    try:
+        run = subprocess.Popen(
+            [sys.executable, "-m", "personalize_conformance.cli", "run", "--target",
+             "endpoint", "--endpoint-url", server.url, "--report-dir", str(tmp_path)],
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not service._trackers and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert service._trackers, "the run never created a tracker"
+        run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        assert "KeyboardInterrupt" in out + err  # it stopped early, and unwound
+        assert service._dataset_groups == {} and service._trackers == {}
+    finally:
+        server.stop()
