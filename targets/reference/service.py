@@ -169,7 +169,8 @@ class ReferenceService:
         steps = self._steps(CREATE_STEPS)
         self._dataset_groups[arn] = _Resource(
             {"name": body["name"], "datasetGroupArn": arn, "status": steps[0],
-             "creationDateTime": now, "lastUpdatedDateTime": now},
+             "creationDateTime": now, "lastUpdatedDateTime": now,
+             **{k: body[k] for k in ("roleArn", "kmsKeyArn", "domain") if k in body}},
             steps,
         )
         self._events[arn] = []

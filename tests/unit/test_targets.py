@@ -324,3 +324,25 @@ def test_an_interrupted_run_still_deletes_what_it_created(tmp_path):
         assert service._dataset_groups == {} and service._trackers == {}
     finally:
         server.stop()
+
+
+def test_waiting_for_active_is_polled_and_bounded():
+    from personalize_conformance.targets.reference import Behaviour
+
+    progressive = ReferenceTarget(Behaviour(progressive=True))
+    harness = Harness(progressive, run_id="w")
+    created = harness.create_tracker(harness.create_dataset_group())
+    assert progressive.invoke("DescribeEventTracker", {
+        "eventTrackerArn": created["eventTrackerArn"]})["eventTracker"]["status"] == "ACTIVE"
+    stuck = ReferenceTarget()
+    real_invoke = stuck.invoke
+
+    def pending(operation, request):
+        answer = real_invoke(operation, request)
+        if operation == "DescribeDatasetGroup":
+            answer["datasetGroup"]["status"] = "CREATE PENDING"
+        return answer
+
+    stuck.invoke = pending  # type: ignore[method-assign]
+    with pytest.raises(TimeoutError, match=r"not ACTIVE after 0\.2s"):
+        Harness(stuck, run_id="w", wait_seconds=0.2).create_dataset_group()
