@@ -5,8 +5,10 @@ Written from the contract: every request body is checked against its schema in
 clause catalog is a few lines below, naming its clause. It takes request bodies as they
 arrive on the wire (JSON data) and returns response bodies as JSON data.
 
-``Behaviour`` holds the knobs: how statuses progress, and the deliberate faults a
-mutant switches on (``schema_patches`` and ``faults``).
+``Behaviour`` holds the knobs: how statuses progress (immediate, or one step per
+describe: EventTracker.status.createOrder / deleteOrder), and the deliberate faults a
+mutant switches on (``schema_patches`` and ``faults``). Accepted events are kept per
+dataset group and read back by ``recorded_events`` (the ``inspect`` capability).
 """
 
 from __future__ import annotations
@@ -156,6 +158,7 @@ class ReferenceService:
         return self._dataset_groups[arn]
 
     def _tracker(self, arn: str) -> _Resource:
+        # DescribeEventTracker.unknownIsNotFound / DeleteEventTracker.unknownIsNotFound
         if arn not in self._trackers:
             raise ServiceError("ResourceNotFoundException", f"Could not find resource {arn}")
         return self._trackers[arn]
@@ -194,7 +197,7 @@ class ReferenceService:
     # -- event trackers --------------------------------------------------------------------
     def _op_CreateEventTracker(self, body: dict[str, Any]) -> dict[str, Any]:
         group_arn = body["datasetGroupArn"]
-        self._dataset_group(group_arn)
+        self._dataset_group(group_arn)  # CreateEventTracker.datasetGroupMustExist
         # CreateEventTracker.oneTrackerPerDatasetGroup
         if "second-tracker-allowed" not in self.behaviour.faults and any(
             t.body["datasetGroupArn"] == group_arn for t in self._trackers.values()
