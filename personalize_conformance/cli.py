@@ -38,8 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="run the conformance suite against a target")
     run.add_argument("--target", default="reference",
-                     help="reference (default), reference-http, endpoint, mutant:<id>")
+                     help="reference (default), reference-progressive, reference-http, "
+                          "endpoint, moto, moto-server, mutant:<id>, package.module:Class, "
+                          "or a name registered by a plugin")
     run.add_argument("--endpoint-url", help="the implementation's URL, for --target endpoint")
+    run.add_argument("--allow-aws", action="store_true",
+                     help="allow a run against real AWS (non-loopback endpoint, or none)")
+    run.add_argument("--call-timeout", type=float, default=None,
+                     help="seconds one call may take (default: $PC_CALL_TIMEOUT or 30)")
     run.add_argument("--profile", choices=profiles.NAMES, default=profiles.DEFAULT,
                      help="ci: quick and deterministic (default); certify: thorough")
     run.add_argument("--seed", type=int, help="Hypothesis seed (recorded in the report)")
@@ -88,10 +94,11 @@ def _check_reachable(url: str) -> None:
 def _run(args: argparse.Namespace) -> int:
     import pytest
 
+    from .harness import refuse_aws
     from .targets import TargetConfigError, resolve
 
     try:
-        resolve(args.target, args.endpoint_url)
+        refuse_aws(resolve(args.target, args.endpoint_url), args.allow_aws)
     except TargetConfigError as exc:
         raise UsageError(str(exc)) from None
     if args.endpoint_url:
@@ -109,6 +116,10 @@ def _run(args: argparse.Namespace) -> int:
         argv += ["--endpoint-url", args.endpoint_url]
     if args.strict:
         argv.append("--strict-readings")
+    if args.allow_aws:
+        argv.append("--allow-aws")
+    if args.call_timeout is not None:
+        argv += ["--call-timeout", str(args.call_timeout)]
     if args.workers not in ("0", 0):
         argv += ["-n", str(args.workers)]
     code = pytest.main(argv)
