@@ -55,9 +55,11 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
     })
 
 
-#: Which sides (``accepted``, ``rejected``) of each clause the current test has run;
-#: the plugin attaches it to the test's report (the coverage gate of shape clauses).
+#: Which sides (``accepted``, ``rejected``, ``held``) of each clause the current test has
+#: run, and why a side could not be run; the plugin attaches both to the test's report
+#: (the coverage gate: a clause passes only if its checks actually ran).
 _SIDES: dict[str, set[str]] = {}
+_NOT_EXERCISED: dict[str, list[str]] = {}
 
 
 def sides_ran() -> dict[str, list[str]]:
@@ -65,13 +67,36 @@ def sides_ran() -> dict[str, list[str]]:
     return {clause_id: sorted(sides) for clause_id, sides in _SIDES.items()}
 
 
+def not_exercised_reasons() -> dict[str, list[str]]:
+    """Clause id -> why a side of it could not be run in the current test."""
+    return {clause_id: list(reasons) for clause_id, reasons in _NOT_EXERCISED.items()}
+
+
 def reset_sides() -> None:
     """Forget the sides recorded so far (the plugin calls it before each test)."""
     _SIDES.clear()
+    _NOT_EXERCISED.clear()
 
 
 def _ran(clause_id: str, side: str) -> None:
     _SIDES.setdefault(clause_id, set()).add(side)
+
+
+def ran(clause_id: str, side: str) -> None:
+    """Record that a ``side`` (``accepted``/``rejected``) case of ``clause_id`` ran, for a
+    check made without ``accepted``/``rejected`` naming the clause."""
+    catalog()[clause_id]
+    _ran(clause_id, side)
+
+
+def not_exercised(clause_id: str, side: str, reason: str) -> None:
+    """Record that no ``side`` case of ``clause_id`` could be made (e.g. the strategies
+    cannot generate one yet): the clause is reported ``incomplete``, never ``passed``."""
+    catalog()[clause_id]
+    reasons = _NOT_EXERCISED.setdefault(clause_id, [])
+    note = f"{side}: {reason}"[:300]
+    if note not in reasons:
+        reasons.append(note)
 
 
 def expected_errors(clause: Clause, strict: bool) -> list[str]:
@@ -121,6 +146,7 @@ def holds(harness: Harness, clause_id: str, condition: bool, expected: str, obse
     reproduction replays the test's calls up to ``operation`` (``request``), the call that
     showed it, and reports ``observed`` (what the target answered, as JSON data)."""
     catalog()[clause_id]
+    _ran(clause_id, "held")
     if condition:
         return
     if not (isinstance(observed, dict) and "status" in observed):

@@ -95,6 +95,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     rep.user_properties.append(("pc_clauses", ids))
     if call.when == "call":
         rep.user_properties.append(("pc_sides", checks.sides_ran()))
+        rep.user_properties.append(("pc_not_exercised", checks.not_exercised_reasons()))
     if call.excinfo is not None and rep.failed:
         exc = call.excinfo.value
         if isinstance(exc, ClauseFailure):
@@ -132,13 +133,15 @@ class Collector:
             return
         record = self.records.setdefault(report.nodeid, {
             "test": report.nodeid, "clauses": props["pc_clauses"], "status": status,
-            "failure": None, "duration": 0.0, "sides": {},
+            "failure": None, "duration": 0.0, "sides": {}, "not_exercised": {},
         })
         record["duration"] += report.duration
         if outcomes.ORDER.index(status) < outcomes.ORDER.index(record["status"]):
             record["status"] = status
         for clause_id, sides in props.get("pc_sides", {}).items():
             record["sides"][clause_id] = sorted({*record["sides"].get(clause_id, []), *sides})
+        for clause_id, reasons in props.get("pc_not_exercised", {}).items():
+            record["not_exercised"].setdefault(clause_id, []).extend(reasons)
         if "pc_failure" in props and record["failure"] is None:
             record["failure"] = props["pc_failure"]
 

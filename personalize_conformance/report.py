@@ -23,12 +23,14 @@ BOTH_SIDES = ("accepted", "rejected")
 
 def _gated(clause_kind: str, status: str, tests: Iterable[Mapping[str, Any]],
            clause_id: str) -> str:
-    """A passed shape clause whose accepted and rejected sides did not both run is
-    ``incomplete``; every other status is left as it is."""
-    if status != outcomes.PASSED or clause_kind != "shape":
+    """The coverage gate: a passed clause is ``incomplete`` unless its checks actually
+    ran: for a shape clause at least one accepted and one rejected case, for any other
+    clause at least one check. Every other status is left as it is."""
+    if status != outcomes.PASSED:
         return status
     ran = {side for r in tests for side in r.get("sides", {}).get(clause_id, [])}
-    return status if ran.issuperset(BOTH_SIDES) else outcomes.INCOMPLETE
+    complete = ran.issuperset(BOTH_SIDES) if clause_kind == "shape" else bool(ran)
+    return status if complete else outcomes.INCOMPLETE
 
 
 def _record_status(record: Mapping[str, Any], clause_id: str) -> str | None:
@@ -89,6 +91,9 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
             "tests": sorted({r["test"] for r in tests}),
             "failures": failures,
         }
+        if status == outcomes.INCOMPLETE:
+            entry["not_exercised"] = sorted(
+                {n for r in tests for n in r.get("not_exercised", {}).get(clause.id, [])})
         if clause.id in waivers:
             entry["waiver"] = waivers[clause.id]
         entries.append(entry)

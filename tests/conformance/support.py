@@ -100,6 +100,34 @@ def arns(items: list[dict[str, Any]]) -> list[str]:
     return [item.get("eventTrackerArn") for item in items]
 
 
+#: Walks of the account-wide list before a discrepancy counts: other clients of a shared
+#: target may create or delete trackers while one walk pages through.
+ACCOUNT_WALKS = 3
+
+
+def check_account_list(harness: Harness, max_results: int | None, live: set[str],
+                       gone: set[str] = frozenset()) -> None:
+    """Walking the unfiltered list yields each tracker of ``live`` exactly once
+    (ListEventTrackers.paging) and none of ``gone`` (DeleteEventTracker.thenNotFound).
+
+    Only this run's trackers are judged, and a discrepancy must show on every one of
+    ``ACCOUNT_WALKS`` walks, so concurrent changes by others cannot fail a target."""
+    request = {"maxResults": max_results} if max_results else {}
+    for attempt in range(ACCOUNT_WALKS):
+        listed = arns(walk(harness, {}, max_results))
+        counts = {arn: listed.count(arn) for arn in sorted(live)}
+        listed_gone = sorted(gone & set(listed))
+        paging_ok = all(n == 1 for n in counts.values())
+        if (paging_ok and not listed_gone) or attempt == ACCOUNT_WALKS - 1:
+            break
+    holds(harness, "ListEventTrackers.paging", paging_ok,
+          "every live tracker of the run exactly once across the pages",
+          {"counts": counts, "walks": attempt + 1}, "ListEventTrackers", request)
+    holds(harness, "DeleteEventTracker.thenNotFound", not listed_gone,
+          "deleted trackers not listed", {"listed": listed_gone, "walks": attempt + 1},
+          "ListEventTrackers", request)
+
+
 def describe(harness: Harness, arn: str) -> dict[str, Any]:
     return harness.invoke("DescribeEventTracker", {"eventTrackerArn": arn})["eventTracker"]
 

@@ -30,6 +30,7 @@ from personalize_conformance.strategies import put_events
 
 from .support import (
     arns,
+    check_account_list,
     check_response,
     delete_and_wait,
     never_seen,
@@ -197,19 +198,8 @@ class Lifecycle(RuleBasedStateMachine):
               "ListEventTrackers", request)
 
     def _check_account_list(self, max_results: int) -> None:
-        listed = arns(walk(self.h, {}, max_results))
-        live = {t.arn for t in self.model.live()}
-        counts = {arn: listed.count(arn) for arn in live}
-        repeated = sorted({a for a in listed if listed.count(a) > 1})
-        holds(self.h, "ListEventTrackers.paging",
-              all(n == 1 for n in counts.values()) and not repeated,
-              "every live tracker once across the pages, none repeated",
-              {"counts": counts, "repeated": repeated}, "ListEventTrackers",
-              {"maxResults": max_results})
-        gone = sorted({t.arn for t in self.model.deleted} & set(listed))
-        holds(self.h, "DeleteEventTracker.thenNotFound", not gone,
-              "deleted trackers not listed", {"listed": gone}, "ListEventTrackers",
-              {"maxResults": max_results})
+        check_account_list(self.h, max_results, {t.arn for t in self.model.live()},
+                           {t.arn for t in self.model.deleted})
 
     @invariant()
     def describe_agrees_with_the_model(self) -> None:

@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from personalize_conformance.checks import accepted, rejected
-from personalize_conformance.contracts import schema
+from personalize_conformance.checks import accepted, holds, ran, rejected
+from personalize_conformance.contracts import catalog, schema
 from personalize_conformance.harness import Harness
 from personalize_conformance.strategies import put_events
 from personalize_conformance.strategies.valid import from_node
+from personalize_conformance.targets import TargetError
 
 from .support import delete_and_wait
 
@@ -68,3 +69,25 @@ def test_a_deleted_trackers_tracking_id_is_rejected(harness: Harness, tracker):
     accepted(harness, ["PutEvents.validRequest.accepted"], "PutEvents", body)
     delete_and_wait(harness, tracker["eventTrackerArn"])
     rejected(harness, "PutEvents.deletedTrackingId", "PutEvents", body, whole=True)
+
+
+BEFORE_ACTIVE = "PutEvents.beforeActive"
+
+
+@pytest.mark.clause(BEFORE_ACTIVE)
+def test_events_before_active_are_accepted_or_rejected_with_a_client_error(
+        harness: Harness, dataset_group):
+    """Right after CreateEventTracker (no waiting), events with the new tracking ID are
+    accepted or rejected with a 4xx; nothing else (a 5xx, a hang)."""
+    created = harness.invoke("CreateEventTracker", {"name": harness.new_name("et"),
+                                                    "datasetGroupArn": dataset_group})
+    body = _with_events(created["trackingId"], [{"eventType": "click", "sentAt": 1553631760}])
+    try:
+        harness.invoke("PutEvents", body)
+        ran(BEFORE_ACTIVE, "accepted")
+    except TargetError as exc:
+        ran(BEFORE_ACTIVE, "rejected")
+        holds(harness, BEFORE_ACTIVE,
+              catalog()[BEFORE_ACTIVE].accepts_error(exc.status, exc.code, harness.strict),
+              "accepted, or rejected with a client error (4xx)", exc.as_dict(), "PutEvents",
+              body)

@@ -72,7 +72,9 @@ def _record(status: str, clause: str, sides: list[str]) -> dict:
             "failure": None, "sides": {clause: sides}}
 
 
-def test_a_shape_clause_passes_only_with_both_sides_run():
+def test_a_clause_passes_only_when_its_cases_ran():
+    """The coverage gate: shape clauses need an accepted and a rejected case, others a
+    check; a clause whose cases could not be made is incomplete, with the reason."""
     shape = next(c.id for c in catalog() if c.kind == "shape")
     behaviour = next(c.id for c in catalog() if c.kind == "behaviour")
 
@@ -86,6 +88,14 @@ def test_a_shape_clause_passes_only_with_both_sides_run():
     assert both[shape] == outcomes.PASSED
     assert status(_record("failed", shape, ["accepted"]))[shape] == outcomes.FAILED
     assert status(_record("passed", behaviour, ["rejected"]))[behaviour] == outcomes.PASSED
+    assert status(_record("passed", behaviour, ["held"]))[behaviour] == outcomes.PASSED
+    assert status(_record("passed", behaviour, []))[behaviour] == outcomes.INCOMPLETE
+    reasoned = {**_record("passed", shape, ["accepted"]),
+                "not_exercised": {shape: ["rejected: the strategies cannot make a case"]}}
+    entry = next(c for c in report.build([reasoned], {"target": "t"})["clauses"]
+                 if c["id"] == shape)
+    assert entry["status"] == outcomes.INCOMPLETE
+    assert entry["not_exercised"] == ["rejected: the strategies cannot make a case"]
     built = report.build([_record("passed", shape, ["accepted"])], {"target": "t"})
     assert built["summary"][outcomes.INCOMPLETE] >= 1
     assert "incomplete" in built["verdict"] or "not conformant" in built["verdict"]
