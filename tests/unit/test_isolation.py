@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 
-SELECTION = "lifecycle or event_tracker or semantics or put_events"
+SELECTION = "event_tracker or semantics or put_events or lifecycle"
 
 
 def verdicts(tmp_path, workers: str) -> dict[str, str]:

@@ -99,3 +99,18 @@ def test_a_clause_passes_only_when_its_cases_ran():
     built = report.build([_record("passed", shape, ["accepted"])], {"target": "t"})
     assert built["summary"][outcomes.INCOMPLETE] >= 1
     assert "incomplete" in built["verdict"] or "not conformant" in built["verdict"]
+
+
+def test_a_valid_case_counts_only_for_the_locations_the_request_fills():
+    from personalize_conformance.suite.test_shapes import present
+
+    clauses = catalog()
+    events = {"trackingId": "t", "sessionId": "s",
+              "eventList": [{"eventType": "click", "sentAt": 1}]}
+    assert present(events, clauses["PutEvents.sessionId.required"])
+    assert present(events, clauses["PutEvents.eventList[].eventType.minLength"])
+    assert not present(events, clauses["PutEvents.userId.maxLength"])
+    assert not present(events, clauses["PutEvents.eventList[].impression[].maxLength"])
+    events["eventList"].append({"eventType": "buy", "sentAt": 2, "impression": ["a"]})
+    assert present(events, clauses["PutEvents.eventList[].impression[].maxLength"])
+    assert not present({"eventList": []}, clauses["PutEvents.trackingId.required"])
