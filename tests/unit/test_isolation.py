@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 
-SELECTION = "event_tracker or semantics or put_events or lifecycle"
+SELECTION = "event_tracker or semantics or put_events"
 
 
 def verdicts(tmp_path, workers: str) -> dict[str, str]:
