@@ -31,11 +31,17 @@ class ClauseFailure(AssertionError):
 
 def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: Mapping,
              expected: str, observed: dict[str, Any], *, whole: bool) -> ClauseFailure:
-    history = harness.history[:-1]  # the last entry is the failing call itself
+    history = harness.history
+    if history and history[-1].operation == operation and history[-1].request == request:
+        history = history[:-1]  # the last entry is the failing call itself
     calls = chain(history, Call(operation, dict(request)), whole=whole)
     region = getattr(harness.target, "region", "us-east-1")
-    observed_text = (f"HTTP {observed['status']} {observed.get('code', '')}".strip()
-                     if "code" in observed else f"HTTP {observed['status']} (accepted)")
+    if "detail" in observed:
+        observed_text = f"HTTP {observed['status']}: {observed['detail']}"[:500]
+    elif "code" in observed:
+        observed_text = f"HTTP {observed['status']} {observed['code']}".strip()
+    else:
+        observed_text = f"HTTP {observed['status']} (accepted)"
     return ClauseFailure(clauses, {
         "operation": operation,
         "input": dict(request),
@@ -47,6 +53,50 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
             "cli": cli_script(calls, harness.target.endpoint_url, region),
         },
     })
+
+
+#: Which sides (``accepted``, ``rejected``, ``held``) of each clause the current test has
+#: run, and why a side could not be run; the plugin attaches both to the test's report
+#: (the coverage gate: a clause passes only if its checks actually ran).
+_SIDES: dict[str, set[str]] = {}
+_NOT_EXERCISED: dict[str, list[str]] = {}
+
+
+def sides_ran() -> dict[str, list[str]]:
+    """The sides each clause has had checked in the current test."""
+    return {clause_id: sorted(sides) for clause_id, sides in _SIDES.items()}
+
+
+def not_exercised_reasons() -> dict[str, list[str]]:
+    """Clause id -> why a side of it could not be run in the current test."""
+    return {clause_id: list(reasons) for clause_id, reasons in _NOT_EXERCISED.items()}
+
+
+def reset_sides() -> None:
+    """Forget the sides recorded so far (the plugin calls it before each test)."""
+    _SIDES.clear()
+    _NOT_EXERCISED.clear()
+
+
+def _ran(clause_id: str, side: str) -> None:
+    _SIDES.setdefault(clause_id, set()).add(side)
+
+
+def ran(clause_id: str, side: str) -> None:
+    """Record that a ``side`` (``accepted``/``rejected``) case of ``clause_id`` ran, for a
+    check made without ``accepted``/``rejected`` naming the clause."""
+    catalog()[clause_id]
+    _ran(clause_id, side)
+
+
+def not_exercised(clause_id: str, side: str, reason: str) -> None:
+    """Record that no ``side`` case of ``clause_id`` could be made (e.g. the strategies
+    cannot generate one yet): the clause is reported ``incomplete``, never ``passed``."""
+    catalog()[clause_id]
+    reasons = _NOT_EXERCISED.setdefault(clause_id, [])
+    note = f"{side}: {reason}"[:300]
+    if note not in reasons:
+        reasons.append(note)
 
 
 def expected_errors(clause: Clause, strict: bool) -> list[str]:
@@ -65,6 +115,7 @@ def accepted(harness: Harness, clauses: Sequence[str], operation: str,
     """The target accepts ``request``; returns the response body."""
     for clause_id in clauses:
         catalog()[clause_id]
+        _ran(clause_id, "accepted")
     try:
         return harness.invoke(operation, request)
     except TargetError as exc:
@@ -76,6 +127,7 @@ def rejected(harness: Harness, clause_id: str, operation: str,
              request: Mapping[str, Any], *, whole: bool = False) -> TargetError:
     """The target rejects ``request`` with the error ``clause_id`` expects."""
     clause = catalog()[clause_id]
+    _ran(clause_id, "rejected")
     expected = describe_expected(clause, harness.strict)
     try:
         response = harness.invoke(operation, request)
@@ -86,3 +138,17 @@ def rejected(harness: Harness, clause_id: str, operation: str,
                        whole=whole) from None
     raise _failure(harness, [clause_id], operation, request, expected,
                    {"status": 200, "body": response}, whole=whole)
+
+
+def holds(harness: Harness, clause_id: str, condition: bool, expected: str, observed: Any,
+          operation: str, request: Mapping[str, Any], *, whole: bool = True) -> None:
+    """``clause_id`` holds when ``condition`` is true; otherwise a failure whose
+    reproduction replays the test's calls up to ``operation`` (``request``), the call that
+    showed it, and reports ``observed`` (what the target answered, as JSON data)."""
+    catalog()[clause_id]
+    _ran(clause_id, "held")
+    if condition:
+        return
+    if not (isinstance(observed, dict) and "status" in observed):
+        observed = {"status": 200, "detail": observed}
+    raise _failure(harness, [clause_id], operation, request, expected, observed, whole=whole)

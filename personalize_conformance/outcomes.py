@@ -8,10 +8,12 @@ UNSUPPORTED = "unsupported"  # the target does not implement an operation the cl
 NOT_APPLICABLE = "not_applicable"  # the target lacks a capability the clause needs
 WAIVED = "waived"  # the user declared a known deviation; still run and shown
 UNTESTED = "untested"  # no test of this run checked the clause
+INCOMPLETE = "incomplete"  # passed, but not both its accepted and rejected sides ran
 
 #: Report order, worst first (a clause checked by several tests gets the worst).
-ORDER = (FAILED, UNSUPPORTED, NOT_APPLICABLE, UNTESTED, PASSED)
-SUMMARY_KEYS = (PASSED, FAILED, UNSUPPORTED, NOT_APPLICABLE, WAIVED, UNTESTED)
+ORDER = (FAILED, UNSUPPORTED, NOT_APPLICABLE, UNTESTED, INCOMPLETE, PASSED)
+SUMMARY_KEYS = (PASSED, FAILED, UNSUPPORTED, NOT_APPLICABLE, WAIVED, UNTESTED,
+                INCOMPLETE)
 
 
 def skip_reason(status: str, detail: str) -> str:

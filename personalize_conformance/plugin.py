@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from . import outcomes, profiles, report
+from . import checks, outcomes, profiles, report
 from .checks import ClauseFailure
 
 profiles.register()  # before Hypothesis' own plugin reads --hypothesis-profile
@@ -82,6 +82,10 @@ def clause_ids(item: pytest.Item) -> list[str]:
     return [cid for mark in item.iter_markers("clause") for cid in mark.args]
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    checks.reset_sides()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     rep = yield
@@ -89,10 +93,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     if not ids:
         return rep
     rep.user_properties.append(("pc_clauses", ids))
+    if call.when == "call":
+        rep.user_properties.append(("pc_sides", checks.sides_ran()))
+        rep.user_properties.append(("pc_not_exercised", checks.not_exercised_reasons()))
     if call.excinfo is not None and rep.failed:
         exc = call.excinfo.value
         if isinstance(exc, ClauseFailure):
-            rep.user_properties.append(("pc_failure", exc.details))
+            rep.user_properties.append(("pc_failure", {**exc.details, "clauses": exc.clauses}))
         else:
             rep.user_properties.append(("pc_failure", {
                 "operation": None, "input": None, "expected": "no error in the test",
@@ -126,11 +133,15 @@ class Collector:
             return
         record = self.records.setdefault(report.nodeid, {
             "test": report.nodeid, "clauses": props["pc_clauses"], "status": status,
-            "failure": None, "duration": 0.0,
+            "failure": None, "duration": 0.0, "sides": {}, "not_exercised": {},
         })
         record["duration"] += report.duration
         if outcomes.ORDER.index(status) < outcomes.ORDER.index(record["status"]):
             record["status"] = status
+        for clause_id, sides in props.get("pc_sides", {}).items():
+            record["sides"][clause_id] = sorted({*record["sides"].get(clause_id, []), *sides})
+        for clause_id, reasons in props.get("pc_not_exercised", {}).items():
+            record["not_exercised"].setdefault(clause_id, []).extend(reasons)
         if "pc_failure" in props and record["failure"] is None:
             record["failure"] = props["pc_failure"]
 

@@ -17,7 +17,7 @@ def register() -> None:
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     settings.register_profile(
-        "ci", max_examples=15, derandomize=True, database=None, print_blob=False,
+        "ci", max_examples=10, derandomize=True, database=None, print_blob=False,
         phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink], **common,
     )
     settings.register_profile(

@@ -17,15 +17,42 @@ def _clause_status(statuses: Iterable[str]) -> str:
     return next((s for s in outcomes.ORDER if s in present), outcomes.UNTESTED)
 
 
+#: The sides a shape clause must have had run to count as passed (the coverage gate).
+BOTH_SIDES = ("accepted", "rejected")
+
+
+def _gated(clause_kind: str, status: str, tests: Iterable[Mapping[str, Any]],
+           clause_id: str) -> str:
+    """The coverage gate: a passed clause is ``incomplete`` unless its checks actually
+    ran: for a shape clause at least one accepted and one rejected case, for any other
+    clause at least one check. Every other status is left as it is."""
+    if status != outcomes.PASSED:
+        return status
+    ran = {side for r in tests for side in r.get("sides", {}).get(clause_id, [])}
+    complete = ran.issuperset(BOTH_SIDES) if clause_kind == "shape" else bool(ran)
+    return status if complete else outcomes.INCOMPLETE
+
+
+def _record_status(record: Mapping[str, Any], clause_id: str) -> str | None:
+    """A test's status for one of its clauses; ``None`` (no verdict) when the test failed
+    on a ClauseFailure naming other clauses, so it did not finish checking this one."""
+    named = (record.get("failure") or {}).get("clauses")
+    if record["status"] == outcomes.FAILED and named and clause_id not in named:
+        return None
+    return record["status"]
+
+
 def verdict(clauses: list[dict[str, Any]]) -> str:
     """The one-line verdict over the clause results."""
     must = [c for c in clauses if c["level"] == "MUST"]
     failed = sum(c["status"] == outcomes.FAILED for c in must)
     if failed:
         return f"not conformant: {failed} MUST clauses failed"
-    unchecked = sum(c["status"] in (outcomes.UNSUPPORTED, outcomes.UNTESTED) for c in must)
+    unchecked = sum(c["status"] in (outcomes.UNSUPPORTED, outcomes.UNTESTED,
+                                    outcomes.INCOMPLETE) for c in must)
     if unchecked:
-        return f"incomplete: {unchecked} MUST clauses not checked (unsupported or untested)"
+        return (f"incomplete: {unchecked} MUST clauses not checked "
+                "(unsupported, untested or incomplete)")
     waived = sum(c["status"] == outcomes.WAIVED for c in clauses)
     return f"conformant with {waived} waivers" if waived else "conformant"
 
@@ -34,7 +61,8 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
           waivers: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The report: run metadata, a summary, and one entry per catalog clause.
 
-    Each record is one test's result: ``{test, status, clauses, failure}``.
+    Each record is one test's result: ``{test, status, clauses, failure, sides}``
+    (``sides``: clause id -> the sides, accepted/rejected, its checks ran).
     """
     waivers = waivers or {}
     by_clause: dict[str, list[Mapping[str, Any]]] = {}
@@ -44,11 +72,13 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
     entries = []
     for clause in catalog():
         tests = by_clause.get(clause.id, [])
-        status = _clause_status(r["status"] for r in tests)
+        verdicts = [_record_status(r, clause.id) for r in tests]
+        status = _gated(clause.kind, _clause_status(v for v in verdicts if v), tests,
+                        clause.id)
         failures = [
             {"test": r["test"], **r["failure"]}
             for r in tests
-            if r["status"] == outcomes.FAILED and r.get("failure")
+            if _record_status(r, clause.id) == outcomes.FAILED and r.get("failure")
         ]
         entry = {
             "id": clause.id,
@@ -61,6 +91,9 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
             "tests": sorted({r["test"] for r in tests}),
             "failures": failures,
         }
+        if status == outcomes.INCOMPLETE:
+            entry["not_exercised"] = sorted(
+                {n for r in tests for n in r.get("not_exercised", {}).get(clause.id, [])})
         if clause.id in waivers:
             entry["waiver"] = waivers[clause.id]
         entries.append(entry)

@@ -1,11 +1,27 @@
-"""CreateEventTracker: one tracker per dataset group."""
+"""Event trackers and dataset groups: the behavioural clauses, one call sequence each."""
 
 from __future__ import annotations
 
 import pytest
 
-from personalize_conformance.checks import rejected
+from personalize_conformance.checks import accepted, holds, rejected
+from personalize_conformance.contracts import catalog
 from personalize_conformance.harness import Harness
+from personalize_conformance.targets import TargetError
+
+from .support import (
+    arns,
+    check_account_list,
+    check_response,
+    delete_and_wait,
+    never_seen,
+    require_response_schema,
+    response_clauses,
+    walk,
+    watch_create,
+)
+
+AGREE = "DescribeEventTracker.agreesWithCreate"
 
 
 @pytest.mark.clause("CreateEventTracker.oneTrackerPerDatasetGroup")
@@ -13,3 +29,161 @@ def test_second_tracker_on_a_dataset_group_is_rejected(harness: Harness, dataset
     second = {"name": harness.new_name("et"), "datasetGroupArn": dataset_group}
     rejected(harness, "CreateEventTracker.oneTrackerPerDatasetGroup", "CreateEventTracker",
              second, whole=True)
+
+
+@pytest.mark.clause("CreateEventTracker.datasetGroupMustExist")
+def test_tracker_on_a_missing_dataset_group_is_rejected(harness: Harness, dataset_group):
+    request = {"name": harness.new_name("et"),
+               "datasetGroupArn": never_seen(dataset_group, "dataset-group")}
+    rejected(harness, "CreateEventTracker.datasetGroupMustExist", "CreateEventTracker", request)
+
+
+@pytest.mark.clause("CreateEventTracker.response.valid")
+def test_create_response_is_valid(harness: Harness, dataset_group):
+    require_response_schema("CreateEventTracker")
+    request = {"name": harness.new_name("et"), "datasetGroupArn": dataset_group}
+    response = accepted(harness, ["CreateEventTracker.response.valid"], "CreateEventTracker",
+                        request)
+    check_response(harness, "CreateEventTracker", request, response)
+
+
+@pytest.mark.clause(AGREE, *response_clauses("DescribeEventTracker"))
+def test_describe_agrees_with_create(harness: Harness, dataset_group):
+    created = harness.create_tracker(dataset_group)
+    create_call = next(c for c in harness.history if c.operation == "CreateEventTracker")
+    request = {"eventTrackerArn": created["eventTrackerArn"]}
+    body = accepted(harness, [AGREE], "DescribeEventTracker", request, whole=True)
+    tracker = body.get("eventTracker", {})
+    want = {"eventTrackerArn": created["eventTrackerArn"], "trackingId": created["trackingId"],
+            "datasetGroupArn": dataset_group, "name": create_call.request["name"]}
+    got = {k: tracker.get(k) for k in want}
+    holds(harness, AGREE, got == want, f"describe shows {want}", got,
+          "DescribeEventTracker", request)
+    check_response(harness, "DescribeEventTracker", request, body)
+
+
+@pytest.mark.clause("DescribeEventTracker.unknownIsNotFound")
+def test_describe_unknown_is_not_found(harness: Harness, dataset_group):
+    request = {"eventTrackerArn": never_seen(dataset_group, "event-tracker")}
+    rejected(harness, "DescribeEventTracker.unknownIsNotFound", "DescribeEventTracker", request)
+
+
+@pytest.mark.clause("DeleteEventTracker.unknownIsNotFound")
+def test_delete_unknown_is_not_found(harness: Harness, dataset_group):
+    request = {"eventTrackerArn": never_seen(dataset_group, "event-tracker")}
+    rejected(harness, "DeleteEventTracker.unknownIsNotFound", "DeleteEventTracker", request)
+
+
+@pytest.mark.clause("DeleteEventTracker.thenNotFound", "EventTracker.status.deleteOrder")
+def test_deleted_tracker_is_not_found(harness: Harness, dataset_group, tracker):
+    arn = tracker["eventTrackerArn"]
+    delete_and_wait(harness, arn)
+    rejected(harness, "DeleteEventTracker.thenNotFound", "DescribeEventTracker",
+             {"eventTrackerArn": arn}, whole=True)
+    listed = walk(harness, {"datasetGroupArn": dataset_group}, None)
+    holds(harness, "DeleteEventTracker.thenNotFound", arn not in arns(listed),
+          f"{arn} no longer listed", arns(listed), "ListEventTrackers",
+          {"datasetGroupArn": dataset_group})
+
+
+@pytest.mark.clause("EventTracker.status.createOrder")
+def test_statuses_after_create_follow_the_documented_order(harness: Harness, dataset_group):
+    request = {"name": harness.new_name("et"), "datasetGroupArn": dataset_group}
+    arn = accepted(harness, ["EventTracker.status.createOrder"], "CreateEventTracker",
+                   request)["eventTrackerArn"]
+    watch_create(harness, arn)
+
+
+@pytest.mark.clause("ListEventTrackers.filterByDatasetGroup", "ListEventTrackers.maxResults",
+                    "ListEventTrackers.paging", *response_clauses("ListEventTrackers"))
+@pytest.mark.parametrize("max_results", [1, 2, 100, None])
+def test_list_pages_hold_every_tracker_once(harness: Harness, max_results):
+    """Three dataset groups with a tracker each: filtered lists hold exactly the group's
+    tracker, and walking the unfiltered list holds each of the three once."""
+    groups = [harness.create_dataset_group() for _ in range(3)]
+    try:
+        mine = {harness.create_tracker(g)["eventTrackerArn"]: g for g in groups}
+        for arn, group in mine.items():
+            request = {"datasetGroupArn": group}
+            listed = arns(walk(harness, request, max_results))
+            holds(harness, "ListEventTrackers.filterByDatasetGroup", listed == [arn],
+                  f"exactly [{arn}]", listed, "ListEventTrackers", request)
+        check_account_list(harness, max_results, set(mine))
+    finally:
+        for group in groups:
+            harness.delete_dataset_group(group)
+
+
+@pytest.mark.clause("ListEventTrackers.response.valid")
+def test_list_response_is_valid(harness: Harness, tracker, dataset_group):
+    require_response_schema("ListEventTrackers")
+    request = {"datasetGroupArn": dataset_group}
+    response = accepted(harness, ["ListEventTrackers.response.valid"], "ListEventTrackers",
+                        request)
+    check_response(harness, "ListEventTrackers", request, response)
+
+
+@pytest.mark.clause("ListEventTrackers.invalidNextToken")
+@pytest.mark.parametrize("token", ["pc-never-issued-token", "AAAA", "eyJ4IjogMX0="])
+def test_a_token_never_issued_is_rejected(harness: Harness, token):
+    rejected(harness, "ListEventTrackers.invalidNextToken", "ListEventTrackers",
+             {"nextToken": token})
+
+
+@pytest.mark.clause("CreateDatasetGroup.response.valid", "DescribeDatasetGroup.response.valid")
+def test_dataset_group_responses_are_valid(harness: Harness):
+    require_response_schema("CreateDatasetGroup")
+    request = {"name": harness.new_name("dg")}
+    created = accepted(harness, ["CreateDatasetGroup.response.valid"], "CreateDatasetGroup",
+                       request)
+    try:
+        check_response(harness, "CreateDatasetGroup", request, created)
+        require_response_schema("DescribeDatasetGroup")
+        describe_request = {"datasetGroupArn": created["datasetGroupArn"]}
+        described = accepted(harness, ["DescribeDatasetGroup.response.valid"],
+                             "DescribeDatasetGroup", describe_request)
+        check_response(harness, "DescribeDatasetGroup", describe_request, described)
+    finally:
+        harness.delete_dataset_group(created["datasetGroupArn"])
+
+
+def _documented_errors() -> dict[str, set[str]]:
+    """Operation -> the exceptions botocore's models list for it."""
+    from personalize_conformance.contracts import operations, service_of
+    from personalize_conformance.strategies.wire import _model
+
+    return {op: {e.name for e in _model(service_of(op)).operation_model(op).error_shapes}
+            for op in operations()}
+
+
+@pytest.mark.clause("Errors.status400")
+def test_documented_exceptions_come_with_status_400(harness: Harness, dataset_group, tracker):
+    """Provoke the documented exceptions a target can be made to raise; each is HTTP 400."""
+    documented = _documented_errors()
+    provocations = [
+        ("DescribeEventTracker", {"eventTrackerArn": never_seen(dataset_group, "event-tracker")}),
+        ("DeleteEventTracker", {"eventTrackerArn": never_seen(dataset_group, "event-tracker")}),
+        ("CreateEventTracker", {"name": harness.new_name("et"), "datasetGroupArn": dataset_group}),
+        ("CreateEventTracker", {"name": harness.new_name("et"),
+                                "datasetGroupArn": never_seen(dataset_group, "dataset-group")}),
+        ("DescribeDatasetGroup", {"datasetGroupArn": never_seen(dataset_group, "dataset-group")}),
+        ("ListEventTrackers", {"nextToken": "pc-never-issued-token"}),
+        ("ListEventTrackers", {"maxResults": 0}),
+        ("PutEvents", {"trackingId": tracker["trackingId"], "sessionId": "s", "eventList": []}),
+    ]
+    checked = 0
+    for operation, request in provocations:
+        try:
+            harness.invoke(operation, request)
+            continue
+        except TargetError as exc:
+            if exc.code not in documented[operation]:
+                continue
+            checked += 1
+            holds(harness, "Errors.status400", exc.status == 400,
+                  f"{exc.code} with HTTP 400", exc.as_dict(), operation, request)
+    holds(harness, "Errors.status400", checked > 0, "at least one documented exception",
+          {"checked": checked}, provocations[0][0], provocations[0][1])
+
+
+assert AGREE in catalog().clauses

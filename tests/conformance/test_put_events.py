@@ -1,26 +1,29 @@
-"""PutEvents: valid requests are accepted, and each shape clause's violations rejected."""
+"""PutEvents: the eventList bounds, and which tracking IDs are accepted."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from personalize_conformance.checks import accepted, rejected
-from personalize_conformance.contracts import schema
+from personalize_conformance.checks import accepted, holds, ran, rejected
+from personalize_conformance.contracts import catalog, schema
 from personalize_conformance.harness import Harness
-from personalize_conformance.strategies import put_events, violations
-from personalize_conformance.strategies.invalid import shape_clauses, supported
+from personalize_conformance.strategies import put_events
 from personalize_conformance.strategies.valid import from_node
+from personalize_conformance.targets import TargetError
+
+from .support import delete_and_wait
 
 EVENT = from_node(schema("Event.json"))
 SIZE_CLAUSES = ("PutEvents.eventList.minItems", "PutEvents.eventList.maxItems")
 
 
-def _with_events(tracker: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"trackingId": tracker["trackingId"], "sessionId": "session-1", "eventList": events}
+def _with_events(tracking_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"trackingId": tracking_id, "sessionId": "session-1", "eventList": events}
 
 
 @pytest.mark.clause(*SIZE_CLAUSES)
@@ -29,35 +32,62 @@ def _with_events(tracker: dict[str, Any], events: list[dict[str, Any]]) -> dict[
 def test_event_list_at_its_bounds_is_accepted(harness: Harness, tracker, size, data):
     """Exactly 1 and exactly 10 events are accepted."""
     events = data.draw(st.lists(EVENT, min_size=size, max_size=size), label="eventList")
-    accepted(harness, SIZE_CLAUSES, "PutEvents", _with_events(tracker, events))
-
-
-@pytest.mark.clause(*SIZE_CLAUSES)
-@given(data=st.data())
-def test_valid_put_events_are_accepted(harness: Harness, tracker, data):
-    """Any valid request (1 to 10 events, optional members present or absent) is accepted."""
-    body = data.draw(put_events(tracker["trackingId"]), label="request")
-    accepted(harness, SIZE_CLAUSES, "PutEvents", body)
+    accepted(harness, SIZE_CLAUSES, "PutEvents", _with_events(tracker["trackingId"], events))
 
 
 @pytest.mark.clause("PutEvents.eventList.minItems")
 def test_empty_event_list_is_rejected(harness: Harness, tracker):
-    rejected(harness, "PutEvents.eventList.minItems", "PutEvents", _with_events(tracker, []))
+    rejected(harness, "PutEvents.eventList.minItems", "PutEvents",
+             _with_events(tracker["trackingId"], []))
 
 
 @pytest.mark.clause("PutEvents.eventList.maxItems")
 def test_eleven_events_are_rejected(harness: Harness, tracker):
     events = [{"eventType": "click", "sentAt": 1553631760 + i} for i in range(11)]
-    rejected(harness, "PutEvents.eventList.maxItems", "PutEvents", _with_events(tracker, events))
+    rejected(harness, "PutEvents.eventList.maxItems", "PutEvents",
+             _with_events(tracker["trackingId"], events))
 
 
-@pytest.mark.parametrize("clause_id", [
-    pytest.param(c.id, marks=pytest.mark.clause(c.id), id=c.id)
-    for c in shape_clauses("PutEvents") if supported(c)
-])
+@pytest.mark.clause("PutEvents.validRequest.accepted")
 @given(data=st.data())
-def test_shape_violations_are_rejected(harness: Harness, tracker, clause_id, data):
-    """Generated requests that break only ``clause_id`` are rejected as it says."""
-    case = data.draw(violations("PutEvents", {"trackingId": tracker["trackingId"]}, clause_id),
-                     label="violation")
-    rejected(harness, case.clause, "PutEvents", case.request)
+def test_valid_requests_with_an_active_tracker_are_accepted(harness: Harness, tracker, data):
+    body = data.draw(put_events(tracker["trackingId"]), label="request")
+    accepted(harness, ["PutEvents.validRequest.accepted"], "PutEvents", body)
+
+
+@pytest.mark.clause("PutEvents.unknownTrackingId")
+@given(data=st.data())
+def test_unknown_tracking_ids_are_rejected(harness: Harness, tracker, data):
+    """A fresh, never-issued tracking ID (same form as a real one) is rejected."""
+    body = data.draw(put_events(str(uuid.uuid4())), label="request")
+    rejected(harness, "PutEvents.unknownTrackingId", "PutEvents", body)
+
+
+@pytest.mark.clause("PutEvents.deletedTrackingId")
+def test_a_deleted_trackers_tracking_id_is_rejected(harness: Harness, tracker):
+    body = _with_events(tracker["trackingId"], [{"eventType": "click", "sentAt": 1553631760}])
+    accepted(harness, ["PutEvents.validRequest.accepted"], "PutEvents", body)
+    delete_and_wait(harness, tracker["eventTrackerArn"])
+    rejected(harness, "PutEvents.deletedTrackingId", "PutEvents", body, whole=True)
+
+
+BEFORE_ACTIVE = "PutEvents.beforeActive"
+
+
+@pytest.mark.clause(BEFORE_ACTIVE)
+def test_events_before_active_are_accepted_or_rejected_with_a_client_error(
+        harness: Harness, dataset_group):
+    """Right after CreateEventTracker (no waiting), events with the new tracking ID are
+    accepted or rejected with a 4xx; nothing else (a 5xx, a hang)."""
+    created = harness.invoke("CreateEventTracker", {"name": harness.new_name("et"),
+                                                    "datasetGroupArn": dataset_group})
+    body = _with_events(created["trackingId"], [{"eventType": "click", "sentAt": 1553631760}])
+    try:
+        harness.invoke("PutEvents", body)
+        ran(BEFORE_ACTIVE, "accepted")
+    except TargetError as exc:
+        ran(BEFORE_ACTIVE, "rejected")
+        holds(harness, BEFORE_ACTIVE,
+              catalog()[BEFORE_ACTIVE].accepts_error(exc.status, exc.code, harness.strict),
+              "accepted, or rejected with a client error (4xx)", exc.as_dict(), "PutEvents",
+              body)

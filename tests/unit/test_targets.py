@@ -21,7 +21,7 @@ from personalize_conformance.targets.boto import BotoTarget
 from personalize_conformance.targets.reference import ReferenceTarget
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_FAILED = {"unsupported", "passed", "not_applicable", "untested"}
+NOT_FAILED = {"unsupported", "passed", "not_applicable", "untested", "incomplete"}
 AWS_URL = "https://personalize.us-east-1.amazonaws.com"
 
 

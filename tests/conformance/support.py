@@ -1,0 +1,189 @@
+"""Helpers the suite's tests share: response validation, never-seen ARNs, list walking."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from personalize_conformance.checks import accepted, holds, rejected
+from personalize_conformance.contracts import catalog, raw_schema, validator
+from personalize_conformance.harness import Harness
+from personalize_conformance.targets import TargetError
+
+DELETE_STATUSES = ("DELETE PENDING", "DELETE IN_PROGRESS")
+
+
+def response_schema(operation: str) -> str | None:
+    """``<Operation>Response.json`` if the contract has it."""
+    name = f"{operation}Response.json"
+    try:
+        raw_schema(name)
+    except FileNotFoundError:
+        return None
+    return name
+
+
+def response_clause(operation: str) -> str | None:
+    """``<Operation>.response.valid`` if the catalog has it and its schema exists."""
+    clause_id = f"{operation}.response.valid"
+    ok = clause_id in catalog().clauses and response_schema(operation)
+    return clause_id if ok else None
+
+
+def response_clauses(*operations: str) -> list[str]:
+    """The response clauses of ``operations`` this contract can check (for marks)."""
+    return [c for c in map(response_clause, operations) if c]
+
+
+def require_response_schema(operation: str) -> str:
+    """The response schema of ``operation``; skips the test when the contract lacks it."""
+    name = response_schema(operation)
+    if name is None:
+        pytest.skip(f"the contract has no {operation}Response.json yet")
+    return name
+
+
+def check_response(harness: Harness, operation: str, request: Mapping[str, Any],
+                   response: Mapping[str, Any]) -> None:
+    """``<Operation>.response.valid``: the response validates against its schema (when the
+    clause and schema exist)."""
+    clause_id = response_clause(operation)
+    if clause_id is None:
+        return
+    name = f"{operation}Response.json"
+    errors = [f"{'/'.join(map(str, e.absolute_path)) or '(response)'}: {e.message}"
+              for e in validator(name).iter_errors(dict(response))]
+    holds(harness, clause_id, not errors, f"a response valid against {name}",
+          {"response": dict(response), "errors": errors[:5]}, operation, request)
+
+
+def never_seen(like_arn: str, kind: str) -> str:
+    """An ARN of ``kind`` (``event-tracker``, ``dataset-group``) in the partition, region
+    and account of ``like_arn`` that no resource has ever had."""
+    prefix = like_arn.rsplit(":", 1)[0]
+    return f"{prefix}:{kind}/pcnever{uuid.uuid4().hex[:16]}"
+
+
+def walk(harness: Harness, request: Mapping[str, Any], max_results: int | None,
+         *, limit: int = 200) -> list[dict[str, Any]]:
+    """Every event tracker ListEventTrackers yields for ``request``, following nextToken;
+    checks maxResults and each page's response schema on the way."""
+    items: list[dict[str, Any]] = []
+    base = dict(request)
+    if max_results is not None:
+        base["maxResults"] = max_results
+    token = None
+    for _ in range(limit):
+        page_request = {**base, **({"nextToken": token} if token else {})}
+        page = accepted(harness, ["ListEventTrackers.paging"], "ListEventTrackers",
+                        page_request, whole=True)
+        check_response(harness, "ListEventTrackers", page_request, page)
+        trackers = page.get("eventTrackers", [])
+        if max_results is not None:
+            holds(harness, "ListEventTrackers.maxResults", len(trackers) <= max_results,
+                  f"at most {max_results} event trackers on a page",
+                  {"count": len(trackers)}, "ListEventTrackers", page_request)
+        items += trackers
+        token = page.get("nextToken")
+        if not token:
+            return items
+    holds(harness, "ListEventTrackers.paging", False, f"the last page within {limit} pages",
+          {"pages": limit, "items": len(items)}, "ListEventTrackers", base)
+    return items
+
+
+def arns(items: list[dict[str, Any]]) -> list[str]:
+    return [item.get("eventTrackerArn") for item in items]
+
+
+#: Walks of the account-wide list before a discrepancy counts: other clients of a shared
+#: target may create or delete trackers while one walk pages through.
+ACCOUNT_WALKS = 3
+
+
+def check_account_list(harness: Harness, max_results: int | None, live: set[str],
+                       gone: set[str] = frozenset()) -> None:
+    """Walking the unfiltered list yields each tracker of ``live`` exactly once
+    (ListEventTrackers.paging) and none of ``gone`` (DeleteEventTracker.thenNotFound).
+
+    Only this run's trackers are judged, and a discrepancy must show on every one of
+    ``ACCOUNT_WALKS`` walks, so concurrent changes by others cannot fail a target."""
+    request = {"maxResults": max_results} if max_results else {}
+    for attempt in range(ACCOUNT_WALKS):
+        listed = arns(walk(harness, {}, max_results))
+        counts = {arn: listed.count(arn) for arn in sorted(live)}
+        listed_gone = sorted(gone & set(listed))
+        paging_ok = all(n == 1 for n in counts.values())
+        if (paging_ok and not listed_gone) or attempt == ACCOUNT_WALKS - 1:
+            break
+    holds(harness, "ListEventTrackers.paging", paging_ok,
+          "every live tracker of the run exactly once across the pages",
+          {"counts": counts, "walks": attempt + 1}, "ListEventTrackers", request)
+    holds(harness, "DeleteEventTracker.thenNotFound", not listed_gone,
+          "deleted trackers not listed", {"listed": listed_gone, "walks": attempt + 1},
+          "ListEventTrackers", request)
+
+
+def describe(harness: Harness, arn: str) -> dict[str, Any]:
+    return harness.invoke("DescribeEventTracker", {"eventTrackerArn": arn})["eventTracker"]
+
+
+def delete_and_wait(harness: Harness, arn: str) -> list[str]:
+    """Delete the tracker and describe it until not found; the statuses seen on the way.
+
+    Checks EventTracker.status.deleteOrder and DeleteEventTracker.thenNotFound."""
+    request = {"eventTrackerArn": arn}
+    accepted(harness, ["EventTracker.status.deleteOrder"], "DeleteEventTracker", request,
+             whole=True)
+    seen: list[str] = []
+    deadline = time.monotonic() + harness.wait_seconds
+    delay = 0.01
+    while True:
+        try:
+            status = describe(harness, arn).get("status")
+        except TargetError as exc:
+            if exc.code != "ResourceNotFoundException":
+                rejected(harness, "DeleteEventTracker.thenNotFound", "DescribeEventTracker",
+                         request, whole=True)
+            return seen
+        order_ok = status in DELETE_STATUSES and (
+            not seen or DELETE_STATUSES.index(status) >= DELETE_STATUSES.index(seen[-1]))
+        seen.append(status)
+        holds(harness, "EventTracker.status.deleteOrder", order_ok,
+              "DELETE PENDING > DELETE IN_PROGRESS, then not found", {"statuses": seen},
+              "DescribeEventTracker", request)
+        if time.monotonic() > deadline:
+            holds(harness, "DeleteEventTracker.thenNotFound", False,
+                  f"not found within {harness.wait_seconds}s of the delete",
+                  {"statuses": seen}, "DescribeEventTracker", request)
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
+
+
+CREATE_RANK = {"CREATE PENDING": 0, "CREATE IN_PROGRESS": 1, "ACTIVE": 2, "CREATE FAILED": 2}
+
+
+def watch_create(harness: Harness, arn: str) -> list[str]:
+    """Describe a new tracker until ACTIVE or CREATE FAILED, checking the order of statuses
+    (EventTracker.status.createOrder); the statuses seen."""
+    request = {"eventTrackerArn": arn}
+    seen: list[str] = []
+    deadline = time.monotonic() + harness.wait_seconds
+    delay = 0.01
+    while True:
+        status = describe(harness, arn).get("status")
+        ok = status in CREATE_RANK and (not seen or CREATE_RANK[status] >= CREATE_RANK[seen[-1]])
+        seen.append(status)
+        holds(harness, "EventTracker.status.createOrder", ok,
+              "CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED",
+              {"statuses": seen}, "DescribeEventTracker", request)
+        if CREATE_RANK[status] == 2:
+            return seen
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{arn} not ACTIVE after {harness.wait_seconds}s: {seen}")
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)

@@ -1,0 +1,254 @@
+"""A model of the event-tracker lifecycle, checked over generated call sequences.
+
+A Hypothesis ``RuleBasedStateMachine`` creates, describes, lists (every page, several
+``maxResults``) and deletes trackers across a few dataset groups, and puts events with
+the tracking IDs of live, deleted and never-seen trackers. Its model says what must be
+true; the invariants compare describe and list with it after every step. On a failure
+Hypothesis prints the shortest step sequence, and the ClauseFailure its reproduction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from personalize_conformance.checks import accepted, holds, rejected
+from personalize_conformance.harness import Harness
+from personalize_conformance.strategies import put_events
+
+from .support import (
+    arns,
+    check_account_list,
+    check_response,
+    delete_and_wait,
+    never_seen,
+    response_clause,
+    walk,
+    watch_create,
+)
+
+MAX_GROUPS = 3
+PAGE_SIZES = (1, 2, 3, 100)
+#: How many recently deleted trackers the invariants re-check each step.
+RECENT = 2
+
+CLAUSES = [
+    "CreateEventTracker.oneTrackerPerDatasetGroup",
+    "CreateEventTracker.datasetGroupMustExist",
+    "DescribeEventTracker.agreesWithCreate",
+    "DescribeEventTracker.unknownIsNotFound",
+    "EventTracker.status.createOrder",
+    "EventTracker.status.deleteOrder",
+    "DeleteEventTracker.thenNotFound",
+    "DeleteEventTracker.unknownIsNotFound",
+    "ListEventTrackers.filterByDatasetGroup",
+    "ListEventTrackers.maxResults",
+    "ListEventTrackers.paging",
+    "PutEvents.validRequest.accepted",
+    "PutEvents.unknownTrackingId",
+    "PutEvents.deletedTrackingId",
+    # Checked only when the contract has the response schema.
+    *filter(None, (response_clause(op) for op in
+                   ("CreateEventTracker", "DescribeEventTracker", "ListEventTrackers"))),
+]
+
+
+@dataclass
+class Tracker:
+    arn: str
+    tracking_id: str
+    name: str
+    group: str
+
+
+@dataclass
+class Model:
+    groups: dict[str, Tracker | None] = field(default_factory=dict)
+    deleted: list[Tracker] = field(default_factory=list)
+
+    def live(self) -> list[Tracker]:
+        return [t for t in self.groups.values() if t is not None]
+
+
+class Lifecycle(RuleBasedStateMachine):
+    """The tracker lifecycle against ``Lifecycle.harness`` (set by the test below)."""
+
+    harness: Harness
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.h = type(self).harness
+        self.h.begin_test()  # each run's reproduction starts from its own calls
+        self.model = Model()
+        self.steps = 0
+
+    # -- dataset groups --------------------------------------------------------------------
+    @initialize()
+    def first_group(self) -> None:
+        self.model.groups[self.h.create_dataset_group()] = None
+
+    @precondition(lambda self: len(self.model.groups) < MAX_GROUPS)
+    @rule()
+    def create_group(self) -> None:
+        self.model.groups[self.h.create_dataset_group()] = None
+
+    def _group(self, data: st.DataObject) -> str:
+        return data.draw(st.sampled_from(sorted(self.model.groups)), label="dataset group")
+
+    # -- create ----------------------------------------------------------------------------
+    @rule(data=st.data())
+    def create_tracker(self, data: st.DataObject) -> None:
+        group = self._group(data)
+        request = {"name": self.h.new_name("et"), "datasetGroupArn": group}
+        if self.model.groups[group] is not None:
+            rejected(self.h, "CreateEventTracker.oneTrackerPerDatasetGroup",
+                     "CreateEventTracker", request, whole=True)
+            return
+        created = accepted(self.h, ["EventTracker.status.createOrder"], "CreateEventTracker",
+                           request, whole=True)
+        check_response(self.h, "CreateEventTracker", request, created)
+        statuses = watch_create(self.h, created["eventTrackerArn"])
+        tracker = Tracker(created["eventTrackerArn"], created["trackingId"], request["name"],
+                          group)
+        if statuses[-1] != "ACTIVE":  # CREATE FAILED: the documented order allows it
+            delete_and_wait(self.h, tracker.arn)
+            self.model.deleted.append(tracker)
+            return
+        self.model.groups[group] = tracker
+
+    @rule(data=st.data())
+    def create_on_missing_group(self, data: st.DataObject) -> None:
+        request = {"name": self.h.new_name("et"),
+                   "datasetGroupArn": never_seen(self._group(data), "dataset-group")}
+        rejected(self.h, "CreateEventTracker.datasetGroupMustExist", "CreateEventTracker",
+                 request, whole=True)
+
+    # -- describe / delete -----------------------------------------------------------------
+    @rule(data=st.data())
+    def describe_unknown(self, data: st.DataObject) -> None:
+        request = {"eventTrackerArn": never_seen(self._group(data), "event-tracker")}
+        rejected(self.h, "DescribeEventTracker.unknownIsNotFound", "DescribeEventTracker",
+                 request, whole=True)
+
+    @precondition(lambda self: self.model.live())
+    @rule(data=st.data())
+    def delete_tracker(self, data: st.DataObject) -> None:
+        tracker = data.draw(st.sampled_from(self.model.live()), label="tracker")
+        delete_and_wait(self.h, tracker.arn)
+        self.model.groups[tracker.group] = None
+        self.model.deleted.append(tracker)
+
+    @rule(data=st.data(), deleted=st.booleans())
+    def delete_gone(self, data: st.DataObject, deleted: bool) -> None:
+        """Deleting a tracker that never existed, or one already deleted: not found."""
+        if deleted and self.model.deleted:
+            tracker = data.draw(st.sampled_from(self.model.deleted), label="deleted tracker")
+            rejected(self.h, "DeleteEventTracker.thenNotFound", "DeleteEventTracker",
+                     {"eventTrackerArn": tracker.arn}, whole=True)
+            return
+        request = {"eventTrackerArn": never_seen(self._group(data), "event-tracker")}
+        rejected(self.h, "DeleteEventTracker.unknownIsNotFound", "DeleteEventTracker",
+                 request, whole=True)
+
+    # -- list ------------------------------------------------------------------------------
+    @rule(max_results=st.sampled_from(PAGE_SIZES), filtered=st.booleans(), data=st.data())
+    def list_pages(self, max_results: int, filtered: bool, data: st.DataObject) -> None:
+        if filtered:
+            self._check_group_list(self._group(data), max_results)
+        else:
+            self._check_account_list(max_results)
+
+    # -- events ----------------------------------------------------------------------------
+    @rule(data=st.data(), kind=st.sampled_from(["live", "deleted", "unknown", "unknown"]))
+    def put_events(self, data: st.DataObject, kind: str) -> None:
+        pool = {"live": self.model.live(), "deleted": self.model.deleted}.get(kind)
+        if pool:
+            tracking_id = data.draw(st.sampled_from(pool), label=f"{kind} tracker").tracking_id
+        else:
+            kind, tracking_id = "unknown", str(uuid.uuid4())  # fresh: never seen anywhere
+        body = data.draw(put_events(tracking_id), label="request")
+        if kind == "live":
+            accepted(self.h, ["PutEvents.validRequest.accepted"], "PutEvents", body,
+                     whole=True)
+        elif kind == "deleted":
+            rejected(self.h, "PutEvents.deletedTrackingId", "PutEvents", body, whole=True)
+        else:
+            rejected(self.h, "PutEvents.unknownTrackingId", "PutEvents", body, whole=True)
+
+    # -- invariants ------------------------------------------------------------------------
+    def _check_group_list(self, group: str, max_results: int | None) -> None:
+        request = {"datasetGroupArn": group}
+        listed = arns(walk(self.h, request, max_results))
+        tracker = self.model.groups[group]
+        want = [tracker.arn] if tracker else []
+        holds(self.h, "ListEventTrackers.filterByDatasetGroup", listed == want,
+              f"exactly {want} (one tracker per dataset group)", listed,
+              "ListEventTrackers", request)
+
+    def _check_account_list(self, max_results: int) -> None:
+        check_account_list(self.h, max_results, {t.arn for t in self.model.live()},
+                           {t.arn for t in self.model.deleted})
+
+    @invariant()
+    def describe_agrees_with_the_model(self) -> None:
+        for tracker in self.model.live():
+            request = {"eventTrackerArn": tracker.arn}
+            body = accepted(self.h, ["DescribeEventTracker.agreesWithCreate"],
+                            "DescribeEventTracker", request, whole=True)
+            check_response(self.h, "DescribeEventTracker", request, body)
+            shown = body.get("eventTracker", {})
+            want = {"eventTrackerArn": tracker.arn, "trackingId": tracker.tracking_id,
+                    "name": tracker.name, "datasetGroupArn": tracker.group}
+            got = {k: shown.get(k) for k in want}
+            holds(self.h, "DescribeEventTracker.agreesWithCreate", got == want,
+                  f"describe shows {want}", got, "DescribeEventTracker", request)
+            holds(self.h, "EventTracker.status.createOrder", shown.get("status") == "ACTIVE",
+                  "ACTIVE stays ACTIVE until deleted", shown.get("status"),
+                  "DescribeEventTracker", request)
+
+    @invariant()
+    def lists_agree_with_the_model(self) -> None:
+        self.steps += 1
+        size = PAGE_SIZES[self.steps % len(PAGE_SIZES)]
+        for group in sorted(self.model.groups):
+            self._check_group_list(group, size)
+
+    @invariant()
+    def deleted_trackers_stay_gone(self) -> None:
+        for tracker in self.model.deleted[-RECENT:]:
+            rejected(self.h, "DeleteEventTracker.thenNotFound", "DescribeEventTracker",
+                     {"eventTrackerArn": tracker.arn}, whole=True)
+            body = {"trackingId": tracker.tracking_id, "sessionId": "pc-lifecycle",
+                    "eventList": [{"eventType": "click", "sentAt": 1553631760}]}
+            rejected(self.h, "PutEvents.deletedTrackingId", "PutEvents", body, whole=True)
+
+    def teardown(self) -> None:
+        for group in self.model.groups:
+            self.h.delete_dataset_group(group)
+
+
+def machine_settings() -> settings:
+    """The active profile's budget in proportion: as many runs as a property has examples
+    (at most 60), each of 20 steps (ci) up to 40 (certify)."""
+    base = settings.default
+    runs = min(base.max_examples, 60)
+    return settings(base, max_examples=runs,
+                    stateful_step_count=min(40, 20 + base.max_examples // 10))
+
+
+@pytest.mark.clause(*CLAUSES)
+def test_tracker_lifecycle_follows_the_model(harness: Harness):
+    Lifecycle.harness = harness
+    run_state_machine_as_test(Lifecycle, settings=machine_settings())

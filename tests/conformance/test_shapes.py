@@ -1,0 +1,275 @@
+"""Shape clauses of every operation: valid requests are accepted (and answered with a valid
+response), and each clause's violations are rejected as the clause says (never accepted,
+never a 5xx).
+
+Cases come from the strategies package. Where it cannot make a case for a clause yet
+(no operator for its keyword, a pattern it cannot compile, nothing that survives
+botocore's serialization), the test records the clause as not exercised: the report
+calls it ``incomplete``, never ``passed``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import FailedHealthCheck, HypothesisException, Unsatisfiable
+
+from personalize_conformance import checks, profiles
+from personalize_conformance.checks import accepted, rejected
+from personalize_conformance.contracts import Clause, catalog, operations, schema
+from personalize_conformance.harness import Harness
+from personalize_conformance.strategies import invalid, requests, violations
+from personalize_conformance.strategies.invalid import shape_clauses, supported
+
+from .support import check_response, response_clause
+
+NAME_MAX = 63
+#: Members a valid request cannot carry as generated: only the service issues a nextToken.
+ISSUED_BY_SERVICE = {"ListEventTrackers": ("nextToken",)}
+#: Operations whose valid requests leave their pinned resources usable for the next one.
+REUSABLE = frozenset({"DescribeDatasetGroup", "DescribeEventTracker", "ListEventTrackers",
+                      "PutEvents"})
+
+
+def _name(harness: Harness, draw: Callable[..., Any] | None, kind: str) -> str:
+    """A run-unique valid name whose length leans to the edges (short and 63); without
+    ``draw``, the shortest. (The drawn length does not depend on the run-unique part, so
+    Hypothesis sees the same strategy on every replay.)"""
+    base = harness.new_name(kind)
+    if draw is None:
+        return base
+    size = draw(st.one_of(st.just(0), st.just(NAME_MAX), st.integers(0, NAME_MAX)),
+                label=f"{kind} name length")
+    return base + "x" * (size - len(base))
+
+
+@contextlib.contextmanager
+def _pinned(harness: Harness, operation: str, draw: Callable[..., Any] | None = None
+            ) -> Iterator[dict[str, Any]]:
+    """The members that must name live (or unique) resources for ``operation``; the
+    resources are deleted afterwards."""
+    groups: list[str] = []
+
+    def group() -> str:
+        groups.append(harness.create_dataset_group())
+        return groups[-1]
+
+    try:
+        if operation == "CreateDatasetGroup":
+            yield {"name": _name(harness, draw, "dg")}
+        elif operation in ("DescribeDatasetGroup", "DeleteDatasetGroup", "ListEventTrackers"):
+            yield {"datasetGroupArn": group()}
+        elif operation == "CreateEventTracker":
+            yield {"name": _name(harness, draw, "et"), "datasetGroupArn": group()}
+        elif operation in ("DescribeEventTracker", "DeleteEventTracker"):
+            yield {"eventTrackerArn": harness.create_tracker(group())["eventTrackerArn"]}
+        elif operation == "PutEvents":
+            yield {"trackingId": harness.create_tracker(group())["trackingId"]}
+        else:
+            raise ValueError(f"no resources known for {operation}")
+    finally:
+        for arn in groups:
+            harness.delete_dataset_group(arn)
+
+
+def _cleanup(harness: Harness, operation: str, response: dict[str, Any]) -> None:
+    """Delete what a successful create made."""
+    if operation == "CreateDatasetGroup" and "datasetGroupArn" in response:
+        harness.delete_dataset_group(response["datasetGroupArn"])
+
+
+def _steps(clause: Clause) -> tuple[str, list[str]]:
+    """The schema file of a shape clause and the steps of its pointer."""
+    file, _, pointer = clause.schema.partition("#")  # type: ignore[union-attr]
+    return file, [p for p in pointer.split("/") if p]
+
+
+def present(request: Any, clause: Clause) -> bool:
+    """Whether ``request`` has a value where ``clause`` applies (for ``required/<i>``: the
+    required member), so accepting it is a valid case of that clause."""
+    file, steps = _steps(clause)
+    node: Any = schema(file)
+    values = [request]
+    i = 0
+    while i < len(steps) - 1 and values:
+        step = steps[i]
+        if step == "properties":
+            name = steps[i + 1]
+            values = [v[name] for v in values if isinstance(v, dict) and name in v]
+            node = node["properties"][name]
+            i += 2
+        elif step == "items":
+            values = [item for v in values if isinstance(v, list) for item in v]
+            node = node["items"]
+            i += 1
+        elif step == "required":
+            member = node["required"][int(steps[i + 1])]
+            return any(isinstance(v, dict) and member in v for v in values)
+        else:
+            return False
+    return bool(values)
+
+
+def _ids(operation: str) -> list[str]:
+    return [c.id for c in shape_clauses(operation)]
+
+
+def _valid_params() -> list[Any]:
+    params = []
+    for operation in operations():
+        ids = _ids(operation)
+        if not ids:
+            continue
+        extra = [response_clause(operation)] if response_clause(operation) else []
+        params.append(pytest.param(operation, marks=pytest.mark.clause(*ids, *extra),
+                                   id=operation))
+    return params
+
+
+class CannotGenerate(Exception):
+    """The strategies failed to make a case (not the target, not Hypothesis)."""
+
+
+def _draw(data: st.DataObject, strategy: Callable[[], st.SearchStrategy], label: str) -> Any:
+    """``data.draw(strategy())``; an error of the strategies stops the property as
+    ``CannotGenerate`` (Hypothesis' own control flow passes through)."""
+    try:
+        return data.draw(strategy(), label=label)
+    except Exception as exc:
+        if isinstance(exc, HypothesisException | AssertionError):
+            raise
+        raise CannotGenerate(f"{type(exc).__name__}: {exc}".splitlines()[0]) from exc
+
+
+def _run_given(body: Callable[[st.DataObject], None], clause_ids: list[str], side: str,
+               max_examples: int | None = None) -> None:
+    """Run ``body`` as a Hypothesis property under the active profile (at most
+    ``max_examples`` when given); if the strategies cannot make its cases, record
+    ``clause_ids`` as not exercised on ``side``."""
+    test = given(data=st.data())(body)
+    if max_examples is not None:
+        test = settings(max_examples=min(max_examples, settings.default.max_examples))(test)
+    try:
+        test()
+    except (CannotGenerate, Unsatisfiable, FailedHealthCheck) as exc:
+        reason = f"the strategies cannot make a case: {type(exc).__name__}: {exc}"
+        for clause_id in clause_ids:
+            checks.not_exercised(clause_id, side, reason.splitlines()[0])
+
+
+@pytest.mark.parametrize("operation", _valid_params())
+def test_valid_requests_are_accepted(harness: Harness, operation: str):
+    """Valid requests (members at their edges, optional ones present or absent) are
+    accepted; each shape clause whose location the request fills has a valid case; the
+    response validates against its schema."""
+    clauses = shape_clauses(operation)
+    drop = ISSUED_BY_SERVICE.get(operation, ())
+    schema_name = operations()[operation]["request"]
+
+    def check(data: st.DataObject, pinned: dict[str, Any]) -> None:
+        request = _draw(data, lambda: requests(schema_name, pinned), "request")
+        request = {k: v for k, v in request.items() if k not in drop}
+        filled = [c.id for c in clauses if present(request, c)]
+        response = accepted(harness, filled, operation, request)
+        try:
+            check_response(harness, operation, request, response)
+        finally:
+            _cleanup(harness, operation, response)
+
+    ids = [c.id for c in clauses]
+    try:
+        requests(schema_name)  # the strategy can be built at all
+    except Exception as exc:
+        for clause_id in ids:
+            checks.not_exercised(clause_id, "accepted", f"the strategies cannot make a case: "
+                                 f"{type(exc).__name__}: {exc}")
+        return
+    if operation in REUSABLE:
+        with _pinned(harness, operation) as shared:
+            _run_given(lambda data: check(data, shared), ids, "accepted")
+    else:
+        def fresh(data: st.DataObject) -> None:
+            with _pinned(harness, operation, data.draw) as pinned:
+                check(data, pinned)
+        _run_given(fresh, ids, "accepted")
+
+
+def _invalid_params() -> list[Any]:
+    return [pytest.param(c.id, marks=pytest.mark.clause(c.id), id=c.id)
+            for c in shape_clauses()]
+
+
+def _cannot_break(clause: Clause) -> str | None:
+    """Why the strategies cannot break ``clause`` at all, if they cannot."""
+    if not supported(clause):
+        return f"the strategies have no operator for {clause.keyword!r} yet"
+    unbreakable = getattr(invalid, "wire_unbreakable", None)
+    if unbreakable is not None and unbreakable(clause):
+        return "no violation of it alone survives botocore's serialization"
+    return None
+
+
+#: Examples per clause's violations under ``ci``: over a hundred clauses, each a property
+#: of its own; ``certify`` and ``dev`` keep their profile's number.
+CI_VIOLATION_EXAMPLES = 4
+
+
+@pytest.fixture
+def violation_examples(pytestconfig: pytest.Config) -> int | None:
+    profile = pytestconfig.getoption("hypothesis_profile", None) or profiles.DEFAULT
+    return CI_VIOLATION_EXAMPLES if profile == "ci" else None
+
+
+@pytest.mark.parametrize("clause_id", _invalid_params())
+def test_shape_violations_are_rejected(harness: Harness, clause_id: str,
+                                       violation_examples: int | None):
+    """Generated requests that break only ``clause_id`` are rejected with its expected
+    status and error (any other answer, acceptance or a 5xx fails it)."""
+    clause = catalog()[clause_id]
+    reason = _cannot_break(clause)
+    if reason:
+        checks.not_exercised(clause_id, "rejected", reason)
+        return
+    operation = clause.operation
+    with _pinned(harness, operation) as pinned:
+        def check(data: st.DataObject) -> None:
+            case = _draw(data, lambda: violations(operation, pinned, clause_id), "violation")
+            rejected(harness, clause_id, operation, case.request)
+
+        _run_given(check, [clause_id], "rejected", violation_examples)
+
+
+NEXT_TOKEN = [c.id for c in shape_clauses("ListEventTrackers")
+              if "/properties/nextToken/" in (c.schema or "")]
+
+
+@pytest.mark.clause(*NEXT_TOKEN, "ListEventTrackers.paging")
+def test_issued_next_tokens_are_accepted(harness: Harness):
+    """The valid side of the nextToken clauses: tokens the service issued, sent back with
+    the query that issued them (only the service can make a valid one)."""
+    groups = [harness.create_dataset_group() for _ in range(3)]
+    try:
+        for group in groups:
+            harness.create_tracker(group)
+        pages: list[dict[str, Any]] = []
+        token = None
+        while True:
+            request = {"maxResults": 1, **({"nextToken": token} if token else {})}
+            page = accepted(harness, [*NEXT_TOKEN, "ListEventTrackers.paging"] if token
+                            else ["ListEventTrackers.paging"], "ListEventTrackers", request,
+                            whole=True)
+            pages.append(page)
+            token = page.get("nextToken")
+            if not token or len(pages) > 500:
+                break
+        checks.holds(harness, "ListEventTrackers.paging", len(pages) >= 3,
+                     "at least 3 pages of 1 for 3 trackers", {"pages": len(pages)},
+                     "ListEventTrackers", {"maxResults": 1})
+    finally:
+        for group in groups:
+            harness.delete_dataset_group(group)
