@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -53,7 +54,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _replayed(path: str) -> set[str]:
     """The keys of the tests that failed in the report at ``path``."""
     try:
-        data = json.loads(open(path, encoding="utf-8").read())
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
         return {test_key(nodeid) for nodeid in report.failing_tests(data)}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise pytest.UsageError(f"cannot replay {path!r}: not a readable report.json "

@@ -118,8 +118,9 @@ def _vectors(clause: Clause) -> list[dict[str, Any]]:
     ]
 
 
+@cache
 def build() -> dict[str, dict[str, Any]]:
-    """Operation -> its vector file (JSON data)."""
+    """Operation -> its vector file (JSON data; shared, do not modify)."""
     files: dict[str, dict[str, Any]] = {}
     for clause in shape_clauses():
         if not supported(clause):
