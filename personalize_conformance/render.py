@@ -16,7 +16,13 @@ SKIPPED = (outcomes.UNSUPPORTED, outcomes.NOT_APPLICABLE, outcomes.UNTESTED, out
 #: Run metadata shown at the top of report.md and as JUnit suite properties, in order.
 META = ("target", "endpoint", "profile", "seed", "strict", "suite_version", "contract_digest",
         "botocore", "moto", "python", "started", "finished", "throttling_retries",
-        "replay_of")
+        "cleanup_failures", "replay_of")
+
+
+def _meta(report: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The run metadata present in ``report``, as (name, text) in ``META`` order."""
+    return [(key, json.dumps(report[key]) if isinstance(report[key], list) else str(report[key]))
+            for key in META if report.get(key) not in (None, [])]
 
 
 def observed_text(observed: Any) -> str:
@@ -54,9 +60,8 @@ def junit(report: Mapping[str, Any]) -> str:
     suite = ET.SubElement(root, "testsuite", name=f"personalize-conformance {report['target']}",
                           timestamp=str(report.get("started") or ""), **counts)
     props = ET.SubElement(suite, "properties")
-    for key in (*META, "verdict"):
-        if report.get(key) is not None:
-            ET.SubElement(props, "property", name=key, value=str(report[key]))
+    for key, value in [*_meta(report), ("verdict", report["verdict"])]:
+        ET.SubElement(props, "property", name=key, value=value)
     for clause in clauses:
         case = ET.SubElement(suite, "testcase", classname=clause["operation"],
                              name=clause["id"], time=f"{clause['duration']:.3f}")
@@ -94,8 +99,7 @@ def markdown(report: Mapping[str, Any]) -> str:
     """``report.md``: the verdict, the run metadata, the matrix, then each failure."""
     lines = [f"# Conformance report: {report['target']}", "",
              f"**Verdict: {report['verdict']}**", "", "| run | |", "| --- | --- |"]
-    lines += [f"| {key} | {_cell(report[key])} |" for key in META
-              if report.get(key) is not None]
+    lines += [f"| {key} | {_cell(value)} |" for key, value in _meta(report)]
     counts = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)
     lines += [f"| summary | {counts} |", "", "## Conformance matrix", "",
               "| clause | level | status | examples tried | duration (s) |",

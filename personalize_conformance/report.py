@@ -16,8 +16,13 @@ from . import __version__, outcomes
 from .contracts import catalog, digest
 
 
-def _clause_status(statuses: Iterable[str]) -> str:
-    present = set(statuses)
+def clause_status(tests: Iterable[Mapping[str, Any]]) -> str:
+    """What the run observed for one clause, from the records of the tests that name it:
+    the worst of their statuses (``outcomes.ORDER``), ``untested`` when none ran.
+
+    The one place a clause's status is decided (waivers are applied after, in ``build``).
+    """
+    present = {r["status"] for r in tests}
     return next((s for s in outcomes.ORDER if s in present), outcomes.UNTESTED)
 
 
@@ -64,7 +69,7 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
     entries = []
     for clause in catalog():
         tests = sorted(by_clause.get(clause.id, []), key=lambda r: r["test"])
-        status = _clause_status(r["status"] for r in tests)
+        status = clause_status(tests)
         failures = [
             {"test": r["test"], **r["failure"]}
             for r in tests
@@ -92,6 +97,7 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
         summary[entry["status"]] += 1
     return {
         "throttling_retries": 0,
+        "cleanup_failures": [],
         **meta,
         "suite_version": __version__,
         "contract_digest": digest(),

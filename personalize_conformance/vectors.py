@@ -1,23 +1,26 @@
 """Portable vectors: the suite's fixed tier as JSON a vendor can replay without Python.
 
-For every shape clause with a mutation operator: one *invalid* vector (the smallest request
-that breaks that clause alone, found deterministically with ``strategies.violations``) and
+For every shape clause with a mutation operator: one *invalid* vector (a request that
+breaks that clause alone, found deterministically by ``fixed_cases``) and
 one *boundary* vector (the same request with the broken value brought back to the bound,
 which every reading accepts). Bodies are as botocore puts them on the wire. Values that
 name a resource of the target (a tracking ID, an ARN) are schema-valid stand-ins listed in
 ``fill``: replace them with a resource created on the target before sending.
+A clause on a member that itself names a resource (an ARN, a tracking ID) gets no boundary
+vector: at its bound it names nothing on the target.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import botocore.session
-from hypothesis import HealthCheck, find, settings
+from hypothesis import HealthCheck, Phase, find, settings
 
 from . import __version__
 from .contracts import Clause, catalog, digest, operations, service_of
@@ -38,7 +41,7 @@ STAND_INS: dict[str, tuple[str, str]] = {
 }
 
 _FIND = settings(database=None, derandomize=True, max_examples=200, deadline=None,
-                 suppress_health_check=list(HealthCheck))
+                 phases=[Phase.generate], suppress_health_check=list(HealthCheck))
 
 
 @cache
@@ -93,44 +96,77 @@ def _set(request: dict[str, Any], path: tuple, value: Any) -> dict[str, Any]:
     return copy
 
 
+@dataclass(frozen=True)
+class FixedCase:
+    """One request of a clause's fixed tier: ``valid`` ones every reading accepts."""
+
+    valid: bool
+    request: dict[str, Any]
+    description: str
+
+
+def fixed_cases(clause: Clause, pinned: Mapping[str, Any]) -> list[FixedCase]:
+    """The fixed tier of one shape clause: the first request (derandomized, unshrunk) that
+    breaks it alone, and the same request with the broken value brought back to the bound.
+
+    The one place this module reads the strategies package (``violations`` on main): re-point
+    it at the package's fixed-vector API when there is one. Raises what the strategies raise.
+    """
+    case = find(violations(clause.operation, pinned, clause.id), lambda _: True,
+                settings=_FIND)
+    keyword, bound = _bound(clause)
+    where = "/" + "/".join(str(p) for p in case.path)
+    back = _set(case.request, case.path, _within(keyword, bound, case.old, case.new))
+    return [FixedCase(False, case.request, f"{where} breaks {keyword} {bound}"),
+            FixedCase(True, back, f"{where} exactly at {keyword} {bound}")]
+
+
 def _vectors(clause: Clause) -> list[dict[str, Any]]:
     properties = _schema_node(operations()[clause.operation]["request"]).get("properties", {})
     subject = clause.schema.partition("#/properties/")[2].split("/")[0]  # type: ignore[union-attr]
     pinned = {k: v for k, (v, _) in STAND_INS.items() if k in properties and k != subject}
-    case = find(violations(clause.operation, pinned, clause.id), lambda _: True, settings=_FIND)
-    keyword, bound = _bound(clause)
-    fill = {f"/{k}": STAND_INS[k][1] for k in pinned}
     common = {"clause": clause.id, "level": clause.level, "operation": clause.operation,
-              "fill": fill}
-    where = "/" + "/".join(str(p) for p in case.path)
-    return [
-        {**common, "id": f"{clause.id}:invalid", "valid": False,
-         "description": f"{where} breaks {keyword} {bound}",
-         "body": on_the_wire(clause.operation, case.request),
-         "expected": {"status": clause.expected["status"],
-                      "errors": list(clause.expected["errors"])}},
-        {**common, "id": f"{clause.id}:boundary", "valid": True,
-         "description": f"{where} exactly at {keyword} {bound}",
-         "body": on_the_wire(clause.operation,
-                             _set(case.request, case.path,
-                                  _within(keyword, bound, case.old, case.new))),
-         "expected": {"status": 200, "errors": []}},
-    ]
+              "fill": {f"/{k}": STAND_INS[k][1] for k in pinned}}
+    rejected = {"status": clause.expected["status"], "errors": list(clause.expected["errors"])}
+    # At its bound, a member naming a resource names none on the target, and what a target
+    # answers to that is not this clause's business: such clauses export no boundary vector.
+    names_one = subject in STAND_INS or subject.endswith("Arn")
+    return [{**common, "id": f"{clause.id}:{'boundary' if case.valid else 'invalid'}",
+             "valid": case.valid, "description": case.description,
+             "body": on_the_wire(clause.operation, case.request),
+             "expected": {"status": 200, "errors": []} if case.valid else rejected}
+            for case in fixed_cases(clause, pinned) if not (case.valid and names_one)]
 
 
 @cache
-def build() -> dict[str, dict[str, Any]]:
-    """Operation -> its vector file (JSON data; shared, do not modify)."""
+def _built() -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     files: dict[str, dict[str, Any]] = {}
+    skipped: dict[str, str] = {}
     for clause in shape_clauses():
         if not supported(clause):
+            skipped[clause.id] = "no mutation operator for this keyword"
+            continue
+        try:
+            vectors = _vectors(clause)
+        except Exception as exc:  # the strategies cannot build it: the index says why
+            skipped[clause.id] = f"{type(exc).__name__}: {exc}"[:200]
             continue
         entry = files.setdefault(clause.operation, {
             "format": FORMAT, "suite_version": __version__, "contract_digest": digest(),
             "operation": clause.operation, "http": http_of(clause.operation), "vectors": [],
         })
-        entry["vectors"] += _vectors(clause)
-    return files
+        entry["vectors"] += vectors
+    return files, skipped
+
+
+def build() -> dict[str, dict[str, Any]]:
+    """Operation -> its vector file (JSON data; shared, do not modify)."""
+    return _built()[0]
+
+
+def not_exported() -> dict[str, str]:
+    """Shape clause id -> why it has no vectors."""
+    return _built()[1]
 
 
 def export(directory: str | Path) -> list[Path]:
@@ -147,7 +183,7 @@ def export(directory: str | Path) -> list[Path]:
         "format": FORMAT, "suite_version": __version__, "contract_digest": digest(),
         "files": [p.name for p in written],
         "vectors": sum(len(d["vectors"]) for d in built.values()),
-        "not_exported": sorted(c.id for c in shape_clauses() if not supported(c)),
+        "not_exported": dict(sorted(not_exported().items())),
         "clauses": len(catalog()),
     }
     (out / "index.json").write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")

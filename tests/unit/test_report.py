@@ -1,5 +1,10 @@
 """The certification report end to end: report.json against its schema, junit.xml,
-report.md, waivers, replay, determinism and the portable vectors."""
+report.md, the verdict, waivers, replay, determinism, progress and the portable vectors.
+
+The slow runner runs happen once, in the module fixture ``runs``: a faulty target twice
+(same seed), then its report replayed against the reference (certify: with progress) and
+against the faulty target again with its failing clause waived.
+"""
 
 from __future__ import annotations
 
@@ -12,26 +17,26 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from personalize_conformance import cli, vectors
 from personalize_conformance import report as report_module
-from personalize_conformance import vectors
 from personalize_conformance.contracts import catalog
 from personalize_conformance.harness import Harness
-from personalize_conformance.targets import resolve
+from personalize_conformance.targets import TargetError, resolve
 
-MUTANT = "mutant:eventList-accepts-0"
-BROKEN = "PutEvents.eventList.minItems"
-#: A quick certify run: thorough profile, explicit seed, few examples per test (its
-#: minimal failing example shrinks fast, unlike an 11-event list's).
-CERTIFY = ("--profile", "certify", "--seed", "1", "--max-examples", "8")
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "personalize_conformance.cli", *args],
-                          cwd=cwd, capture_output=True, text=True, timeout=300)
+MUTANT = "mutant:eventList-accepts-11"
+BROKEN = "PutEvents.eventList.maxItems"
+REASON = "known: accepts 11 events"
 
 
 def load(directory: Path) -> dict:
     return json.loads((directory / "report.json").read_text())
+
+
+def verdict_line(result: subprocess.CompletedProcess, target: str) -> str:
+    """The verdict the runner printed: its one line ``<target>: <verdict>``."""
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith(f"{target}: ")]
+    assert len(lines) == 1, result.stdout
+    return lines[0].removeprefix(f"{target}: ")
 
 
 def check_outputs(directory: Path) -> dict:
@@ -55,89 +60,140 @@ def check_outputs(directory: Path) -> dict:
     return report
 
 
-def failing_inputs(report: dict) -> dict[str, list]:
+def failing_inputs(report: dict) -> dict[str, dict]:
     """Failing test -> its minimal input, without the tracking ID the target minted."""
     return {f["test"]: {k: v for k, v in f["input"].items() if k != "trackingId"}
             for c in report["clauses"] for f in c["failures"]}
 
 
 def cli_all(*runs: tuple[Path, tuple[str, ...]]) -> list[subprocess.CompletedProcess]:
-    """Several runs at once (each in its own directory): the runner's output per run."""
+    """Several runner runs at once (each in its own directory)."""
     procs = [subprocess.Popen([sys.executable, "-m", "personalize_conformance.cli", *args],
                               cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for cwd, args in runs]
     done = []
-    for (_, args), proc in zip(runs, procs):
-        out, err = proc.communicate(timeout=300)
+    for (_, args), proc in zip(runs, procs, strict=True):
+        out, err = proc.communicate(timeout=600)
         done.append(subprocess.CompletedProcess(args, proc.returncode, out, err))
     return done
 
 
-def test_a_faulty_target_certified_twice_and_replayed(tmp_path):
-    """One test, so the slow certify runs happen once: outputs, determinism, replay."""
-    first, second, ref, again = (tmp_path / d for d in ("first", "second", "ref", "again"))
-    for d in (first, second, ref, again):
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess]]:
+    base = tmp_path_factory.mktemp("report")
+    dirs = {name: base / name for name in ("first", "second", "ref", "waived")}
+    for d in dirs.values():
         d.mkdir()
-    result, repeat = cli_all(*[(d, ("run", "--target", MUTANT, *CERTIFY, "--report-dir", str(d)))
-                               for d in (first, second)])
-    # Every output, with reproductions.
+    waivers = base / "waivers.json"
+    waivers.write_text(json.dumps({"waivers": [{"clause": BROKEN, "reason": REASON}]}))
+    faulty = ("run", "--target", MUTANT, "--seed", "1")
+    first, second = cli_all(*[(dirs[n], (*faulty, "--report-dir", str(dirs[n])))
+                              for n in ("first", "second")])
+    earlier = str(dirs["first"] / "report.json")
+    ref, waived = cli_all(
+        (dirs["ref"], ("run", "--target", "reference", "--replay", earlier,
+                       "--profile", "certify", "--report-dir", str(dirs["ref"]))),
+        (dirs["waived"], ("run", "--target", MUTANT, "--replay", earlier,
+                          "--waivers", str(waivers), "--report-dir", str(dirs["waived"]))))
+    done = {"first": first, "second": second, "ref": ref, "waived": waived}
+    return {name: (dirs[name], done[name]) for name in dirs}
+
+
+def test_a_faulty_target_gets_every_output_with_reproductions(runs):
+    directory, result = runs["first"]
     assert result.returncode == 1, result.stdout + result.stderr
-    report = check_outputs(first)
+    report = check_outputs(directory)
     assert report["verdict"].startswith("not conformant: 1 MUST clauses failed (MUST ")
-    assert report["verdict"] in result.stdout
-    assert "clauses done" in result.stdout  # certify shows progress
-    clause = next(c for c in report["clauses"] if c["id"] == BROKEN)
-    assert clause["status"] == "failed" and clause["examples"] > len(clause["tests"])
-    assert clause["duration"] > 0
-    assert report["profile"] == "certify" and report["seed"] == "1"
-    assert report["botocore"] and report["moto"] and report["throttling_retries"] == 0
-    failure = ET.parse(first / "junit.xml").getroot().find(".//failure")
-    assert "observed HTTP 200" in failure.get("message") and "boto3.client" in failure.text
-    markdown = (first / "report.md").read_text()
-    assert "Minimal failing input:" in markdown and "aws --endpoint-url" in markdown
-    # The same target, profile and seed: the same verdicts and failing examples.
-    assert repeat.returncode == 1, repeat.stdout + repeat.stderr
-    twice = load(second)
-    assert twice["verdict"] == report["verdict"]
-    assert [c["status"] for c in twice["clauses"]] == [c["status"] for c in report["clauses"]]
-    assert failing_inputs(twice) == failing_inputs(report) != {}
-    # --replay: only the failing tests, the earlier seed; the reference passes them.
-    replays = cli_all(*[(d, ("run", "--target", target, "--replay", str(first / "report.json"),
-                             "--report-dir", str(d))) for d, target in
-                        ((ref, "reference"), (again, MUTANT))])
-    for directory, done, code, status in ((ref, replays[0], 0, "passed"),
-                                          (again, replays[1], 1, "failed")):
-        assert done.returncode == code, done.stdout + done.stderr
-        replayed = check_outputs(directory)
-        assert replayed["seed"] == "1" and replayed["profile"] == "certify"
-        assert replayed["replay_of"] == str(first / "report.json")
-        ran = {t for c in replayed["clauses"] for t in c["tests"]}
-        assert ran == set(report_module.failing_tests(report))
-        assert {c["id"]: c["status"] for c in replayed["clauses"]}[BROKEN] == status
-    assert failing_inputs(load(again)) == failing_inputs(report)
-
-
-def test_a_clean_target_gets_every_output(tmp_path):
-    result = cli("run", "--target", "reference", "--report-dir", str(tmp_path), cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    report = check_outputs(tmp_path)
-    assert report["verdict"].startswith("conformant (MUST ")
+    assert verdict_line(result, MUTANT) == report["verdict"]
     assert "clauses done" not in result.stdout  # ci: no progress unless asked
+    clause = next(c for c in report["clauses"] if c["id"] == BROKEN)
+    assert clause["status"] == "failed" and clause["examples"] >= len(clause["tests"]) > 0
+    assert clause["duration"] > 0
+    assert report["profile"] == "ci" and report["seed"] == "1" and report["target"] == MUTANT
+    assert report["botocore"] and report["moto"] and report["python"]
+    assert report["throttling_retries"] == 0 and report["cleanup_failures"] == []
+    assert report["started"] < report["finished"]
+    failure = ET.parse(directory / "junit.xml").getroot().find(".//failure")
+    assert "observed HTTP 200" in failure.get("message") and "boto3.client" in failure.text
+    markdown = (directory / "report.md").read_text()
+    assert f"### `{BROKEN}` (MUST, failed)" in markdown
+    assert "Minimal failing input:" in markdown and "aws --endpoint-url" in markdown
+    assert "personalize_events.put_events(" in markdown
 
 
-def test_a_waived_clause_still_runs_and_shows_what_it_observed(tmp_path):
-    waived = "CreateEventTracker.oneTrackerPerDatasetGroup"
-    waivers = tmp_path / "waivers.json"
-    waivers.write_text(json.dumps({"waivers": [{"clause": waived, "reason": "known: allows a second tracker"}]}))
-    result = cli("run", "--target", "mutant:second-tracker-allowed", "--waivers", str(waivers),
-                 "--report-dir", str(tmp_path), cwd=tmp_path)
+def test_the_same_target_profile_and_seed_give_the_same_verdicts_and_examples(runs):
+    (first_dir, _), (second_dir, second) = runs["first"], runs["second"]
+    assert second.returncode == 1, second.stdout + second.stderr
+    first, twice = load(first_dir), load(second_dir)
+    assert twice["verdict"] == first["verdict"]
+    assert [(c["id"], c["status"]) for c in twice["clauses"]] == [
+        (c["id"], c["status"]) for c in first["clauses"]]
+    assert failing_inputs(twice) == failing_inputs(first) != {}
+
+
+def test_replay_reruns_only_the_failing_tests_against_another_target(runs):
+    first = load(runs["first"][0])
+    directory, result = runs["ref"]
     assert result.returncode == 0, result.stdout + result.stderr
-    report = check_outputs(tmp_path)
-    clause = next(c for c in report["clauses"] if c["id"] == waived)
+    replayed = check_outputs(directory)
+    assert replayed["replay_of"].endswith("report.json") and replayed["seed"] == "1"
+    assert {t for c in replayed["clauses"] for t in c["tests"]} == set(
+        report_module.failing_tests(first))
+    assert {c["id"]: c["status"] for c in replayed["clauses"]}[BROKEN] == "passed"
+    # certify shows progress: clauses done out of total, and the clause running.
+    assert "clauses done" in result.stdout and f"running {BROKEN}" in result.stdout
+
+
+def test_a_waived_clause_still_runs_and_shows_what_it_observed(runs):
+    directory, result = runs["waived"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = check_outputs(directory)
+    clause = next(c for c in report["clauses"] if c["id"] == BROKEN)
     assert clause["status"] == "waived" and clause["observed_status"] == "failed"
-    assert clause["failures"] and clause["waiver"] == "known: allows a second tracker"
-    assert report["verdict"].startswith("conformant with 1 waivers (MUST ")
-    assert "Waived: known: allows a second tracker" in (tmp_path / "report.md").read_text()
+    assert clause["failures"] and clause["waiver"] == REASON
+    assert report["waivers"] == {BROKEN: REASON} and report["summary"]["waived"] == 1
+    assert f"Waived: {REASON}" in (directory / "report.md").read_text()
+    assert failing_inputs(report) == failing_inputs(load(runs["first"][0]))
+
+
+def _entries(*pairs: tuple[str, str]) -> list[dict]:
+    return [{"level": level, "status": status} for level, status in pairs]
+
+
+@pytest.mark.parametrize("clauses, expected", [
+    (_entries(("MUST", "passed"), ("SHOULD", "failed"), ("MAY", "untested")),
+     "conformant (MUST 1/1 passed, SHOULD 0/1 passed)"),
+    (_entries(("MUST", "passed"), ("MUST", "waived"), ("SHOULD", "waived")),
+     "conformant with 2 waivers (MUST 1/2 passed, SHOULD 0/1 passed)"),
+    (_entries(("MUST", "failed"), ("MUST", "failed"), ("MUST", "untested"), ("MUST", "waived")),
+     "not conformant: 2 MUST clauses failed (MUST 0/4 passed, SHOULD 0/0 passed)"),
+    (_entries(("MUST", "passed"), ("MUST", "unsupported"), ("MUST", "not_applicable")),
+     "incomplete: 1 MUST clauses not checked (unsupported or untested) "
+     "(MUST 1/3 passed, SHOULD 0/0 passed)"),
+])
+def test_the_verdict_line(clauses, expected):
+    assert report_module.verdict(clauses) == expected
+    pattern = report_module.schema()["properties"]["verdict"]["pattern"]
+    jsonschema.validate(expected, {"type": "string", "pattern": pattern})
+
+
+def test_a_built_report_fits_its_schema_and_applies_waivers():
+    """In process: every clause passed but one, which is waived."""
+    records = [{"test": f"t.py::{c.id}", "clauses": [c.id], "status": "passed",
+                "failure": None, "duration": 0.5, "examples": 3} for c in catalog()]
+    records[0] = {**records[0], "status": "failed", "failure": {
+        "operation": "X", "input": {}, "expected": "rejected", "observed": {"status": 200},
+        "reproduction": None}}
+    waived = records[0]["clauses"][0]
+    built = report_module.build(records, {"target": "t", "endpoint": None, "profile": "ci",
+                                          "seed": "1", "strict": False, "started": "a",
+                                          "finished": "b"}, {waived: "why"})
+    jsonschema.Draft7Validator(report_module.schema()).validate(built)
+    assert built["verdict"].startswith("conformant with 1 waivers (MUST ")
+    entry = built["clauses"][0]
+    assert (entry["status"], entry["observed_status"], entry["waiver"]) == (
+        "waived", "failed", "why")
+    assert entry["examples"] == 3 and entry["duration"] == 0.5
 
 
 @pytest.mark.parametrize("content, words", [
@@ -146,30 +202,31 @@ def test_a_waived_clause_still_runs_and_shows_what_it_observed(tmp_path):
     ('{"waivers": [{"clause": "PutEvents.eventList.maxItems"}]}', "malformed"),
     ('{"waivers": [{"clause": "No.such.clause", "reason": "x"}]}', "unknown clause"),
 ])
-def test_a_bad_waivers_file_exits_2_with_one_line(tmp_path, content, words):
+def test_a_bad_waivers_file_exits_2_with_one_line(tmp_path, capsys, content, words):
     path = tmp_path / "waivers.json"
     if content is not None:
         path.write_text(content)
-    result = cli("run", "--waivers", str(path), cwd=tmp_path)
-    assert result.returncode == 2 and result.stdout == ""
-    assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr
+    assert cli.main(["run", "--waivers", str(path), "--report-dir", str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and words in err
 
 
-def test_replaying_a_report_without_failures_exits_2(tmp_path):
+def test_replaying_a_report_without_failures_exits_2(tmp_path, capsys):
     path = tmp_path / "report.json"
     path.write_text(json.dumps({"clauses": [{"id": BROKEN, "failures": []}]}))
-    result = cli("run", "--replay", str(path), cwd=tmp_path)
-    assert result.returncode == 2 and "no failing test" in result.stderr
+    assert cli.main(["run", "--replay", str(path), "--report-dir", str(tmp_path)]) == 2
+    assert "no failing test" in capsys.readouterr().err
 
 
 def test_exported_vectors_break_their_clause_alone_or_validate(tmp_path):
-    vectors.export(tmp_path)
+    assert cli.main(["export-vectors", str(tmp_path)]) == 0
     index = json.loads((tmp_path / "index.json").read_text())
     files = [json.loads((tmp_path / name).read_text()) for name in index["files"]]
     exported = [v for f in files for v in f["vectors"]]
     assert len(exported) == index["vectors"] > 0
     shape = {c.id for c in catalog() if c.kind == "shape" and c.schema}
     assert {v["clause"] for v in exported} | set(index["not_exported"]) == shape
+    assert not {v["clause"] for v in exported} & set(index["not_exported"])
     for vector in exported:
         broken = vectors.check(vector)
         assert broken == ([] if vector["valid"] else [catalog()[vector["clause"]].schema])
@@ -189,7 +246,7 @@ def test_exported_vectors_get_their_expected_outcome_from_the_reference():
                 try:
                     target.invoke(vector["operation"], body)
                     outcome = (200, None)
-                except Exception as exc:  # TargetError: the rejection under test
+                except TargetError as exc:  # the rejection under test
                     outcome = (exc.status, exc.code)
                 want = vector["expected"]
                 assert outcome[0] == want["status"], vector["id"]
