@@ -4,6 +4,7 @@
 exits 0 (no clause failed), 1 (a clause failed) or 2 (the run could not be made).
 ``serve``: the reference (or a mutant) over HTTP on a loopback port, until interrupted.
 ``drift``: compare the contract with the installed botocore models; exit 0 (none) or 1.
+``export-vectors``: the fixed tier (boundary and invalid vectors) as portable JSON files.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="allow a run against real AWS (non-loopback endpoint, or none)")
     run.add_argument("--call-timeout", type=float, default=None,
                      help="seconds one call may take (default: $PC_CALL_TIMEOUT or 30)")
-    run.add_argument("--profile", choices=profiles.NAMES, default=profiles.DEFAULT,
+    run.add_argument("--profile", choices=profiles.NAMES, default=None,
                      help="ci: quick and deterministic (default); certify: thorough")
     run.add_argument("--seed", type=int, help="Hypothesis seed (recorded in the report)")
     run.add_argument("--report-dir", default="conformance-report",
@@ -55,6 +56,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="hold the target to one reading wherever the documents allow two")
     run.add_argument("-n", "--workers", default="0",
                      help="pytest-xdist workers: a number or 'auto' (default: 0, in-process)")
+    run.add_argument("--waivers", metavar="FILE",
+                     help="JSON file of known deviations: clause ids with a reason each")
+    run.add_argument("--replay", metavar="REPORT",
+                     help="re-run only the failing tests of an earlier report.json "
+                          "(with its profile and seed unless given)")
+    run.add_argument("--max-examples", type=int,
+                     help="cap Hypothesis examples per test (overrides the profile)")
+    run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="show clauses done and the clause running (default: on for certify)")
+    vectors = sub.add_parser("export-vectors",
+                             help="write the boundary and invalid vectors as JSON files")
+    vectors.add_argument("directory", help="where the vector files go")
     serve = sub.add_parser("serve", help="serve the reference (or a mutant) over HTTP")
     serve.add_argument("--target", default="reference", help="reference or mutant:<id>")
     serve.add_argument("--port", type=int, default=4566, help="port on 127.0.0.1 (4566)")
@@ -103,19 +116,41 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if args.endpoint_url:
         _check_reachable(args.endpoint_url)
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+    if args.waivers:
+        from .waivers import WaiverError, load
+
+        try:
+            load(args.waivers)
+        except WaiverError as exc:
+            raise UsageError(str(exc)) from None
+    if args.max_examples is not None and args.max_examples < 1:
+        raise UsageError("--max-examples must be at least 1")
+    earlier = _replayed(args.replay) if args.replay else {}
+    profile = args.profile or earlier.get("profile") or profiles.DEFAULT
+    seed = args.seed if args.seed is not None else earlier.get("seed")
+    if seed is None:
+        seed = random.SystemRandom().randrange(2**32)
+    max_examples = args.max_examples or earlier.get("max_examples")
     report_dir = Path(args.report_dir)
     report_path = report_dir / "report.json"
     report_path.unlink(missing_ok=True)
     argv = [
         "--pyargs", SUITE, "-q", "-p", "no:cacheprovider", "--no-header", "-rN",
-        "--target", args.target, "--hypothesis-profile", args.profile,
+        "--target", args.target, "--hypothesis-profile", profile,
         "--hypothesis-seed", str(seed), "--report-dir", str(report_dir),
     ]
     if args.endpoint_url:
         argv += ["--endpoint-url", args.endpoint_url]
-    if args.strict:
+    if args.strict or earlier.get("strict"):
         argv.append("--strict-readings")
+    if args.waivers:
+        argv += ["--waivers", args.waivers]
+    if args.replay:
+        argv += ["--replay", args.replay]
+    if max_examples:
+        argv += ["--max-examples", str(max_examples)]
+    if args.progress or (args.progress is None and profile == "certify"):
+        argv.append("--conformance-progress")
     if args.allow_aws:
         argv.append("--allow-aws")
     if args.call_timeout is not None:
@@ -131,12 +166,32 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if report["summary"]["failed"] else EXIT_OK
 
 
+def _replayed(path: str) -> dict:
+    """The earlier report ``--replay`` names; it must have a failing test to re-run."""
+    from .report import failing_tests
+
+    try:
+        earlier = json.loads(Path(path).read_text(encoding="utf-8"))
+        failing = failing_tests(earlier)
+    except OSError as exc:
+        raise UsageError(f"cannot read --replay {path!r}: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise UsageError(f"--replay {path!r} is not a report.json of this suite") from None
+    if not failing:
+        raise UsageError(f"--replay {path!r}: the report has no failing test to re-run")
+    return earlier
+
+
 def _print_summary(report: dict, path: Path) -> None:
     print()
     for clause in report["clauses"]:
-        print(f"  {clause['status']:<15} {clause['level']:<6} {clause['id']}")
+        status = clause["status"]
+        if status == "waived":
+            status = f"waived ({clause['observed_status']})"
+        print(f"  {status:<22} {clause['level']:<6} {clause['examples']:>6} ex  {clause['id']}")
     counts = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)
-    print(f"\n{report['target']}: {report['verdict']} ({counts}); report: {path}")
+    print(f"\n{report['target']}: {report['verdict']}")
+    print(f"({counts}); report: {path.parent}/report.{{json,md}}, junit.xml")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -159,10 +214,24 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _export_vectors(args: argparse.Namespace) -> int:
+    from .vectors import export
+
+    try:
+        written = export(args.directory)
+    except OSError as exc:
+        raise UsageError(f"cannot write vectors to {args.directory!r}: "
+                         f"{exc.strerror or exc}") from None
+    print(f"wrote {len(written)} files to {args.directory}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return {"run": _run, "serve": _serve, "drift": _drift}[args.command](args)
+        command = {"run": _run, "serve": _serve, "drift": _drift,
+                   "export-vectors": _export_vectors}
+        return command[args.command](args)
     except UsageError as exc:
         print(f"personalize-conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

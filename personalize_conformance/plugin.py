@@ -8,13 +8,22 @@ report; the controller gathers them and writes the report at the end of the sess
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from . import checks, outcomes, profiles, report
 from .checks import ClauseFailure
+from .progress import Progress
+from .waivers import WaiverError
+from .waivers import load as load_waivers
+
+EXAMPLES = pytest.StashKey[int]()
+REPLAY = pytest.StashKey["set[str] | None"]()
 
 profiles.register()  # before Hypothesis' own plugin reads --hypothesis-profile
 
@@ -38,17 +47,50 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write report.json for the run into this directory")
     group.addoption("--run-id", default=None,
                     help="a short id put into the names of the resources the run creates")
+    group.addoption("--waivers", default=None, metavar="FILE",
+                    help="JSON file of known deviations (clause ids with a reason each)")
+    group.addoption("--replay", default=None, metavar="REPORT",
+                    help="run only the tests that failed in this earlier report.json")
+    group.addoption("--max-examples", type=int, default=None,
+                    help="cap Hypothesis examples per test (overrides the profile)")
+    group.addoption("--conformance-progress", action="store_true", default=False,
+                    help="show clauses done out of total and the clause running")
 
 
+def _replayed(path: str) -> set[str]:
+    """The keys of the tests that failed in the report at ``path``."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {test_key(nodeid) for nodeid in report.failing_tests(data)}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise pytest.UsageError(f"cannot replay {path!r}: not a readable report.json "
+                                f"({type(exc).__name__}: {exc})") from None
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
+    from hypothesis import settings
+
     config.addinivalue_line("markers", "clause(*ids): the catalog clauses a test checks")
-    config.pluginmanager.register(Collector(config), "personalize-conformance-collector")
+    waivers: dict[str, str] = {}
+    if config.getoption("waivers") and not hasattr(config, "workerinput"):
+        try:
+            waivers = load_waivers(config.getoption("waivers"))
+        except WaiverError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    replay = config.getoption("replay")
+    config.stash[REPLAY] = _replayed(replay) if replay else None
+    config.pluginmanager.register(Collector(config, waivers), "personalize-conformance-collector")
+    if config.getoption("conformance_progress") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(Progress(config), "personalize-conformance-progress")
     if not hasattr(config, "workerinput") and config.getoption("run_id") is None:
         config.option.run_id = uuid.uuid4().hex[:6]
     if getattr(config.option, "hypothesis_profile", None) is None:
-        from hypothesis import settings
-
         settings.load_profile(profiles.DEFAULT)
+    if config.getoption("max_examples"):
+        settings.register_profile("pc-capped", settings(
+            settings.default, max_examples=config.getoption("max_examples")))
+        settings.load_profile("pc-capped")
     if not hasattr(config, "workerinput") and config.getoption("target") != "reference":
         _check_target(config)
 
@@ -63,6 +105,24 @@ def _check_target(config: pytest.Config) -> None:
                    config.getoption("allow_aws"))
     except TargetConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+def test_key(nodeid: str) -> str:
+    """A node id without its directories, the same wherever the suite was run from."""
+    path, sep, rest = nodeid.partition("::")
+    return path.rsplit("/", 1)[-1] + sep + rest
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--replay``: keep only the tests that failed in the earlier report."""
+    keep = config.stash.get(REPLAY, None)
+    if keep is None:
+        return
+    selected = [item for item in items if test_key(item.nodeid) in keep]
+    deselected = [item for item in items if test_key(item.nodeid) not in keep]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+    items[:] = selected
 
 
 def pytest_configure_node(node: Any) -> None:
@@ -87,6 +147,27 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Count the examples a test tries: calls of Hypothesis' inner test (1 without it)."""
+    hypothesis = getattr(getattr(item, "obj", None), "hypothesis", None)
+    inner = getattr(hypothesis, "inner_test", None)
+    if inner is None:
+        item.stash[EXAMPLES] = 1
+        return (yield)
+    item.stash[EXAMPLES] = 0
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        item.stash[EXAMPLES] += 1
+        return inner(*args, **kwargs)
+
+    hypothesis.inner_test = counted
+    try:
+        return (yield)
+    finally:
+        hypothesis.inner_test = inner
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     rep = yield
     ids = clause_ids(item)
@@ -96,6 +177,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     if call.when == "call":
         rep.user_properties.append(("pc_sides", checks.sides_ran()))
         rep.user_properties.append(("pc_not_exercised", checks.not_exercised_reasons()))
+        rep.user_properties.append(("pc_examples", item.stash.get(EXAMPLES, 0)))
     if call.excinfo is not None and rep.failed:
         exc = call.excinfo.value
         if isinstance(exc, ClauseFailure):
@@ -120,22 +202,30 @@ def _status(rep: pytest.TestReport) -> str | None:
 class Collector:
     """Gathers one record per test that names clauses; writes the report at the end."""
 
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, config: pytest.Config, waivers: dict[str, str] | None = None) -> None:
         self.config = config
+        self.waivers = waivers or {}
         self.records: dict[str, dict[str, Any]] = {}
+        self.durations: dict[str, float] = {}  # node id -> seconds over all its phases
         self.worker_stats: list[dict[str, Any]] = []
         self.started = dt.datetime.now(dt.timezone.utc).isoformat()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
+        if "pc_clauses" not in props:
+            return
+        self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
         status = _status(report)
-        if "pc_clauses" not in props or status is None:
+        if status is None:
             return
         record = self.records.setdefault(report.nodeid, {
             "test": report.nodeid, "clauses": props["pc_clauses"], "status": status,
-            "failure": None, "duration": 0.0, "sides": {}, "not_exercised": {},
+            "failure": None, "duration": 0.0, "examples": 0, "sides": {},
+            "not_exercised": {},
         })
-        record["duration"] += report.duration
+        record["duration"] = self.durations[report.nodeid]
+        if report.when == "call":
+            record["examples"] = int(props.get("pc_examples", 0))
         if outcomes.ORDER.index(status) < outcomes.ORDER.index(record["status"]):
             record["status"] = status
         for clause_id, sides in props.get("pc_sides", {}).items():
@@ -183,6 +273,8 @@ class Collector:
             "started": self.started,
             "finished": dt.datetime.now(dt.timezone.utc).isoformat(),
             "pytest_exit_status": int(exitstatus),
+            "max_examples": config.getoption("max_examples"),
+            "replay_of": config.getoption("replay"),
             **self._run_stats(),
         }
-        report.write(report.build(list(self.records.values()), meta), directory)
+        report.write(report.build(list(self.records.values()), meta, self.waivers), directory)

@@ -1,21 +1,19 @@
-"""Turn the per-test records of a run into the certification report (``report.json``)."""
+"""Turn the per-test records of a run into the certification report (``report.json``),
+checked by ``report.schema.json``; ``render`` turns it into ``junit.xml`` and ``report.md``."""
 
 from __future__ import annotations
 
 import json
 import platform
 from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from . import __version__, outcomes
 from .contracts import catalog, digest
-
-
-def _clause_status(statuses: Iterable[str]) -> str:
-    present = set(statuses)
-    return next((s for s in outcomes.ORDER if s in present), outcomes.UNTESTED)
-
 
 #: The sides a shape clause must have had run to count as passed (the coverage gate).
 BOTH_SIDES = ("accepted", "rejected")
@@ -42,27 +40,57 @@ def _record_status(record: Mapping[str, Any], clause_id: str) -> str | None:
     return record["status"]
 
 
+def clause_status(clause: Any, tests: Iterable[Mapping[str, Any]]) -> str:
+    """What the run observed for one clause, from the records of the tests that name it:
+    the worst of their statuses (``outcomes.ORDER``), ``untested`` when none ran, then the
+    coverage gate (``incomplete`` when its checks did not actually run).
+
+    The one place a clause's status is decided (waivers are applied after, in ``build``).
+    """
+    tests = list(tests)
+    present = {s for s in (_record_status(r, clause.id) for r in tests) if s}
+    status = next((s for s in outcomes.ORDER if s in present), outcomes.UNTESTED)
+    return _gated(clause.kind, status, tests, clause.id)
+
+
+def _tally(clauses: list[dict[str, Any]], level: str) -> str:
+    these = [c for c in clauses if c["level"] == level]
+    passed = sum(c["status"] == outcomes.PASSED for c in these)
+    return f"{level} {passed}/{len(these)} passed"
+
+
 def verdict(clauses: list[dict[str, Any]]) -> str:
-    """The one-line verdict over the clause results."""
+    """The one-line verdict over the clause results, with MUST and SHOULD passed/total."""
     must = [c for c in clauses if c["level"] == "MUST"]
     failed = sum(c["status"] == outcomes.FAILED for c in must)
-    if failed:
-        return f"not conformant: {failed} MUST clauses failed"
     unchecked = sum(c["status"] in (outcomes.UNSUPPORTED, outcomes.UNTESTED,
                                     outcomes.INCOMPLETE) for c in must)
-    if unchecked:
-        return (f"incomplete: {unchecked} MUST clauses not checked "
-                "(unsupported, untested or incomplete)")
     waived = sum(c["status"] == outcomes.WAIVED for c in clauses)
-    return f"conformant with {waived} waivers" if waived else "conformant"
+    if failed:
+        head = f"not conformant: {failed} MUST clauses failed"
+    elif unchecked:
+        head = (f"incomplete: {unchecked} MUST clauses not checked "
+                "(unsupported, untested or incomplete)")
+    else:
+        head = f"conformant with {waived} waivers" if waived else "conformant"
+    return f"{head} ({_tally(clauses, 'MUST')}, {_tally(clauses, 'SHOULD')})"
+
+
+def _version_of(distribution: str) -> str | None:
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return None
 
 
 def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
           waivers: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The report: run metadata, a summary, and one entry per catalog clause.
 
-    Each record is one test's result: ``{test, status, clauses, failure, sides}``
-    (``sides``: clause id -> the sides, accepted/rejected, its checks ran).
+    Each record is one test's result: ``{test, status, clauses, failure, duration,
+    examples, sides, not_exercised}`` (``duration`` in seconds, ``examples`` the
+    Hypothesis examples it tried, ``sides``: clause id -> the sides, accepted/rejected,
+    its checks ran).
     """
     waivers = waivers or {}
     by_clause: dict[str, list[Mapping[str, Any]]] = {}
@@ -71,10 +99,8 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
             by_clause.setdefault(clause_id, []).append(record)
     entries = []
     for clause in catalog():
-        tests = by_clause.get(clause.id, [])
-        verdicts = [_record_status(r, clause.id) for r in tests]
-        status = _gated(clause.kind, _clause_status(v for v in verdicts if v), tests,
-                        clause.id)
+        tests = sorted(by_clause.get(clause.id, []), key=lambda r: r["test"])
+        status = clause_status(clause, tests)
         failures = [
             {"test": r["test"], **r["failure"]}
             for r in tests
@@ -85,10 +111,13 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
             "status": outcomes.WAIVED if clause.id in waivers else status,
             "observed_status": status,
             "level": clause.level,
+            "kind": clause.kind,
             "operation": clause.operation,
             "statement": clause.statement,
             "source": clause.source,
-            "tests": sorted({r["test"] for r in tests}),
+            "tests": [r["test"] for r in tests],
+            "examples": sum(int(r.get("examples", 0)) for r in tests),
+            "duration": round(sum(float(r.get("duration", 0.0)) for r in tests), 6),
             "failures": failures,
         }
         if status == outcomes.INCOMPLETE:
@@ -101,20 +130,41 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
     for entry in entries:
         summary[entry["status"]] += 1
     return {
+        "throttling_retries": 0,
+        "cleanup_failures": [],
         **meta,
         "suite_version": __version__,
         "contract_digest": digest(),
         "python": platform.python_version(),
+        "botocore": _version_of("botocore"),
+        "moto": _version_of("moto"),
+        "waivers": dict(waivers),
         "summary": summary,
         "verdict": verdict(entries),
         "clauses": entries,
     }
 
 
+@cache
+def schema() -> dict:
+    """The JSON Schema of ``report.json`` (``report.schema.json``, shipped with the package)."""
+    return json.loads((files(__package__) / "report.schema.json").read_text(encoding="utf-8"))
+
+
+def failing_tests(report: Mapping[str, Any]) -> list[str]:
+    """The node ids of the tests that failed in ``report`` (waived clauses included)."""
+    return sorted({f["test"] for c in report["clauses"] for f in c["failures"]})
+
+
 def write(report: Mapping[str, Any], directory: str | Path) -> Path:
-    """Write ``report.json`` into ``directory``; its path."""
+    """Write ``report.json``, ``junit.xml`` and ``report.md`` into ``directory``; the
+    path of ``report.json``."""
+    from . import render
+
     path = Path(directory)
     path.mkdir(parents=True, exist_ok=True)
     out = path / "report.json"
     out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    (path / "junit.xml").write_text(render.junit(report), encoding="utf-8")
+    (path / "report.md").write_text(render.markdown(report), encoding="utf-8")
     return out

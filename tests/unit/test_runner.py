@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +14,8 @@ import pytest
 from personalize_conformance.targets import reference_behaviour
 from personalize_conformance.targets.reference import ReferenceService
 from personalize_conformance.targets.reference.server import ReferenceServer
+
+from .test_report import check_outputs, verdict_line
 
 REPORT_KEYS = {"target", "profile", "seed", "summary", "clauses"}
 SUMMARY_KEYS = {"passed", "failed", "unsupported", "not_applicable", "waived"}
@@ -55,7 +58,11 @@ def test_a_conformant_target_exits_0_with_a_report(tmp_path, target):
     assert report["summary"]["failed"] == 0 and report["summary"]["passed"] >= 3
     for clause in report["clauses"]:
         assert {"id", "status", "level", "source", "failures"} <= clause.keys()
-    assert "conformant" in result.stdout
+    check_outputs(tmp_path)
+    # The clean verdict, printed as one line: conformant, or incomplete while some MUST
+    # clauses have no test yet; never "not conformant".
+    assert verdict_line(result, target) == report["verdict"]
+    assert report["verdict"].startswith(("conformant (MUST ", "incomplete: "))
 
 
 def test_an_endpoint_served_by_hand_exits_0(tmp_path, served):
@@ -84,6 +91,13 @@ def test_a_target_accepting_eleven_events_exits_1_naming_the_clause(tmp_path, se
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert "aws --endpoint-url" in failure["reproduction"]["cli"]
+    if shutil.which("aws") is None:
+        return
+    # The AWS CLI script too, as printed, on a fresh server at the same URL's place: the
+    # snippet above already created the resources it names.
+    script = failure["reproduction"]["cli"].replace(url, served("mutant:eventList-accepts-11"))
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_an_unreachable_endpoint_exits_2_with_one_line(tmp_path):
