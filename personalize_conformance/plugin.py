@@ -38,6 +38,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write report.json for the run into this directory")
     group.addoption("--run-id", default=None,
                     help="a short id put into the names of the resources the run creates")
+    group.addoption("--clauses", default=None, metavar="ID[,ID...]",
+                    help="run only the tests that name one of these catalog clauses")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -65,6 +67,7 @@ def _check_target(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: the plugin also works with -p no:xdist
 def pytest_configure_node(node: Any) -> None:
     """xdist: every worker names its resources with the controller's run id."""
     node.workerinput["pc_run_id"] = node.config.getoption("run_id")
@@ -80,6 +83,24 @@ def run_id(config: pytest.Config) -> str:
 def clause_ids(item: pytest.Item) -> list[str]:
     """The clause ids a test names with ``@pytest.mark.clause``."""
     return [cid for mark in item.iter_markers("clause") for cid in mark.args]
+
+
+@pytest.hookimpl(specname="pytest_collection_modifyitems")
+def pytest_select_clauses(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--clauses``: keep only the tests whose clause marks name one of the given ids."""
+    option = config.getoption("clauses")
+    if not option:
+        return
+    from .contracts import catalog
+
+    wanted = {c.strip() for c in option.split(",") if c.strip()}
+    unknown = sorted(wanted - set(catalog().clauses))
+    if unknown:
+        raise pytest.UsageError(f"--clauses: no clause {', '.join(unknown)} in the catalog")
+    keep = [item for item in items if wanted.intersection(clause_ids(item))]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
 
 
 @pytest.hookimpl(wrapper=True)
