@@ -41,7 +41,8 @@ def register_kill_profiles() -> None:
     profiles.register()
     for name in profiles.NAMES:
         settings.register_profile(name + KILL_SUFFIX, settings.get_profile(name),
-                                  phases=[Phase.explicit, Phase.generate, Phase.target])
+                                  phases=[Phase.explicit, Phase.generate, Phase.target],
+                                  report_multiple_bugs=False)
 
 
 @dataclass
@@ -77,31 +78,39 @@ class SuiteRun:
 
 
 class _Observer:
-    """A pytest plugin counting each test's Hypothesis examples through Hypothesis'
-    observability callbacks (with its coverage collection off)."""
+    """A pytest plugin counting each test's examples: calls of Hypothesis' inner test (1
+    for a test without Hypothesis), and the call that first raised."""
 
     def __init__(self) -> None:
         self.tests: dict[str, TestResult] = {}
-        self._current: TestResult | None = None
-
-    def _observe(self, observation: Any) -> None:
-        test = self._current
-        if test is None or getattr(observation, "type", None) != "test_case":
-            return
-        test.examples += 1
-        if observation.status == "failed" and test.until_failure is None:
-            test.until_failure = test.examples
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        from hypothesis.errors import HypothesisException
+
         test = self.tests.setdefault(item.nodeid, TestResult(clause_ids(item)))
-        self._current = test
+        hypothesis = getattr(getattr(item, "obj", None), "hypothesis", None)
+        inner = getattr(hypothesis, "inner_test", None)
+        if inner is None:
+            test.examples = 1
+            return (yield)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            test.examples += 1
+            try:
+                return inner(*args, **kwargs)
+            except HypothesisException:
+                raise
+            except Exception:
+                if test.until_failure is None:
+                    test.until_failure = test.examples
+                raise
+
+        hypothesis.inner_test = counted
         try:
             return (yield)
         finally:
-            self._current = None
-            if test.examples == 0:  # a plain test: one example
-                test.examples = 1
+            hypothesis.inner_test = inner
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         test = self.tests.get(report.nodeid)
@@ -113,17 +122,6 @@ class _Observer:
                 test.until_failure = test.examples or 1
         elif report.skipped:
             test.outcome = "skipped"
-
-    @contextlib.contextmanager
-    def watching(self) -> Iterator[None]:
-        from hypothesis.internal import observability
-
-        observability.OBSERVABILITY_COLLECT_COVERAGE = False
-        observability.add_observability_callback(self._observe)
-        try:
-            yield
-        finally:
-            observability.remove_observability_callback(self._observe)
 
 
 def run_suite(target: str, *, clauses: Iterable[str] | None = None, profile: str = "ci",
@@ -144,8 +142,7 @@ def run_suite(target: str, *, clauses: Iterable[str] | None = None, profile: str
         if seed is not None:
             args += ["--hypothesis-seed", str(seed)]
         started = time.perf_counter()
-        with (observer.watching() if observer else contextlib.nullcontext(),
-              contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext()):
+        with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
             code = pytest.main(args, plugins=[observer] if observer else [])
         seconds = time.perf_counter() - started
         path = Path(out) / "report.json"
