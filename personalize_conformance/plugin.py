@@ -55,6 +55,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="cap Hypothesis examples per test (overrides the profile)")
     group.addoption("--conformance-progress", action="store_true", default=False,
                     help="show clauses done out of total and the clause running")
+    group.addoption("--clauses", default=None, metavar="ID[,ID...]",
+                    help="run only the tests that name one of these catalog clauses")
 
 
 def _replayed(path: str) -> set[str]:
@@ -125,6 +127,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = selected
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: the plugin also works with -p no:xdist
 def pytest_configure_node(node: Any) -> None:
     """xdist: every worker names its resources with the controller's run id."""
     node.workerinput["pc_run_id"] = node.config.getoption("run_id")
@@ -165,6 +168,22 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         return (yield)
     finally:
         hypothesis.inner_test = inner
+@pytest.hookimpl(specname="pytest_collection_modifyitems")
+def pytest_select_clauses(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--clauses``: keep only the tests whose clause marks name one of the given ids."""
+    option = config.getoption("clauses")
+    if not option:
+        return
+    from .contracts import catalog
+
+    wanted = {c.strip() for c in option.split(",") if c.strip()}
+    unknown = sorted(wanted - set(catalog().clauses))
+    if unknown:
+        raise pytest.UsageError(f"--clauses: no clause {', '.join(unknown)} in the catalog")
+    keep = [item for item in items if wanted.intersection(clause_ids(item))]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
 
 
 @pytest.hookimpl(wrapper=True)

@@ -97,6 +97,11 @@ def reference_behaviour(name: str, *, progressive: bool = False) -> Any:
             f"unknown mutant {name!r}; see targets/mutants.json for the ids"
             if name.startswith("mutant:") else f"{name!r} is not the reference or a mutant"
         )
+    from .reference.service import FAULTS
+
+    unknown = sorted(set(entry.get("faults", [])) - set(FAULTS))
+    if unknown:
+        raise TargetConfigError(f"mutant {name!r} names unknown faults: {', '.join(unknown)}")
     return Behaviour(
         progressive=progressive,
         schema_patches=entry.get("schema_patches", {}),

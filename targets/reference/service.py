@@ -18,7 +18,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,10 +57,56 @@ class Behaviour:
     faults: frozenset[str] = frozenset()
 
 
-#: Behavioural faults a mutant may switch on, with the clause each one breaks.
+#: Behavioural faults a mutant may switch on (``targets/mutants.json``), with the clause
+#: each one breaks. Each is one ``if`` below, at the line that keeps that clause.
 FAULTS: dict[str, str] = {
+    # resources and their errors
     "second-tracker-allowed": "CreateEventTracker.oneTrackerPerDatasetGroup",
+    "second-tracker-as-invalid-input": "CreateEventTracker.oneTrackerPerDatasetGroup",
+    "second-tracker-as-500": "CreateEventTracker.oneTrackerPerDatasetGroup",
+    "tracker-on-missing-dataset-group": "CreateEventTracker.datasetGroupMustExist",
+    "missing-dataset-group-with-status-200": "CreateEventTracker.datasetGroupMustExist",
+    "describe-unknown-as-invalid-input": "DescribeEventTracker.unknownIsNotFound",
+    "delete-unknown-as-invalid-input": "DeleteEventTracker.unknownIsNotFound",
+    "delete-unknown-with-status-500": "DeleteEventTracker.unknownIsNotFound",
+    # validation errors of one clause answered wrongly
+    "name-too-long-as-validation-exception": "CreateEventTracker.name.maxLength",
+    "event-type-too-long-as-500": "PutEvents.eventList[].eventType.maxLength",
+    "too-many-tags-with-status-200": "CreateEventTracker.tags.maxItems",
+    # describe and its responses
+    "describe-wrong-name": "DescribeEventTracker.agreesWithCreate",
+    "describe-wrong-tracking-id": "DescribeEventTracker.agreesWithCreate",
+    "describe-wrong-dataset-group": "DescribeEventTracker.agreesWithCreate",
+    "create-response-missing-tracking-id": "CreateEventTracker.response.valid",
+    "describe-account-id-not-a-string": "DescribeEventTracker.response.valid",
+    "list-status-not-a-string": "ListEventTrackers.response.valid",
+    "describe-dataset-group-bad-domain": "DescribeDatasetGroup.response.valid",
+    # statuses
+    "create-status-goes-back": "EventTracker.status.createOrder",
+    "active-then-create-in-progress": "EventTracker.status.createOrder",
+    "status-ready": "EventTracker.status.createOrder",
+    "delete-status-goes-back": "EventTracker.status.deleteOrder",
+    # deletion
+    "deleted-tracker-still-described": "DeleteEventTracker.thenNotFound",
+    "deleted-tracker-still-listed": "DeleteEventTracker.thenNotFound",
+    "deleted-tracker-accepts-events": "PutEvents.deletedTrackingId",
+    "unknown-tracking-id-accepted": "PutEvents.unknownTrackingId",
+    # listing
+    "list-ignores-filter": "ListEventTrackers.filterByDatasetGroup",
+    "list-ignores-max-results": "ListEventTrackers.maxResults",
+    "paging-loses-item": "ListEventTrackers.paging",
+    "paging-repeats-item": "ListEventTrackers.paging",
+    "invalid-next-token-accepted": "ListEventTrackers.invalidNextToken",
+    # what happens to accepted events (inspect)
+    "events-recorded-elsewhere": "PutEvents.semantics.recordedInDatasetGroup",
+    "generated-event-ids-repeat": "PutEvents.semantics.eventIdGenerated",
+    "generated-event-ids-missing": "PutEvents.semantics.eventIdGenerated",
+    "duplicate-event-ids-trained": "PutEvents.semantics.duplicateEventIdNotTrained",
+    "session-not-associated": "PutEvents.semantics.sessionAssociatesUser",
+    "properties-keys-unmapped": "PutEvents.semantics.propertiesMapToFields",
 }
+#: Where the events go under the fault ``events-recorded-elsewhere``.
+ELSEWHERE = "arn:aws:personalize:us-east-1:123456789012:dataset-group/elsewhere"
 
 
 def _patched_schema(name: str, patches: Mapping[str, Any]) -> dict:
@@ -78,6 +124,11 @@ def _patched_schema(name: str, patches: Mapping[str, Any]) -> dict:
         else:
             node[last] = value
     return schema
+
+
+def _at(clause_id: str) -> str | None:
+    """The schema location of a shape clause."""
+    return contracts.catalog()[clause_id].schema
 
 
 def _describe_error(error: Any) -> str:
@@ -113,6 +164,9 @@ class ReferenceService:
         self._events: dict[str, list[dict[str, Any]]] = {}
         self._validators: dict[str, Any] = {}
         self._tokens: dict[str, tuple[str, str | None]] = {}
+        #: Deleted trackers' last bodies, by ARN; and trackers already shown ACTIVE (faults).
+        self._retired: dict[str, dict[str, Any]] = {}
+        self._shown_active: set[str] = set()
 
     # -- plumbing --------------------------------------------------------------------------
     def call(self, operation: str, body: Any) -> dict[str, Any]:
@@ -143,7 +197,23 @@ class ReferenceService:
             key=lambda e: [str(p) for p in e.absolute_path],
         )
         if errors:
-            raise ServiceError("InvalidInputException", _describe_error(errors[0]))
+            raise self._invalid(contracts.pointer(errors[0], schema_name),
+                                _describe_error(errors[0]))
+
+    def _invalid(self, where: str, message: str) -> ServiceError:
+        """A request failing its schema at ``where``: InvalidInputException, HTTP 400 (each
+        shape clause; Errors.status400), unless a fault answers one clause otherwise."""
+        faults = self.behaviour.faults
+        if "name-too-long-as-validation-exception" in faults and where == _at(
+                "CreateEventTracker.name.maxLength"):
+            return ServiceError("ValidationException", message)
+        if "event-type-too-long-as-500" in faults and where == _at(
+                "PutEvents.eventList[].eventType.maxLength"):
+            return ServiceError("InternalFailure", message, status=500)
+        if "too-many-tags-with-status-200" in faults and where == _at(
+                "CreateEventTracker.tags.maxItems"):
+            return ServiceError("InvalidInputException", message, status=200)
+        return ServiceError("InvalidInputException", message)
 
     def _steps(self, steps: tuple[str, ...]) -> list[str]:
         return list(steps) if self.behaviour.progressive else [steps[-1]]
@@ -183,6 +253,8 @@ class ReferenceService:
         group = self._dataset_group(body["datasetGroupArn"])
         snapshot = dict(group.body)
         group.advance()
+        if "describe-dataset-group-bad-domain" in self.behaviour.faults:
+            snapshot["domain"] = "GENERAL"
         return {"datasetGroup": snapshot}
 
     def _op_DeleteDatasetGroup(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -197,19 +269,30 @@ class ReferenceService:
     # -- event trackers --------------------------------------------------------------------
     def _op_CreateEventTracker(self, body: dict[str, Any]) -> dict[str, Any]:
         group_arn = body["datasetGroupArn"]
-        self._dataset_group(group_arn)  # CreateEventTracker.datasetGroupMustExist
+        faults = self.behaviour.faults
+        if group_arn not in self._dataset_groups:  # CreateEventTracker.datasetGroupMustExist
+            missing = f"Could not find resource {group_arn}"
+            if "missing-dataset-group-with-status-200" in faults:
+                raise ServiceError("ResourceNotFoundException", missing, status=200)
+            if "tracker-on-missing-dataset-group" not in faults:
+                raise ServiceError("ResourceNotFoundException", missing)
         # CreateEventTracker.oneTrackerPerDatasetGroup
-        if "second-tracker-allowed" not in self.behaviour.faults and any(
-            t.body["datasetGroupArn"] == group_arn for t in self._trackers.values()
-        ):
-            raise ServiceError(
-                "ResourceAlreadyExistsException",
-                f"An event tracker already exists for dataset group {group_arn}",
-            )
+        if any(t.body["datasetGroupArn"] == group_arn for t in self._trackers.values()):
+            taken = f"An event tracker already exists for dataset group {group_arn}"
+            if "second-tracker-as-invalid-input" in faults:
+                raise ServiceError("InvalidInputException", taken)
+            if "second-tracker-as-500" in faults:
+                raise ServiceError("InternalFailure", taken, status=500)
+            if "second-tracker-allowed" not in faults:
+                raise ServiceError("ResourceAlreadyExistsException", taken)
         arn = self._arn("event-tracker", uuid.uuid4().hex[:8])
         tracking_id = str(uuid.uuid4())
         now = time.time()
-        steps = self._steps(CREATE_STEPS)
+        steps = self._steps(CREATE_STEPS)  # EventTracker.status.createOrder
+        if "create-status-goes-back" in faults:
+            steps = ["CREATE IN_PROGRESS", "CREATE PENDING", ACTIVE]
+        if "status-ready" in faults:
+            steps = ["READY", ACTIVE]
         self._trackers[arn] = _Resource(
             {"name": body["name"], "eventTrackerArn": arn, "accountId": ACCOUNT,
              "trackingId": tracking_id, "datasetGroupArn": group_arn, "status": steps[0],
@@ -217,40 +300,78 @@ class ReferenceService:
             steps,
         )
         self._by_tracking_id[tracking_id] = arn
-        return {"eventTrackerArn": arn, "trackingId": tracking_id}
+        answer = {"eventTrackerArn": arn, "trackingId": tracking_id}
+        if "create-response-missing-tracking-id" in faults:
+            del answer["trackingId"]
+        return answer
 
     def _op_DescribeEventTracker(self, body: dict[str, Any]) -> dict[str, Any]:
         arn = body["eventTrackerArn"]
+        faults = self.behaviour.faults
         if arn in self._deleting:
             gone = self._deleting[arn]
             snapshot = dict(gone.body)
             gone.advance()
-            if len(gone.steps) == 1 and snapshot["status"] == DELETE_STEPS[-1]:
+            if len(gone.steps) == 1 and snapshot["status"] == gone.steps[-1]:
                 del self._deleting[arn]
             return {"eventTracker": snapshot}
+        if "deleted-tracker-still-described" in faults and arn in self._retired:
+            return {"eventTracker": dict(self._retired[arn])}
+        never = arn not in self._trackers and arn not in self._retired
+        if "describe-unknown-as-invalid-input" in faults and never:
+            raise ServiceError("InvalidInputException", f"Could not find resource {arn}")
         tracker = self._tracker(arn)
         snapshot = dict(tracker.body)
         tracker.advance()
+        # DescribeEventTracker.agreesWithCreate, .response.valid, EventTracker.status.createOrder
+        if "describe-wrong-name" in faults:
+            snapshot["name"] = snapshot["name"][:-1] + "ab"[snapshot["name"].endswith("a")]
+        if "describe-wrong-tracking-id" in faults:
+            snapshot["trackingId"] = snapshot["trackingId"][::-1]
+        if "describe-wrong-dataset-group" in faults:
+            snapshot["datasetGroupArn"] += "-other"
+        if "describe-account-id-not-a-string" in faults:
+            snapshot["accountId"] = int(ACCOUNT)
+        if "active-then-create-in-progress" in faults and snapshot["status"] == ACTIVE:
+            if arn in self._shown_active:
+                snapshot["status"] = "CREATE IN_PROGRESS"
+            self._shown_active.add(arn)
         return {"eventTracker": snapshot}
 
     def _op_ListEventTrackers(self, body: dict[str, Any]) -> dict[str, Any]:
         # ListEventTrackers.filterByDatasetGroup / .maxResults / .paging / .invalidNextToken
+        faults = self.behaviour.faults
         group_arn = body.get("datasetGroupArn")
+        if "list-ignores-filter" in faults:
+            group_arn = None
         after = self._page_after(body.get("nextToken"), group_arn)
+        bodies = [t.body for t in [*self._trackers.values(), *self._deleting.values()]]
+        if "deleted-tracker-still-listed" in faults:
+            bodies += [b for a, b in self._retired.items() if a not in self._deleting]
         rows = sorted(
-            (t.body for t in [*self._trackers.values(), *self._deleting.values()]
-             if group_arn is None or t.body["datasetGroupArn"] == group_arn),
+            (b for b in bodies if group_arn is None or b["datasetGroupArn"] == group_arn),
             key=lambda t: t["eventTrackerArn"],
         )
         rows = [r for r in rows if after is None or r["eventTrackerArn"] > after]
-        page = rows[:body.get("maxResults", 100)]
+        if "paging-loses-item" in faults and after is not None:
+            rows = rows[1:]
+        size = body.get("maxResults", 100)
+        if "list-ignores-max-results" in faults:
+            size = 100
+        page = rows[:size]
         answer: dict[str, Any] = {"eventTrackers": [
             {k: r[k] for k in ("name", "eventTrackerArn", "status",
                                "creationDateTime", "lastUpdatedDateTime")} for r in page
         ]}
-        if len(rows) > len(page):
+        if "list-status-not-a-string" in faults:
+            for summary in answer["eventTrackers"]:
+                summary["status"] = 1
+        if page and len(rows) > len(page):
+            last = page[-1]
+            if "paging-repeats-item" in faults and len(page) > 1:
+                last = page[-2]
             token = uuid.uuid4().hex + uuid.uuid4().hex  # opaque: only issued tokens work
-            self._tokens[token] = (page[-1]["eventTrackerArn"], group_arn)
+            self._tokens[token] = (last["eventTrackerArn"], group_arn)
             answer["nextToken"] = token
         return answer
 
@@ -260,42 +381,78 @@ class ReferenceService:
             return None
         issued = self._tokens.get(token)
         if issued is None or issued[1] != group_arn:
+            if "invalid-next-token-accepted" in self.behaviour.faults:
+                return None
             raise ServiceError("InvalidNextTokenException", "The next token is not valid")
         return issued[0]
 
     def _op_DeleteEventTracker(self, body: dict[str, Any]) -> dict[str, Any]:
         arn = body["eventTrackerArn"]
+        faults = self.behaviour.faults
+        if arn not in self._trackers and arn not in self._retired:  # never existed
+            if "delete-unknown-as-invalid-input" in faults:
+                raise ServiceError("InvalidInputException", f"Could not find resource {arn}")
+            if "delete-unknown-with-status-500" in faults:
+                raise ServiceError("ResourceNotFoundException",
+                                   f"Could not find resource {arn}", status=500)
         tracker = self._tracker(arn)
         del self._trackers[arn]
+        self._retired[arn] = tracker.body
         self._by_tracking_id.pop(tracker.body["trackingId"], None)
-        if self.behaviour.progressive:
-            tracker.steps = list(DELETE_STEPS)
-            tracker.body["status"] = DELETE_STEPS[0]
+        steps = list(DELETE_STEPS) if self.behaviour.progressive else []
+        if "delete-status-goes-back" in faults:  # EventTracker.status.deleteOrder
+            steps = [DELETE_STEPS[1], DELETE_STEPS[0]]
+        if steps:
+            tracker.steps = steps
+            tracker.body["status"] = steps[0]
             tracker.body["lastUpdatedDateTime"] = time.time()
             self._deleting[arn] = tracker
         return {}
 
     # -- events ----------------------------------------------------------------------------
     def _op_PutEvents(self, body: dict[str, Any]) -> dict[str, Any]:
-        # PutEvents.unknownTrackingId / PutEvents.deletedTrackingId: only live trackers'
+        faults = self.behaviour.faults
         arn = self._by_tracking_id.get(body["trackingId"])
-        if arn is None:
-            raise ServiceError("InvalidInputException", "The tracking ID is not valid")
-        tracker = self._trackers[arn].body
+        tracker = self._trackers[arn].body if arn else self._untracked(body["trackingId"])
+        if tracker is None:
+            return {}
         if tracker["status"] != ACTIVE:
             raise ServiceError("InvalidInputException", "The event tracker is not ACTIVE")
         # PutEvents.semantics.recordedInDatasetGroup: the tracker's group, no other
-        store = self._events.setdefault(tracker["datasetGroupArn"], [])
+        group_arn = tracker["datasetGroupArn"]
+        if "events-recorded-elsewhere" in faults:
+            group_arn = ELSEWHERE
+        store = self._events.setdefault(group_arn, [])
         for event in body["eventList"]:
             store.append({
                 "event": json.loads(json.dumps(event)),
-                "eventId": event.get("eventId") or str(uuid.uuid4()),
+                "eventId": event.get("eventId") or self._generated_event_id(),
                 "eventIdGenerated": "eventId" not in event,
                 "userId": body.get("userId"),
                 "sessionId": body["sessionId"],
                 "trackingId": body["trackingId"],
             })
         return {}
+
+    def _untracked(self, tracking_id: str) -> dict[str, Any] | None:
+        """A tracking ID no live tracker has is rejected (PutEvents.unknownTrackingId,
+        PutEvents.deletedTrackingId), unless a fault takes it (None: the events are dropped)."""
+        faults = self.behaviour.faults
+        deleted = next((b for b in self._retired.values() if b["trackingId"] == tracking_id),
+                       None)
+        if deleted is not None and "deleted-tracker-accepts-events" in faults:
+            return deleted
+        if deleted is None and "unknown-tracking-id-accepted" in faults:
+            return None
+        raise ServiceError("InvalidInputException", "The tracking ID is not valid")
+
+    def _generated_event_id(self) -> str | None:
+        """A new unique eventId (PutEvents.semantics.eventIdGenerated)."""
+        if "generated-event-ids-repeat" in self.behaviour.faults:
+            return "generated"
+        if "generated-event-ids-missing" in self.behaviour.faults:
+            return None
+        return str(uuid.uuid4())
 
     # -- inspect ---------------------------------------------------------------------------
     def recorded_events(self, dataset_group_arn: str) -> list[dict[str, Any]]:
@@ -311,15 +468,19 @@ class ReferenceService:
         for record in stored:
             if record["userId"] is not None:
                 session_user.setdefault(record["sessionId"], record["userId"])
+        faults = self.behaviour.faults
+        field_name = str if "properties-keys-unmapped" in faults else upper_snake
         seen: set[str] = set()
         out = []
         for record in stored:
             user = record["userId"] or session_user.get(record["sessionId"])
+            if "session-not-associated" in faults:
+                user = record["userId"]
             # PutEvents.semantics.duplicateEventIdNotTrained: only the first of an eventId
-            used = record["eventId"] not in seen
+            used = record["eventId"] not in seen or "duplicate-event-ids-trained" in faults
             seen.add(record["eventId"])
             out.append({**record, "userId": user, "usedInTraining": used,
-                        "fields": interaction_fields(record["event"], user)})
+                        "fields": interaction_fields(record["event"], user, field_name)})
         return out
 
 
@@ -331,7 +492,8 @@ def upper_snake(key: str) -> str:
     return _CAMEL_BOUNDARY.sub("_", key).upper()
 
 
-def interaction_fields(event: Mapping[str, Any], user_id: str | None) -> dict[str, Any]:
+def interaction_fields(event: Mapping[str, Any], user_id: str | None,
+                       field_name: Callable[[str], str] = upper_snake) -> dict[str, Any]:
     """The Interactions fields an event maps to (PutEvents.semantics.propertiesMapToFields)."""
     fields: dict[str, Any] = {}
     try:
@@ -339,7 +501,7 @@ def interaction_fields(event: Mapping[str, Any], user_id: str | None) -> dict[st
     except (TypeError, ValueError):
         properties = {}
     if isinstance(properties, dict):
-        fields.update({upper_snake(str(k)): v for k, v in properties.items()})
+        fields.update({field_name(str(k)): v for k, v in properties.items()})
     if user_id is not None:
         fields["USER_ID"] = user_id
     for key, name in (("itemId", "ITEM_ID"), ("sentAt", "TIMESTAMP"),
