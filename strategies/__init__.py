@@ -1,7 +1,10 @@
-"""Hypothesis strategies derived from the contract: valid inputs and single-clause
-violations."""
+"""Hypothesis strategies derived from the contract: valid inputs, fixed boundary vectors,
+single-clause violations, and inputs that depend on an ambiguous reading."""
 
+from .ambiguous import Ambiguous, ambiguous
+from .boundary import boundary_vectors
 from .invalid import Violation, violations
 from .valid import put_events, requests
 
-__all__ = ["Violation", "put_events", "requests", "violations"]
+__all__ = ["Ambiguous", "Violation", "ambiguous", "boundary_vectors", "put_events",
+           "requests", "violations"]
