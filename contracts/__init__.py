@@ -59,9 +59,29 @@ def _regex_pattern(validator, pattern, instance, schema):
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
+def _required(validator, required, instance, schema):
+    """``required`` with the missing member's index in the schema path (``.../required/1``),
+    so each required member is a clause of its own location."""
+    if validator.is_type(instance, "object"):
+        for index, member in enumerate(required):
+            if member not in instance:
+                yield jsonschema.ValidationError(f"{member!r} is a required property",
+                                                 schema_path=[index])
+
+
+#: Draft-07's format checker, with ``regex`` checked by the ``regex`` module (for ``\\p{L}``).
+FORMAT_CHECKER = jsonschema.FormatChecker()
+FORMAT_CHECKER.checkers["regex"] = (regex.compile, (regex.error,))
+
 Validator = jsonschema.validators.extend(
-    jsonschema.Draft7Validator, {"pattern": _regex_pattern}
+    jsonschema.Draft7Validator, {"pattern": _regex_pattern, "required": _required},
+    format_checker=FORMAT_CHECKER,
 )
+
+
+def check_schema(schema_: dict) -> None:
+    """Raise ``SchemaError`` unless ``schema_`` is a valid draft-07 schema (patterns: ``regex``)."""
+    Validator.check_schema(schema_, format_checker=FORMAT_CHECKER)
 
 
 @cache
@@ -71,7 +91,8 @@ def validator(name: str) -> jsonschema.protocols.Validator:
 
 
 def pointer(error: jsonschema.ValidationError, schema_name: str) -> str:
-    """The catalog-style pointer (``File.json#/path/keyword``) of the keyword that failed."""
+    """The catalog-style pointer (``File.json#/path/keyword``) of the keyword that failed;
+    for a missing member, ``.../required/<index of the member>``."""
     return schema_name + "#/" + "/".join(str(part) for part in error.schema_path)
 
 
@@ -91,11 +112,29 @@ class Clause:
     ambiguity: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
-    def accepts_error(self, status: int, code: str) -> bool:
+    @property
+    def keyword(self) -> str | None:
+        """The schema keyword of a shape clause (``required`` for ``.../required/<i>``)."""
+        if not self.schema:
+            return None
+        parts = self.schema.split("/")
+        return parts[-2] if parts[-1].isdigit() else parts[-1]
+
+    def expected_for(self, strict: bool = False) -> dict:
+        """The expected outcome: ``expected``, or under ``--strict`` its ``strict`` entry
+        (else, for an ambiguous clause, the first listed error only)."""
+        if strict and "strict" in self.expected:
+            return self.expected["strict"]
+        if strict and self.ambiguity and self.expected["errors"]:
+            return {**self.expected, "errors": self.expected["errors"][:1]}
+        return self.expected
+
+    def accepts_error(self, status: int, code: str, strict: bool = False) -> bool:
         """Whether (status, code) is an outcome this clause's violation may have."""
-        want = self.expected["status"]
+        expected = self.expected_for(strict)
+        want = expected["status"]
         status_ok = 400 <= status <= 499 if want == "4xx" else status == want
-        return status_ok and (not self.expected["errors"] or code in self.expected["errors"])
+        return status_ok and (not expected["errors"] or code in expected["errors"])
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 ``run``: the conformance suite against a target, through pytest; writes the report and
 exits 0 (no clause failed), 1 (a clause failed) or 2 (the run could not be made).
 ``serve``: the reference (or a mutant) over HTTP on a loopback port, until interrupted.
+``drift``: compare the contract with the installed botocore models; exit 0 (none) or 1.
 """
 
 from __future__ import annotations
@@ -37,8 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="run the conformance suite against a target")
     run.add_argument("--target", default="reference",
-                     help="reference (default), reference-http, endpoint, mutant:<id>")
+                     help="reference (default), reference-progressive, reference-http, "
+                          "endpoint, moto, moto-server, mutant:<id>, package.module:Class, "
+                          "or a name registered by a plugin")
     run.add_argument("--endpoint-url", help="the implementation's URL, for --target endpoint")
+    run.add_argument("--allow-aws", action="store_true",
+                     help="allow a run against real AWS (non-loopback endpoint, or none)")
+    run.add_argument("--call-timeout", type=float, default=None,
+                     help="seconds one call may take (default: $PC_CALL_TIMEOUT or 30)")
     run.add_argument("--profile", choices=profiles.NAMES, default=profiles.DEFAULT,
                      help="ci: quick and deterministic (default); certify: thorough")
     run.add_argument("--seed", type=int, help="Hypothesis seed (recorded in the report)")
@@ -53,7 +60,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=4566, help="port on 127.0.0.1 (4566)")
     serve.add_argument("--progressive", action="store_true",
                        help="statuses pass through CREATE PENDING and CREATE IN_PROGRESS")
+    sub.add_parser("drift", help="compare the contract with the installed botocore models")
     return parser
+
+
+def _drift(args: argparse.Namespace) -> int:
+    from .contracts import drift
+
+    problems = drift.check()
+    for problem in problems:
+        print(f"drift: {problem}")
+    counts = drift.summary()
+    print(f"{len(problems)} differences; {counts['shape_clauses']} shape clauses for "
+          f"{counts['botocore_effective']} botocore request constraints "
+          f"({counts['botocore_raw']} before dropping minimums of 0)")
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 def _check_reachable(url: str) -> None:
@@ -73,10 +94,11 @@ def _check_reachable(url: str) -> None:
 def _run(args: argparse.Namespace) -> int:
     import pytest
 
+    from .harness import refuse_aws
     from .targets import TargetConfigError, resolve
 
     try:
-        resolve(args.target, args.endpoint_url)
+        refuse_aws(resolve(args.target, args.endpoint_url), args.allow_aws)
     except TargetConfigError as exc:
         raise UsageError(str(exc)) from None
     if args.endpoint_url:
@@ -94,6 +116,10 @@ def _run(args: argparse.Namespace) -> int:
         argv += ["--endpoint-url", args.endpoint_url]
     if args.strict:
         argv.append("--strict-readings")
+    if args.allow_aws:
+        argv.append("--allow-aws")
+    if args.call_timeout is not None:
+        argv += ["--call-timeout", str(args.call_timeout)]
     if args.workers not in ("0", 0):
         argv += ["-n", str(args.workers)]
     code = pytest.main(argv)
@@ -136,7 +162,7 @@ def _serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return _run(args) if args.command == "run" else _serve(args)
+        return {"run": _run, "serve": _serve, "drift": _drift}[args.command](args)
     except UsageError as exc:
         print(f"personalize-conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -22,8 +22,14 @@ profiles.register()  # before Hypothesis' own plugin reads --hypothesis-profile
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("personalize-conformance")
     group.addoption("--target", default="reference",
-                    help="the implementation to check: reference, reference-http, endpoint, "
-                         "mutant:<id> (default: reference)")
+                    help="the implementation to check: reference, reference-progressive, "
+                         "reference-http, endpoint, moto, moto-server, mutant:<id>, "
+                         "package.module:Class or a registered name (default: reference)")
+    group.addoption("--allow-aws", action="store_true", default=False,
+                    help="allow a run against real AWS (a non-loopback endpoint or none)")
+    group.addoption("--call-timeout", type=float, default=None,
+                    help="seconds one call may take before it fails as unanswered "
+                         "(default: $PC_CALL_TIMEOUT or 30; 0: no limit)")
     group.addoption("--endpoint-url", default=None,
                     help="the URL of the implementation, for --target endpoint")
     group.addoption("--strict-readings", action="store_true", default=False,
@@ -43,6 +49,20 @@ def pytest_configure(config: pytest.Config) -> None:
         from hypothesis import settings
 
         settings.load_profile(profiles.DEFAULT)
+    if not hasattr(config, "workerinput") and config.getoption("target") != "reference":
+        _check_target(config)
+
+
+def _check_target(config: pytest.Config) -> None:
+    """Refuse an unknown target, or real AWS without ``--allow-aws``, before any test."""
+    from .harness import refuse_aws
+    from .targets import TargetConfigError, resolve
+
+    try:
+        refuse_aws(resolve(config.getoption("target"), config.getoption("endpoint_url")),
+                   config.getoption("allow_aws"))
+    except TargetConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_configure_node(node: Any) -> None:
@@ -96,6 +116,7 @@ class Collector:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.records: dict[str, dict[str, Any]] = {}
+        self.worker_stats: list[dict[str, Any]] = []
         self.started = dt.datetime.now(dt.timezone.utc).isoformat()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -113,10 +134,32 @@ class Collector:
         if "pc_failure" in props and record["failure"] is None:
             record["failure"] = props["pc_failure"]
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """xdist: gather each worker's harness figures (throttling, cleanup)."""
+        stats = getattr(node, "workeroutput", {}).get("pc_run_stats")
+        if stats:
+            self.worker_stats.append(stats)
+
+    def _run_stats(self) -> dict[str, Any]:
+        from .harness import run_stats
+
+        stats = [run_stats(), *self.worker_stats]
+        return {
+            "throttling_retries": sum(s["throttling_retries"] for s in stats),
+            "cleanup_failures": [f for s in stats for f in s["cleanup_failures"]],
+        }
+
+    @pytest.hookimpl(trylast=True)  # after the session fixtures' teardown (cleanup)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = self.config
         directory = config.getoption("report_dir")
-        if hasattr(config, "workerinput") or not directory:
+        if hasattr(config, "workerinput"):
+            from .harness import run_stats
+
+            config.workeroutput["pc_run_stats"] = run_stats()
+            return
+        if not directory:
             return
         meta = {
             "target": config.getoption("target"),
@@ -129,5 +172,6 @@ class Collector:
             "started": self.started,
             "finished": dt.datetime.now(dt.timezone.utc).isoformat(),
             "pytest_exit_status": int(exitstatus),
+            **self._run_stats(),
         }
         report.write(report.build(list(self.records.values()), meta), directory)

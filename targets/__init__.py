@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 from collections.abc import Callable
 from functools import cache
+from importlib.metadata import entry_points
 from importlib.resources import files
 from typing import Any
 
 from .base import (
     CAPABILITIES,
     OPERATIONS,
+    NoAnswer,
     Target,
     TargetConfigError,
     TargetError,
     Unsupported,
 )
 
+#: The entry-point group third-party targets register their names under.
+ENTRY_POINT_GROUP = "personalize_conformance.targets"
+
 __all__ = [
     "CAPABILITIES",
+    "ENTRY_POINT_GROUP",
     "OPERATIONS",
+    "NoAnswer",
     "Target",
     "TargetConfigError",
     "TargetError",
@@ -43,6 +52,14 @@ def _reference(endpoint_url: str | None) -> Target:
     return ReferenceTarget()
 
 
+def _reference_progressive(endpoint_url: str | None) -> Target:
+    from .reference import Behaviour, ReferenceTarget
+
+    target = ReferenceTarget(Behaviour(progressive=True))
+    target.name = "reference-progressive"
+    return target
+
+
 def _reference_http(endpoint_url: str | None) -> Target:
     from .reference import ReferenceHttpTarget
 
@@ -50,11 +67,22 @@ def _reference_http(endpoint_url: str | None) -> Target:
 
 
 def _endpoint(endpoint_url: str | None) -> Target:
+    """Any URL; no URL at all means AWS itself (refused unless ``--allow-aws``)."""
     from .boto import BotoTarget
 
-    if not endpoint_url:
-        raise TargetConfigError("--target endpoint needs --endpoint-url URL")
-    return BotoTarget(endpoint_url)
+    return BotoTarget(endpoint_url or None)
+
+
+def _moto(endpoint_url: str | None) -> Target:
+    from .moto import MotoTarget
+
+    return MotoTarget()
+
+
+def _moto_server(endpoint_url: str | None) -> Target:
+    from .moto import MotoServerTarget
+
+    return MotoServerTarget()
 
 
 def reference_behaviour(name: str, *, progressive: bool = False) -> Any:
@@ -87,16 +115,67 @@ def _mutant(name: str) -> Target:
 #: Built-in target names -> factory(endpoint_url).
 BUILTIN: dict[str, Callable[[str | None], Target]] = {
     "reference": _reference,
+    "reference-progressive": _reference_progressive,
     "reference-http": _reference_http,
     "endpoint": _endpoint,
+    "moto": _moto,
+    "moto-server": _moto_server,
 }
 
 
-def resolve(name: str, endpoint_url: str | None = None) -> Target:
-    """The target called ``name`` (a built-in, or ``mutant:<id>``)."""
+def _instantiate(cls: Any, where: str, endpoint_url: str | None) -> Target:
+    """A plugin target: ``cls()``, or ``cls(endpoint_url=...)`` if it takes one."""
+    if not (inspect.isclass(cls) and issubclass(cls, Target)):
+        raise TargetConfigError(f"{where} is not a subclass of "
+                                "personalize_conformance.targets.Target")
+    try:
+        takes_url = "endpoint_url" in inspect.signature(cls).parameters
+        target = cls(endpoint_url=endpoint_url) if takes_url else cls()
+    except Exception as exc:
+        raise TargetConfigError(f"cannot make target {where}: {type(exc).__name__}: {exc}"
+                                ) from None
+    return target
+
+
+def _plugin(spec: str, endpoint_url: str | None) -> Target:
+    """``package.module:Class``."""
+    module_name, _, attr = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise TargetConfigError(f"cannot import {module_name!r} for target {spec!r}: "
+                                f"{type(exc).__name__}: {exc}") from None
+    cls = getattr(module, attr, None)
+    if cls is None:
+        raise TargetConfigError(f"module {module_name!r} has no {attr!r} (target {spec!r})")
+    return _instantiate(cls, spec, endpoint_url)
+
+
+def registered() -> dict[str, Any]:
+    """Targets registered by installed packages: name -> entry point."""
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def resolve(name: str, endpoint_url: str | None = None, *,
+            call_timeout: float | None = None) -> Target:
+    """The target called ``name``: a built-in, ``mutant:<id>``, ``package.module:Class``,
+    or a name registered under the entry-point group ``personalize_conformance.targets``."""
     if name in BUILTIN:
-        return BUILTIN[name](endpoint_url)
-    if name.startswith("mutant:"):
-        return _mutant(name)
-    known = ", ".join([*BUILTIN, "mutant:<id>"])
-    raise TargetConfigError(f"unknown target {name!r}; choose one of: {known}")
+        target = BUILTIN[name](endpoint_url)
+    elif name.startswith("mutant:"):
+        target = _mutant(name)
+    elif ":" in name:
+        target = _plugin(name, endpoint_url)
+    elif name in (plugins := registered()):
+        try:
+            cls = plugins[name].load()
+        except Exception as exc:
+            raise TargetConfigError(f"cannot load registered target {name!r}: "
+                                    f"{type(exc).__name__}: {exc}") from None
+        target = _instantiate(cls, f"{name!r} ({plugins[name].value})", endpoint_url)
+    else:
+        known = ", ".join([*BUILTIN, *plugins, "mutant:<id>", "package.module:Class"])
+        raise TargetConfigError(f"unknown target {name!r}; choose one of: {known}")
+    if call_timeout is not None and hasattr(target, "call_timeout"):
+        target.call_timeout = call_timeout
+    return target

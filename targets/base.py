@@ -35,6 +35,15 @@ class TargetError(Exception):
         return {"status": self.status, "code": self.code, "message": self.message}
 
 
+class NoAnswer(TargetError):
+    """The target did not answer within the per-call timeout (status 0, code NoAnswer)."""
+
+    def __init__(self, seconds: float, detail: str = "") -> None:
+        super().__init__(0, "NoAnswer", f"no answer in {seconds:g} s" + (
+            f" ({detail})" if detail else ""))
+        self.seconds = seconds
+
+
 class Unsupported(Exception):
     """The target does not implement ``operation`` (not a failure of any clause)."""
 
@@ -72,6 +81,10 @@ class Target(ABC):
     @abstractmethod
     def invoke(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """Call ``operation`` with ``request``; return the response body."""
+
+    def reaches_aws(self) -> bool:
+        """True when calls would reach real AWS (refused unless ``--allow-aws``)."""
+        return False
 
     def inspect(self, dataset_group_arn: str) -> list[dict[str, Any]]:
         """The events recorded for a dataset group (capability ``inspect``)."""

@@ -3,13 +3,20 @@
 Client-side parameter validation and retries are off, so what the suite sends reaches the
 target as built, and each call is made once. With ``transport`` set, requests are handed
 to that callable in-process instead of going over a socket (the embedded reference).
+
+Whatever the target answers becomes a response body, ``TargetError`` or ``Unsupported``:
+a hang is ``NoAnswer`` (botocore's read/connect timeouts), a dropped connection
+``ConnectionFailed``, and a 2xx answer that is not a JSON object with a JSON content type
+``MalformedResponse`` (botocore would otherwise read garbage as an empty success).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,10 +24,11 @@ import boto3
 import botocore.awsrequest
 import botocore.config
 import botocore.exceptions
+import botocore.parsers
 from botocore import xform_name
 
 from ..contracts import service_of
-from .base import Target, TargetError, Unsupported
+from .base import NoAnswer, Target, TargetError, Unsupported
 
 #: (method, url, headers, body) -> (status, headers, body)
 Transport = Callable[[str, str, Mapping[str, str], bytes], tuple[int, dict[str, str], bytes]]
@@ -28,12 +36,49 @@ Transport = Callable[[str, str, Mapping[str, str], bytes], tuple[int, dict[str, 
 DEFAULT_REGION = "us-east-1"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
-_CONFIG = botocore.config.Config(
-    parameter_validation=False,
-    retries={"total_max_attempts": 1, "mode": "standard"},
-    connect_timeout=5,
-    read_timeout=30,
-)
+#: Seconds a call may take before it counts as unanswered (``--call-timeout``).
+DEFAULT_CALL_TIMEOUT = 30.0
+#: How much of a malformed answer a TargetError quotes.
+QUOTE = 300
+
+
+def _config(call_timeout: float) -> botocore.config.Config:
+    return botocore.config.Config(
+        parameter_validation=False,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=min(call_timeout, 5.0),
+        read_timeout=call_timeout,
+    )
+
+
+class _Malformed(Exception):
+    """Raised from botocore's before-parse hook: the answer is not a well-formed success."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def _check_answer(response_dict: Mapping[str, Any], *, content_type: bool = True,
+                  **_: Any) -> None:
+    """A 2xx answer must be a JSON object (or empty) sent with a JSON content type."""
+    status = response_dict.get("status_code", 0)
+    if not 200 <= status < 300:
+        return
+    body = response_dict.get("body") or b""
+    headers = {k.lower(): v for k, v in (response_dict.get("headers") or {}).items()}
+    kind = headers.get("content-type", "")
+    quoted = body[:QUOTE].decode("utf-8", "replace")
+    if body.strip():
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            raise _Malformed(status, f"the body is not JSON: {quoted!r}") from None
+        if not isinstance(parsed, dict):
+            raise _Malformed(status, f"the body is not a JSON object: {quoted!r}")
+    if content_type and kind and "json" not in kind.lower():
+        raise _Malformed(status, f"wrong content type {kind!r} for a JSON protocol")
 
 
 def is_loopback(url: str) -> bool:
@@ -70,6 +115,8 @@ class BotoTarget(Target):
     """Any implementation reached through boto3 (HTTP endpoint or in-process transport)."""
 
     name = "endpoint"
+    #: Whether a 2xx answer must carry a JSON content type (the wire protocols say so).
+    require_json_content_type: bool = True
 
     def __init__(
         self,
@@ -77,11 +124,19 @@ class BotoTarget(Target):
         *,
         region: str = DEFAULT_REGION,
         transport: Transport | None = None,
+        call_timeout: float = DEFAULT_CALL_TIMEOUT,
     ) -> None:
         self.endpoint_url = endpoint_url
         self.region = region
+        self.call_timeout = call_timeout
         self._transport = transport
         self._clients: dict[str, Any] = {}
+
+    def reaches_aws(self) -> bool:
+        """True when calls would go to AWS itself: no transport, no loopback endpoint."""
+        return self._transport is None and not (
+            self.endpoint_url and is_loopback(self.endpoint_url)
+        )
 
     def _credentials(self) -> dict[str, str]:
         url = self.endpoint_url or "http://in-process"
@@ -99,9 +154,11 @@ class BotoTarget(Target):
                 service,
                 region_name=self.region or os.environ.get("AWS_DEFAULT_REGION"),
                 endpoint_url=url,
-                config=_CONFIG,
+                config=_config(self.call_timeout),
                 **self._credentials(),
             )
+            client.meta.events.register("before-parse", partial(
+                _check_answer, content_type=self.require_json_content_type))
             if self._transport is not None:
                 client.meta.events.register("before-send", self._send_in_process)
             self._clients[service] = client
@@ -128,16 +185,35 @@ class BotoTarget(Target):
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             code = error.get("Code", "")
             message = error.get("Message", "")
-            if _is_unsupported(status, code, message):
-                raise Unsupported(operation, f"HTTP {status} {code} {message}".strip()) from exc
-            raise TargetError(status, code, message) from exc
+            if self.is_unsupported(operation, status, code, message):
+                raise Unsupported(operation, f"HTTP {status} {code} {message}"[:QUOTE]
+                                  .strip()) from exc
+            raise TargetError(status, code, message[:QUOTE]) from exc
         except NotImplementedError as exc:  # moto in-process
             raise Unsupported(operation, str(exc)) from exc
+        except _Malformed as exc:
+            raise TargetError(exc.status, "MalformedResponse", exc.detail) from None
+        except botocore.parsers.ResponseParserError as exc:
+            raise TargetError(0, "MalformedResponse", str(exc)[:QUOTE]) from None
+        except (botocore.exceptions.ReadTimeoutError,
+                botocore.exceptions.ConnectTimeoutError) as exc:
+            raise NoAnswer(self.call_timeout, str(exc)) from None
+        except (botocore.exceptions.ConnectionError,
+                botocore.exceptions.HTTPClientError) as exc:
+            raise TargetError(0, "ConnectionFailed", f"{type(exc).__name__}: {exc}"[:QUOTE]
+                              ) from None
 
+    def is_unsupported(self, operation: str, status: int, code: str, message: str) -> bool:
+        """Whether an error answer means "operation not implemented" (override per target).
 
-def _is_unsupported(status: int, code: str, message: str) -> bool:
-    text = f"{code} {message}".lower()
-    if code in {"UnknownOperationException", "InvalidAction", "NotImplemented"}:
-        return True
-    return status in (404, 501) and ("not implemented" in text or "not yet implemented" in text
-                                     or status == 501)
+        UnknownOperationException (and its cousins), HTTP 501, and HTTP 404 that is either
+        worded "not (yet) implemented" or carries no AWS error code at all (no route: the
+        services in scope answer every modeled error with 400).
+        """
+        text = f"{code} {message}".lower()
+        if code in {"UnknownOperationException", "InvalidAction", "NotImplemented"}:
+            return True
+        if status == 501:
+            return True
+        return status == 404 and ("not implemented" in text or "not yet implemented" in text
+                                  or code in ("", "404"))

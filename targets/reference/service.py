@@ -5,14 +5,16 @@ Written from the contract: every request body is checked against its schema in
 clause catalog is a few lines below, naming its clause. It takes request bodies as they
 arrive on the wire (JSON data) and returns response bodies as JSON data.
 
-``Behaviour`` holds the knobs: how statuses progress, and the deliberate faults a
-mutant switches on (``schema_patches`` and ``faults``).
+``Behaviour`` holds the knobs: how statuses progress (immediate, or one step per
+describe: EventTracker.status.createOrder / deleteOrder), and the deliberate faults a
+mutant switches on (``schema_patches`` and ``faults``). Accepted events are kept per
+dataset group and read back by ``recorded_events`` (the ``inspect`` capability).
 """
 
 from __future__ import annotations
 
-import base64
 import json
+import re
 import threading
 import time
 import uuid
@@ -110,6 +112,7 @@ class ReferenceService:
         self._deleting: dict[str, _Resource] = {}
         self._events: dict[str, list[dict[str, Any]]] = {}
         self._validators: dict[str, Any] = {}
+        self._tokens: dict[str, tuple[str, str | None]] = {}
 
     # -- plumbing --------------------------------------------------------------------------
     def call(self, operation: str, body: Any) -> dict[str, Any]:
@@ -155,6 +158,7 @@ class ReferenceService:
         return self._dataset_groups[arn]
 
     def _tracker(self, arn: str) -> _Resource:
+        # DescribeEventTracker.unknownIsNotFound / DeleteEventTracker.unknownIsNotFound
         if arn not in self._trackers:
             raise ServiceError("ResourceNotFoundException", f"Could not find resource {arn}")
         return self._trackers[arn]
@@ -168,7 +172,8 @@ class ReferenceService:
         steps = self._steps(CREATE_STEPS)
         self._dataset_groups[arn] = _Resource(
             {"name": body["name"], "datasetGroupArn": arn, "status": steps[0],
-             "creationDateTime": now, "lastUpdatedDateTime": now},
+             "creationDateTime": now, "lastUpdatedDateTime": now,
+             **{k: body[k] for k in ("roleArn", "kmsKeyArn", "domain") if k in body}},
             steps,
         )
         self._events[arn] = []
@@ -192,7 +197,7 @@ class ReferenceService:
     # -- event trackers --------------------------------------------------------------------
     def _op_CreateEventTracker(self, body: dict[str, Any]) -> dict[str, Any]:
         group_arn = body["datasetGroupArn"]
-        self._dataset_group(group_arn)
+        self._dataset_group(group_arn)  # CreateEventTracker.datasetGroupMustExist
         # CreateEventTracker.oneTrackerPerDatasetGroup
         if "second-tracker-allowed" not in self.behaviour.faults and any(
             t.body["datasetGroupArn"] == group_arn for t in self._trackers.values()
@@ -229,36 +234,34 @@ class ReferenceService:
         return {"eventTracker": snapshot}
 
     def _op_ListEventTrackers(self, body: dict[str, Any]) -> dict[str, Any]:
+        # ListEventTrackers.filterByDatasetGroup / .maxResults / .paging / .invalidNextToken
         group_arn = body.get("datasetGroupArn")
-        rows = [
-            {k: t.body[k] for k in ("name", "eventTrackerArn", "status",
-                                     "creationDateTime", "lastUpdatedDateTime")}
-            for t in list(self._trackers.values()) + list(self._deleting.values())
-            if group_arn is None or t.body["datasetGroupArn"] == group_arn
-        ]
-        rows.sort(key=lambda r: r["eventTrackerArn"])
-        start = self._page_start(body.get("nextToken"), group_arn)
-        size = body.get("maxResults", 100)
-        page = rows[start:start + size]
-        answer: dict[str, Any] = {"eventTrackers": page}
-        if start + size < len(rows):
-            answer["nextToken"] = self._token(start + size, group_arn)
+        after = self._page_after(body.get("nextToken"), group_arn)
+        rows = sorted(
+            (t.body for t in [*self._trackers.values(), *self._deleting.values()]
+             if group_arn is None or t.body["datasetGroupArn"] == group_arn),
+            key=lambda t: t["eventTrackerArn"],
+        )
+        rows = [r for r in rows if after is None or r["eventTrackerArn"] > after]
+        page = rows[:body.get("maxResults", 100)]
+        answer: dict[str, Any] = {"eventTrackers": [
+            {k: r[k] for k in ("name", "eventTrackerArn", "status",
+                               "creationDateTime", "lastUpdatedDateTime")} for r in page
+        ]}
+        if len(rows) > len(page):
+            token = uuid.uuid4().hex + uuid.uuid4().hex  # opaque: only issued tokens work
+            self._tokens[token] = (page[-1]["eventTrackerArn"], group_arn)
+            answer["nextToken"] = token
         return answer
 
-    @staticmethod
-    def _token(offset: int, group_arn: str | None) -> str:
-        return base64.urlsafe_b64encode(json.dumps([offset, group_arn]).encode()).decode()
-
-    def _page_start(self, token: str | None, group_arn: str | None) -> int:
+    def _page_after(self, token: str | None, group_arn: str | None) -> str | None:
+        """The last ARN of the page a token was issued for (keyset paging)."""
         if token is None:
-            return 0
-        try:
-            offset, token_group = json.loads(base64.urlsafe_b64decode(token.encode()))
-            if token_group != group_arn or not isinstance(offset, int) or offset < 0:
-                raise ValueError(token)
-        except (ValueError, TypeError) as exc:
-            raise ServiceError("InvalidNextTokenException", "The next token is not valid") from exc
-        return offset
+            return None
+        issued = self._tokens.get(token)
+        if issued is None or issued[1] != group_arn:
+            raise ServiceError("InvalidNextTokenException", "The next token is not valid")
+        return issued[0]
 
     def _op_DeleteEventTracker(self, body: dict[str, Any]) -> dict[str, Any]:
         arn = body["eventTrackerArn"]
@@ -274,24 +277,73 @@ class ReferenceService:
 
     # -- events ----------------------------------------------------------------------------
     def _op_PutEvents(self, body: dict[str, Any]) -> dict[str, Any]:
+        # PutEvents.unknownTrackingId / PutEvents.deletedTrackingId: only live trackers'
         arn = self._by_tracking_id.get(body["trackingId"])
         if arn is None:
             raise ServiceError("InvalidInputException", "The tracking ID is not valid")
         tracker = self._trackers[arn].body
         if tracker["status"] != ACTIVE:
             raise ServiceError("InvalidInputException", "The event tracker is not ACTIVE")
+        # PutEvents.semantics.recordedInDatasetGroup: the tracker's group, no other
         store = self._events.setdefault(tracker["datasetGroupArn"], [])
         for event in body["eventList"]:
-            recorded = dict(event)
-            recorded.setdefault("eventId", str(uuid.uuid4()))
-            recorded.update(sessionId=body["sessionId"], trackingId=body["trackingId"])
-            if "userId" in body:
-                recorded["userId"] = body["userId"]
-            store.append(recorded)
+            store.append({
+                "event": json.loads(json.dumps(event)),
+                "eventId": event.get("eventId") or str(uuid.uuid4()),
+                "eventIdGenerated": "eventId" not in event,
+                "userId": body.get("userId"),
+                "sessionId": body["sessionId"],
+                "trackingId": body["trackingId"],
+            })
         return {}
 
     # -- inspect ---------------------------------------------------------------------------
     def recorded_events(self, dataset_group_arn: str) -> list[dict[str, Any]]:
-        """The events recorded for a dataset group, in arrival order (copies)."""
+        """The events recorded for a dataset group, in arrival order (the ``inspect`` format).
+
+        Computed when read, so an anonymous event recorded before its session's first
+        event with a userId is associated with that user too.
+        """
         with self._lock:
-            return [dict(e) for e in self._events.get(dataset_group_arn, [])]
+            stored = [json.loads(json.dumps(e)) for e in self._events.get(dataset_group_arn, [])]
+        # PutEvents.semantics.sessionAssociatesUser: the first userId a session carries
+        session_user: dict[str, str] = {}
+        for record in stored:
+            if record["userId"] is not None:
+                session_user.setdefault(record["sessionId"], record["userId"])
+        seen: set[str] = set()
+        out = []
+        for record in stored:
+            user = record["userId"] or session_user.get(record["sessionId"])
+            # PutEvents.semantics.duplicateEventIdNotTrained: only the first of an eventId
+            used = record["eventId"] not in seen
+            seen.add(record["eventId"])
+            out.append({**record, "userId": user, "usedInTraining": used,
+                        "fields": interaction_fields(record["event"], user)})
+        return out
+
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def upper_snake(key: str) -> str:
+    """A camelCase properties key as its Interactions schema field: numRatings -> NUM_RATINGS."""
+    return _CAMEL_BOUNDARY.sub("_", key).upper()
+
+
+def interaction_fields(event: Mapping[str, Any], user_id: str | None) -> dict[str, Any]:
+    """The Interactions fields an event maps to (PutEvents.semantics.propertiesMapToFields)."""
+    fields: dict[str, Any] = {}
+    try:
+        properties = json.loads(event.get("properties") or "{}")
+    except (TypeError, ValueError):
+        properties = {}
+    if isinstance(properties, dict):
+        fields.update({upper_snake(str(k)): v for k, v in properties.items()})
+    if user_id is not None:
+        fields["USER_ID"] = user_id
+    for key, name in (("itemId", "ITEM_ID"), ("sentAt", "TIMESTAMP"),
+                      ("eventType", "EVENT_TYPE"), ("eventValue", "EVENT_VALUE")):
+        if key in event:
+            fields[name] = event[key]
+    return fields

@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from personalize_conformance.harness import Harness
-from personalize_conformance.plugin import run_id
-from personalize_conformance.targets import TargetConfigError, resolve
+from personalize_conformance.harness import Harness, session_harness
 
 
 @pytest.fixture(scope="session")
 def harness(pytestconfig: pytest.Config) -> Iterator[Harness]:
-    """The target of this run, started once per process (per xdist worker)."""
-    try:
-        target = resolve(pytestconfig.getoption("target"), pytestconfig.getoption("endpoint_url"))
-    except TargetConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    target.start()
-    try:
-        yield Harness(
-            target,
-            run_id=run_id(pytestconfig),
-            worker=os.environ.get("PYTEST_XDIST_WORKER", "gw"),
-            strict=pytestconfig.getoption("strict_readings"),
-        )
-    finally:
-        target.stop()
+    """The target of this run, started once per process (per xdist worker); everything
+    the run created is deleted at the end, even after failures or an interruption."""
+    with session_harness(pytestconfig) as harness:
+        yield harness
 
 
 @pytest.fixture(autouse=True)

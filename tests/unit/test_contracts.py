@@ -1,28 +1,38 @@
-"""The contract files: well-formed, consistent with each other, and true to the seeds."""
+"""The contract files: well-formed, consistent with each other, and true to the seeds.
+
+The seed examples are copied here (each cites its file and section) so that the tests do
+not depend on ``../shared`` being present.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
+from typing import Any
 
-import jsonschema
 import pytest
 
 from personalize_conformance import contracts
+from personalize_conformance.strategies.wire import on_the_wire
 
 SCHEMAS = sorted(p.name for p in (contracts._ROOT / "schemas").iterdir()
                  if p.name.endswith(".json"))
+SHAPE_CLAUSES = [c for c in contracts.catalog() if c.kind == "shape"]
+ARN = "arn:aws:personalize:us-west-2:acct-id:dataset-group/MovieClickGroup"
+TRACKER_ARN = "arn:aws:personalize:us-west-2:acct-id:event-tracker/MovieClickTracker"
 
 
 @pytest.mark.parametrize("name", SCHEMAS)
 def test_every_schema_is_draft07(name):
     raw = contracts.raw_schema(name)
     assert raw["$schema"] == "http://json-schema.org/draft-07/schema#"
-    jsonschema.Draft7Validator.check_schema(contracts.schema(name))
+    assert raw["$id"] == name
+    contracts.check_schema(contracts.schema(name))
 
 
 def test_every_operation_names_existing_schemas():
     for operation, entry in contracts.operations().items():
-        for key in ("request", "response"):
+        for key in ("request", "response", "error"):
             if entry[key]:
                 assert entry[key] in SCHEMAS, f"{operation}.{key}: {entry[key]}"
 
@@ -36,62 +46,335 @@ def _resolve(pointer: str):
 
 
 def test_every_shape_clause_points_at_a_keyword_of_its_schema():
-    shape = [c for c in contracts.catalog() if c.kind == "shape"]
-    assert shape
-    for clause in shape:
+    assert SHAPE_CLAUSES
+    for clause in SHAPE_CLAUSES:
         assert clause.schema, clause.id
-        _resolve(clause.schema)  # raises KeyError if the location does not exist
+        value = _resolve(clause.schema)  # raises KeyError if the location does not exist
         file = clause.schema.partition("#")[0]
         assert contracts.operations()[clause.operation]["request"] == file, clause.id
+        assert clause.id.endswith("." + clause.keyword), clause.id
+        if clause.keyword == "required":  # .../required/<i> names the member in the id
+            assert clause.id.endswith(f".{value}.required"), clause.id
 
 
 def test_clause_ids_are_unique_and_ambiguities_exist():
-    ids = [c["id"] for c in json.loads((contracts._ROOT / "clauses.json").read_text())["clauses"]]
+    data = json.loads((contracts._ROOT / "clauses.json").read_text())
+    ids = [c["id"] for c in data["clauses"]]
     assert len(ids) == len(set(ids))
     catalog = contracts.catalog()
     for clause in catalog:
         if clause.ambiguity:
             assert clause.ambiguity in catalog.ambiguities, clause.id
+        assert clause.operation in contracts.operations() or clause.operation == "*"
+    for ambiguity in catalog.ambiguities.values():
+        assert set(ambiguity.get("affects", [])) <= set(catalog.clauses), ambiguity["id"]
+        named = [c.id for c in catalog if c.ambiguity == ambiguity["id"]]
+        assert named or ambiguity.get("affects"), f"{ambiguity['id']} bears on no clause"
 
 
-def test_the_guide_put_events_example_validates():
-    """000 'PutEvents Operation', second Python example (sentAt as the wire number)."""
-    body = {
-        "trackingId": "tracking_id", "userId": "user555", "sessionId": "session1",
-        "eventList": [
-            {"eventId": "event1", "sentAt": 1553631760, "eventType": "like",
-             "properties": json.dumps({"itemId": "choc-panama", "eventValue": 4,
-                                       "numRatings": 0})},
-            {"eventId": "event2", "sentAt": 1553631782, "eventType": "rating",
-             "properties": json.dumps({"itemId": "movie_ten", "eventValue": 3,
-                                       "numRatings": 13})},
-        ],
-    }
-    contracts.validator("PutEventsRequest.json").validate(body)
+#: The behavioural and semantic ids agreed with the suites and targets layers.
+AGREED = {
+    "behaviour": [
+        "CreateEventTracker.oneTrackerPerDatasetGroup", "CreateEventTracker.datasetGroupMustExist",
+        "CreateEventTracker.response.valid", "DescribeEventTracker.agreesWithCreate",
+        "DescribeEventTracker.response.valid", "DescribeEventTracker.unknownIsNotFound",
+        "EventTracker.status.createOrder", "EventTracker.status.deleteOrder",
+        "DeleteEventTracker.thenNotFound", "DeleteEventTracker.unknownIsNotFound",
+        "ListEventTrackers.filterByDatasetGroup", "ListEventTrackers.maxResults",
+        "ListEventTrackers.paging", "ListEventTrackers.response.valid",
+        "ListEventTrackers.invalidNextToken", "PutEvents.validRequest.accepted",
+        "PutEvents.unknownTrackingId", "PutEvents.deletedTrackingId",
+        "CreateDatasetGroup.response.valid", "DescribeDatasetGroup.response.valid",
+        "Errors.status400",
+    ],
+    "semantics": [
+        "PutEvents.semantics.recordedInDatasetGroup", "PutEvents.semantics.eventIdGenerated",
+        "PutEvents.semantics.duplicateEventIdNotTrained",
+        "PutEvents.semantics.sessionAssociatesUser", "PutEvents.semantics.propertiesMapToFields",
+    ],
+}
+REGISTER = ["Name.pattern.unanchored", "Arn.pattern.unanchored",
+            "PutEvents.unknownTrackingId.error", "CreateEventTracker.secondTracker.error",
+            "Tags.tooMany.error", "Event.properties.json", "Event.sentAt.string",
+            "Docs.versions", "String.length.units", "Pattern.javaSemantics"]
+
+
+@pytest.mark.parametrize("kind", sorted(AGREED))
+def test_the_agreed_clauses_are_in_the_catalog(kind):
+    catalog = contracts.catalog()
+    for clause_id in AGREED[kind]:
+        clause = catalog[clause_id]
+        assert clause.kind == kind and clause.schema is None, clause_id
+        assert clause.capability == ("inspect" if kind == "semantics" else None), clause_id
+
+
+def test_the_register_holds_the_known_ambiguities():
+    assert set(REGISTER) <= set(contracts.catalog().ambiguities)
+
+
+def test_strict_narrows_the_expected_outcome():
+    catalog = contracts.catalog()
+    second = catalog["CreateEventTracker.oneTrackerPerDatasetGroup"]
+    assert second.accepts_error(400, "ResourceInUseException")
+    assert not second.accepts_error(400, "ResourceInUseException", strict=True)
+    unknown = catalog["PutEvents.unknownTrackingId"]
+    assert unknown.accepts_error(403, "AccessDeniedException")
+    assert not unknown.accepts_error(403, "AccessDeniedException", strict=True)
+    assert unknown.accepts_error(400, "InvalidInputException", strict=True)
+    bound = catalog["PutEvents.eventList.maxItems"]
+    assert bound.expected_for(True) == bound.expected_for(False)
+
+
+# -- the seed documents' examples validate ------------------------------------------------
+
+def _valid(schema_name: str, body: Any) -> None:
+    contracts.validator(schema_name).validate(body)
 
 
 def test_the_guide_create_event_tracker_example_validates():
-    """000 'Getting a Tracking ID' and its sample response."""
-    contracts.validator("CreateEventTrackerRequest.json").validate({
-        "name": "MovieClickTracker",
-        "datasetGroupArn": "arn:aws:personalize:us-west-2:acct-id:dataset-group/MovieClickGroup",
+    """000 'Getting a Tracking ID': the Python/CLI call and its sample response."""
+    _valid("CreateEventTrackerRequest.json", {"name": "MovieClickTracker",
+                                              "datasetGroupArn": ARN})
+    _valid("CreateEventTrackerResponse.json", {
+        "eventTrackerArn": TRACKER_ARN, "trackingId": "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
     })
-    contracts.validator("CreateEventTrackerResponse.json").validate({
-        "eventTrackerArn": "arn:aws:personalize:us-west-2:acct-id:event-tracker/MovieClickTracker",
-        "trackingId": "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+
+
+def test_the_boto3_and_api_reference_syntax_validates():
+    """003 'Request Syntax' (tags included) and 004 'Request Syntax'; their 'string'
+    placeholders for ARNs filled with 000's sample ARNs (a bare 'string' is no ARN)."""
+    _valid("CreateEventTrackerRequest.json", {
+        "name": "string", "datasetGroupArn": ARN,
+        "tags": [{"tagKey": "string", "tagValue": "string"}],
     })
+    _valid("CreateEventTrackerRequest.json", {"datasetGroupArn": ARN, "name": "string"})
+    _valid("CreateEventTrackerResponse.json", {"eventTrackerArn": TRACKER_ARN,
+                                               "trackingId": "string"})
+
+
+def _put_events(events: list[dict], user: str | None = "user555",
+                session: str = "session1") -> dict:
+    body = {"trackingId": "tracking_id", "sessionId": session, "eventList": events}
+    return {**body, "userId": user} if user else body
+
+
+#: (citation, request as the document writes it, before botocore serializes it)
+PUT_EVENTS_EXAMPLES = [
+    ("000 'PutEvents Operation', first Python example (TIMESTAMP: the sample row's 1543631760)",
+     _put_events([{"sentAt": 1543631760, "eventType": "EVENT_TYPE",
+                   "properties": "{\"itemId\": \"ITEM_ID\"}"}], "USER_ID", "session_id")),
+    ("000 'PutEvents Operation', first CLI example (sentAt given as a string)",
+     _put_events([{"sentAt": "1543631760", "eventType": "EVENT_TYPE",
+                   "properties": "{\"itemId\": \"ITEM_ID\"}"}], "USER_ID", "session_id")),
+    ("000 'PutEvents Operation', second Python example (sentAt as strings)",
+     _put_events([
+         {"eventId": "event1", "sentAt": "1553631760", "eventType": "like",
+          "properties": json.dumps({"itemId": "choc-panama", "eventValue": 4, "numRatings": 0})},
+         {"eventId": "event2", "sentAt": "1553631782", "eventType": "rating",
+          "properties": json.dumps({"itemId": "movie_ten", "eventValue": 3, "numRatings": 13})},
+     ])),
+    ("000 'PutEvents Operation', second CLI example",
+     _put_events([
+         {"eventId": "event1", "sentAt": "1553631760", "eventType": "like",
+          "properties": "{\"itemId\": \"choc-panama\", \"eventValue\": \"true\"}"},
+         {"eventId": "event2", "sentAt": "1553631782", "eventType": "rating",
+          "properties": "{\"itemId\": \"movie_ten\", \"eventValue\": \"4\", "
+                        "\"numRatings\": \"13\"}"},
+     ])),
+    ("001 '--event-list' JSON Syntax, placeholders filled ('string', float, timestamp), "
+     "with 001's properties example {\"numberOfRatings\": \"12\"}",
+     _put_events([{"eventId": "string", "eventType": "string", "eventValue": 1.5,
+                   "itemId": "string", "properties": "{\"numberOfRatings\": \"12\"}",
+                   "sentAt": 1553631760, "recommendationId": "string",
+                   "impression": ["string"]}])),
+    ("002 'Contents': impression example [\"itemId1\", \"itemId2\", \"itemId3\"] and a "
+     "metricAttribution",
+     _put_events([{"eventType": "click", "sentAt": 1553631760,
+                   "impression": ["itemId1", "itemId2", "itemId3"],
+                   "metricAttribution": {"eventAttributionSource": "email"}}])),
+]
+
+
+@pytest.mark.parametrize("citation, request_", PUT_EVENTS_EXAMPLES,
+                         ids=[c.split(",")[0] + c.split(",")[1][:20] for c, _ in
+                              PUT_EVENTS_EXAMPLES])
+def test_the_put_events_examples_validate_as_sent(citation, request_):
+    body = on_the_wire("PutEvents", request_)
+    assert body is not None, citation
+    _valid("PutEventsRequest.json", body)
+
+
+RESPONSES = [
+    ("DescribeEventTrackerResponse.json", {"eventTracker": {
+        "name": "MovieClickTracker", "eventTrackerArn": TRACKER_ARN, "accountId": "acct-id",
+        "trackingId": "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", "datasetGroupArn": ARN,
+        "status": "ACTIVE", "creationDateTime": 1553631760.5,
+        "lastUpdatedDateTime": 1553631790}}),
+    ("ListEventTrackersResponse.json", {"eventTrackers": [{
+        "name": "MovieClickTracker", "eventTrackerArn": TRACKER_ARN,
+        "status": "CREATE IN_PROGRESS", "creationDateTime": 1553631760,
+        "lastUpdatedDateTime": 1553631760}], "nextToken": "opaque-token"}),
+    ("ListEventTrackersResponse.json", {}),
+    ("CreateDatasetGroupResponse.json", {"datasetGroupArn": ARN, "domain": "ECOMMERCE"}),
+    ("DescribeDatasetGroupResponse.json", {"datasetGroup": {
+        "name": "MovieClickGroup", "datasetGroupArn": ARN, "status": "ACTIVE",
+        "roleArn": "arn:aws:iam::123456789012:role/PersonalizeRole",
+        "kmsKeyArn": "arn:aws:kms:us-west-2:123456789012:key/1234abcd",
+        "creationDateTime": 1553631760, "lastUpdatedDateTime": 1553631760,
+        "failureReason": "", "domain": "VIDEO_ON_DEMAND"}}),
+    ("Json11ErrorBody.json", {"__type": "ResourceNotFoundException",
+                              "message": "Could not find the specified resource."}),
+    ("Json11ErrorBody.json", {"__type": "com.amazonaws.personalize#InvalidInputException"}),
+    ("RestJsonErrorBody.json", {"message": "Provide a valid value for the field or parameter."}),
+]
+
+
+@pytest.mark.parametrize("name, body", RESPONSES, ids=[n for n, _ in RESPONSES])
+def test_response_and_error_samples_validate(name, body):
+    """The response shapes of the model, filled as 004 and 000 describe them."""
+    _valid(name, body)
+
+
+@pytest.mark.parametrize("name, body", [
+    ("CreateEventTrackerResponse.json", {"eventTrackerArn": TRACKER_ARN}),
+    ("DescribeEventTrackerResponse.json", {"eventTracker": {"trackingId": "t"}}),
+    ("DescribeEventTrackerResponse.json", {"eventTracker": {"status": "ACTIVE",
+                                                            "trackingId": "t",
+                                                            "creationDateTime": "2019"}}),
+    ("Json11ErrorBody.json", {"message": "no __type"}),
+])
+def test_responses_missing_what_the_documents_promise_fail(name, body):
+    assert list(contracts.validator(name).iter_errors(body))
+
+
+# -- every shape clause has an invalid counterpart failing at its location ----------------
+
+#: One valid request per operation with every optional member present, so that every
+#: clause's location exists in it.
+FULL = {
+    "CreateDatasetGroup": {
+        "name": "MovieClickGroup", "roleArn": "arn:aws:iam::123456789012:role/PersonalizeRole",
+        "kmsKeyArn": "arn:aws:kms:us-west-2:123456789012:key/1234abcd", "domain": "ECOMMERCE",
+        "tags": [{"tagKey": "team", "tagValue": "recs"}]},
+    "DescribeDatasetGroup": {"datasetGroupArn": ARN},
+    "DeleteDatasetGroup": {"datasetGroupArn": ARN},
+    "CreateEventTracker": {"name": "MovieClickTracker", "datasetGroupArn": ARN,
+                           "tags": [{"tagKey": "team", "tagValue": "recs"}]},
+    "DescribeEventTracker": {"eventTrackerArn": TRACKER_ARN},
+    "ListEventTrackers": {"datasetGroupArn": ARN, "nextToken": "token", "maxResults": 10},
+    "DeleteEventTracker": {"eventTrackerArn": TRACKER_ARN},
+    "PutEvents": {"trackingId": "tracking_id", "userId": "user555", "sessionId": "session1",
+                  "eventList": [{"eventId": "event1", "eventType": "rating", "eventValue": 4.5,
+                                 "itemId": "movie_ten", "properties": "{\"numRatings\": 13}",
+                                 "sentAt": 1553631760, "recommendationId": "rid-1",
+                                 "impression": ["movie_ten", "movie_one"],
+                                 "metricAttribution": {"eventAttributionSource": "email"}}]},
+}
+
+#: A value of each pattern that contains no match of it (invalid under every reading).
+NO_MATCH = {
+    "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*": "-starts-with-a-dash",
+    "arn:([a-z\\d-]+):personalize:.*:.*:.+": "not-an-arn",
+    "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+": "arn:aws:iam::12345:role/r",
+    "arn:aws.*:kms:.*:[0-9]{12}:key/.*": "arn:aws:kms:us-west-2:12345:key/k",
+    "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": "no!exclamation",
+    "^\\p{ASCII}*$": "t\u00f6k\u00e9n",
+    "^[\\x20-\\x7E]*[\\x21-\\x7E]+[\\x20-\\x7E]*$": "   ",
+}
+#: A value of another JSON type, per the type a clause requires.
+OTHER_TYPE = {"string": 12345, "number": "12", "integer": "12", "array": "x", "object": "x",
+              "boolean": "x"}
+
+
+def _break(clause: contracts.Clause) -> dict:
+    """FULL[clause.operation] with the clause's keyword broken, and nothing else."""
+    body = copy.deepcopy(FULL[clause.operation])
+    parts = [p for p in clause.schema.partition("#")[2].split("/") if p]
+    keyword = clause.keyword
+    steps = parts[:-2] if keyword == "required" else parts[:-1]
+    node: Any = contracts.schema(clause.schema.partition("#")[0])
+    holder: Any = None
+    key: Any = None
+    value: Any = body
+    i = 0
+    while i < len(steps):
+        if steps[i] == "properties":
+            holder, key = value, steps[i + 1]
+            node, value = node["properties"][key], value[key]
+            i += 2
+        else:  # items: the first one
+            holder, key = value, 0
+            node, value = node["items"], value[0]
+            i += 1
+    bound = node.get(keyword)
+    if keyword == "required":
+        del value[node["required"][int(parts[-1])]]
+        return body
+    if keyword == "minLength":
+        new: Any = value[: bound - 1]
+    elif keyword == "maxLength":
+        new = value + "a" * (bound + 1 - len(value))
+    elif keyword == "pattern":
+        new = NO_MATCH[bound]
+    elif keyword == "enum":
+        new = "NOT_" + value
+    elif keyword == "minItems":
+        new = value[: bound - 1]
+    elif keyword == "maxItems":
+        new = [value[j % len(value)] for j in range(bound + 1)]
+    elif keyword == "minimum":
+        new = bound - 1
+    elif keyword == "maximum":
+        new = bound + 1
+    elif keyword == "type":
+        new = OTHER_TYPE[bound]
+    else:
+        raise AssertionError(f"{clause.id}: no way to break {keyword!r}")
+    if holder is None:
+        return new
+    holder[key] = new
+    return body
+
+
+@pytest.mark.parametrize("operation", sorted(FULL))
+def test_the_full_requests_are_valid(operation):
+    _valid(contracts.operations()[operation]["request"], FULL[operation])
+
+
+@pytest.mark.parametrize("clause", SHAPE_CLAUSES, ids=[c.id for c in SHAPE_CLAUSES])
+def test_each_shape_clause_has_a_violation_failing_exactly_there(clause):
+    body = _break(clause)
+    file = clause.schema.partition("#")[0]
+    errors = list(contracts.validator(file).iter_errors(body))
+    entailed = set(clause.extra.get("entails", []))
+    assert {contracts.pointer(e, file) for e in errors} == {clause.schema} | entailed
+    assert contracts.catalog().by_schema(clause.schema) == clause
 
 
 @pytest.mark.parametrize("clause_id, body", [
     ("PutEvents.eventList.minItems", {"trackingId": "t", "sessionId": "s", "eventList": []}),
     ("PutEvents.eventList.maxItems", {"trackingId": "t", "sessionId": "s",
                                       "eventList": [{"eventType": "e", "sentAt": 1}] * 11}),
+    ("CreateEventTracker.name.pattern", {"name": "_x", "datasetGroupArn": ARN}),
+    ("CreateEventTracker.name.required", {"datasetGroupArn": ARN}),
+    ("CreateEventTracker.tags[].tagKey.pattern",
+     {"name": "n", "datasetGroupArn": ARN, "tags": [{"tagKey": "a#b", "tagValue": ""}]}),
+    ("PutEvents.eventList[].sentAt.type",
+     {"trackingId": "t", "sessionId": "s", "eventList": [{"eventType": "e", "sentAt": "1"}]}),
 ])
 def test_hand_written_violations_fail_at_their_clause(clause_id, body):
     clause = contracts.catalog()[clause_id]
     file = clause.schema.partition("#")[0]
     errors = list(contracts.validator(file).iter_errors(body))
     assert {contracts.pointer(e, file) for e in errors} == {clause.schema}
+
+
+@pytest.mark.parametrize("value", ["caf\u00e9", "\u0627\u0644\u0641", "a b", "x_y.z:/=+-@",
+                                   "\u0663"])
+def test_unicode_tag_patterns_accept_letters_and_numbers(value):
+    """TagKey/TagValue use \\p{L}, \\p{Z}, \\p{N}: contracts.Validator knows them."""
+    _valid("CreateEventTrackerRequest.json", {"name": "n", "datasetGroupArn": ARN,
+                                              "tags": [{"tagKey": value, "tagValue": value}]})
 
 
 def test_digest_is_a_stable_sha256():

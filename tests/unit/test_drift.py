@@ -1,0 +1,98 @@
+"""The drift check: passes on the installed botocore, fails (naming what) on any change."""
+
+from __future__ import annotations
+
+import pytest
+
+from personalize_conformance import cli, contracts
+from personalize_conformance.contracts import drift
+
+
+def test_no_drift_against_the_installed_botocore():
+    assert drift.check() == []
+
+
+def test_the_catalog_has_a_shape_clause_per_botocore_constraint():
+    counts = drift.summary()
+    assert counts["shape_clauses"] == counts["botocore_effective"] > 100
+    assert counts["botocore_raw"] >= counts["botocore_effective"]
+
+
+def test_a_changed_bound_is_drift_naming_shape_member_and_values():
+    document = contracts.schema("PutEventsRequest.json")
+    event = document["properties"]["eventList"]["items"]["properties"]
+    event["eventType"]["maxLength"] = 255
+    ours = drift.schema_constraints("PutEvents", "request", document)
+    assert drift.constraint_drift("PutEvents", "request", ours) == [
+        "PutEvents request: member eventList[].eventType (botocore shape StringType) "
+        "maxLength: ours 255, botocore 256"
+    ]
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda d: d["properties"]["name"].update(pattern="^[a-z]+$"),
+     "member name (botocore shape Name) pattern"),
+    (lambda d: d["required"].remove("datasetGroupArn"),
+     "member (body) (botocore shape CreateEventTrackerRequest) required"),
+    (lambda d: d["properties"]["tags"].update(maxItems=50),
+     "member tags (botocore shape Tags) maxItems: ours 50, botocore 200"),
+    (lambda d: d["properties"]["tags"].update(minItems=1),
+     "member tags (no botocore constraint; ours at /properties/tags/minItems) minItems: "
+     "ours 1, botocore (none)"),
+])
+def test_other_changes_are_drift(change, expected):
+    document = contracts.schema("CreateEventTrackerRequest.json")
+    change(document)
+    ours = drift.schema_constraints("CreateEventTracker", "request", document)
+    problems = drift.constraint_drift("CreateEventTracker", "request", ours)
+    assert len(problems) == 1 and expected in problems[0], problems
+
+
+def test_a_changed_enum_and_integer_range_are_drift():
+    document = contracts.schema("CreateDatasetGroupRequest.json")
+    document["properties"]["domain"]["enum"] = ["ECOMMERCE"]
+    ours = drift.schema_constraints("CreateDatasetGroup", "request", document)
+    assert len(drift.constraint_drift("CreateDatasetGroup", "request", ours)) == 1
+    document = contracts.schema("ListEventTrackersRequest.json")
+    document["properties"]["maxResults"]["maximum"] = 1000
+    ours = drift.schema_constraints("ListEventTrackers", "request", document)
+    assert drift.constraint_drift("ListEventTrackers", "request", ours) == [
+        "ListEventTrackers request: member maxResults (botocore shape MaxResults) "
+        "maximum: ours 1000, botocore 100"
+    ]
+
+
+def test_an_allowance_covers_only_its_values():
+    document = contracts.schema("ListEventTrackersRequest.json")
+    assert drift.constraint_drift("ListEventTrackers", "request") == []  # allowed pattern
+    document["properties"]["nextToken"]["pattern"] = "^[a-z]*$"
+    ours = drift.schema_constraints("ListEventTrackers", "request", document)
+    assert len(drift.constraint_drift("ListEventTrackers", "request", ours)) == 1
+
+
+def test_error_lists_and_clause_codes_are_checked(monkeypatch):
+    ops = {k: dict(v) for k, v in contracts.operations().items()}
+    ops["PutEvents"]["errors"] = []
+    monkeypatch.setattr(drift, "operations", lambda: ops)
+    problems = drift.error_drift()
+    assert "PutEvents errors: ours [], botocore ['InvalidInputException']" in problems
+    assert any(p.startswith("clause PutEvents.eventList.maxItems expects InvalidInputException")
+               for p in problems)
+
+
+def test_the_drift_command_exits_0_then_1_naming_the_change(monkeypatch, capsys):
+    assert cli.main(["drift"]) == 0
+    assert "0 differences" in capsys.readouterr().out
+    real = drift.schema
+
+    def patched(name):
+        document = real(name)
+        if name == "PutEventsRequest.json":
+            document["properties"]["eventList"]["maxItems"] = 11
+        return document
+
+    monkeypatch.setattr(drift, "schema", patched)
+    assert cli.main(["drift"]) == 1
+    out = capsys.readouterr().out
+    assert ("drift: PutEvents request: member eventList (botocore shape EventList) "
+            "maxItems: ours 11, botocore 10") in out
