@@ -2,7 +2,7 @@
 
 They are never counted against a target in the default mode: each is tagged with the
 ambiguity id (the clause's own ``ambiguity`` when the catalog gives one, else the ids in
-:data:`AMBIGUITIES`, which the contract's ambiguity register is expected to hold).
+:data:`AMBIGUITIES`, which ids of the contract's ambiguity register).
 The validator (``regex`` search, code points, ``.`` not matching only ``\\n``) accepts
 them; the strictest reading (full match, UTF-16 units, Java's ``.``) does not.
 """
@@ -24,9 +24,9 @@ from .valid import _Draw, length_bounds, request_schema, requests, string_of
 
 #: Readings the documents leave open, by kind.
 AMBIGUITIES = {
-    "unanchored": "Pattern.unanchored",  # `a!b` against ^[a-zA-Z0-9][a-zA-Z0-9\-_]*
-    "utf16": "String.length.utf16",  # maxLength in code points or UTF-16 units
-    "dot": "Pattern.dot.lineBreaks",  # whether `.` matches \r (it does not in Java)
+    "unanchored": "Name.pattern.unanchored",  # `a!b` against ^[a-zA-Z0-9][a-zA-Z0-9\-_]*
+    "utf16": "String.length.units",  # maxLength in code points or UTF-16 units
+    "dot": "Pattern.javaSemantics",  # whether `.` matches \r (it does not in Java)
 }
 NON_BMP = st.integers(0x10000, 0x10FFFF).map(chr)
 
@@ -85,7 +85,7 @@ def _value(draw: st.DrawFn, kind: str, node: Mapping[str, Any]) -> str:
                      _Draw(draw))
     tree = parse(node["pattern"])
     for char in draw(st.permutations("!#% ~.é")):
-        candidate = base + char if not tree.anchors[1] else char + base
+        candidate = char + base if not tree.anchors[0] else base + char
         if pattern.search(candidate) and len(candidate) <= high:
             return candidate
     assume(False)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import contracts
+from ..contracts import Clause
 from .invalid import shape_clauses, site
 from .patterns import Infeasible, Walker
 from .valid import length_bounds, maximal, minimal, request_schema, string_of
@@ -87,3 +88,10 @@ def boundary_vectors(operation: str, pinned: Mapping[str, Any] | None = None
                 request = value
             out.append((clause.id, {**request, **(pinned or {})}))
     return out
+
+
+def boundary_for(clause: Clause | str, pinned: Mapping[str, Any] | None = None
+                 ) -> list[dict[str, Any]]:
+    """The fixed requests just inside ``clause`` (a :class:`Clause` or its id)."""
+    clause = contracts.catalog()[clause] if isinstance(clause, str) else clause
+    return [r for cid, r in boundary_vectors(clause.operation, pinned) if cid == clause.id]

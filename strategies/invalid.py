@@ -3,16 +3,16 @@
 Mutation operators work on schema keywords, not on fields: every shape clause names its
 schema location, the operator for that location's keyword proposes new values, and a
 candidate is kept only if, as botocore would send it, it fails its schema at that
-clause alone. Where no value can break a clause alone (``""`` for a name breaks its
-minimum length and its pattern), a candidate may also break clauses of the same schema
-node whose expected outcome agrees; they are listed in ``Violation.also``.
+clause's pointer and nowhere else but the pointers the catalog says it ``entails``
+(``""`` for a name breaks its minimum length and its pattern); those it does break are
+listed in ``Violation.also``.
 """
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -37,6 +37,10 @@ class Violation:
     new: Any = field(compare=False)
     also: tuple[str, ...] = ()
 
+    @property
+    def clause_id(self) -> str:
+        return self.clause
+
 
 # -- where a clause points: the one place that reads the catalog's pointer convention --
 
@@ -48,31 +52,24 @@ class Site:
     file: str
     steps: tuple[str, ...]
     keyword: str
+    pointer: str  # the clause's ``schema``: where the validator reports it failing
     member: str | None = None
 
     @property
     def node_pointer(self) -> str:
         return self.file + "#" + "".join("/" + step for step in self.steps)
 
-    @property
-    def pointer(self) -> str:
-        """Where the validator reports this clause's keyword failing."""
-        return self.node_pointer + "/" + self.keyword
-
 
 def site(clause: Clause) -> Site:
-    """Read a shape clause's ``schema`` pointer. ``.../required`` names its member in the
-    clause's extra field ``member`` (or ``property``), or as one more step
-    (``.../required/name`` or ``.../required/0``)."""
+    """Read a shape clause's ``schema`` pointer (``File.json#/path/keyword``; a required
+    member is ``.../required/<index>``)."""
     file, _, pointer = clause.schema.partition("#")  # type: ignore[union-attr]
     parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/") if p]
-    member = clause.extra.get("member") or clause.extra.get("property")
-    if len(parts) >= 2 and parts[-2] == "required":
-        member, parts = parts[-1], parts[:-1]
-    if member is not None and member.isdigit():
-        node = _node_at(contracts.schema(file), parts[:-1])
-        member = node["required"][int(member)]
-    return Site(file, tuple(parts[:-1]), parts[-1], member)
+    member = None
+    if len(parts) >= 2 and parts[-2] == "required" and parts[-1].isdigit():
+        node = _node_at(contracts.schema(file), parts[:-2])
+        member, parts = node["required"][int(parts[-1])], parts[:-1]
+    return Site(file, tuple(parts[:-1]), parts[-1], clause.schema, member)  # type: ignore[arg-type]
 
 
 def _node_at(schema: Mapping[str, Any], steps: Iterable[str]) -> Any:
@@ -82,42 +79,21 @@ def _node_at(schema: Mapping[str, Any], steps: Iterable[str]) -> Any:
     return node
 
 
-def _error_member(error: Any) -> str | None:
-    if error.validator != "required":
-        return None
-    try:
-        return ast.literal_eval(error.message.removesuffix(" is a required property"))
-    except (ValueError, SyntaxError):
-        return None
-
-
-_SITES: dict[tuple[int, str], dict[tuple[str, str | None], str]] = {}
-
-
-def _sites(file: str) -> dict[tuple[str, str | None], str]:
-    """(failing keyword pointer, required member) -> clause id, for ``file``."""
-    key = (id(contracts.catalog()), file)
-    if key not in _SITES:
-        by_site: dict[tuple[str, str | None], str] = {}
-        for c in shape_clauses():
-            s = site(c)
-            if s.file == file:
-                by_site[(s.pointer, s.member)] = c.id
-                by_site.setdefault((s.pointer, None), c.id)
-        _SITES[key] = by_site
-    return _SITES[key]
+def broken_at(file: str, body: Any) -> set[str]:
+    """The catalog-style pointers of every keyword ``body`` fails in schema ``file``."""
+    return {contracts.pointer(e, file) for e in contracts.validator(file).iter_errors(body)}
 
 
 def violated(file: str, body: Any) -> set[str] | None:
     """The shape clauses ``body`` breaks in ``file``; ``None`` if it breaks a rule that no
     clause names."""
-    by_site = _sites(file)
+    catalog = contracts.catalog()
     out: set[str] = set()
-    for error in contracts.validator(file).iter_errors(body):
-        key = (contracts.pointer(error, file), _error_member(error))
-        if key not in by_site:
+    for pointer in broken_at(file, body):
+        clause = catalog.by_schema(pointer)
+        if clause is None:
             return None
-        out.add(by_site[key])
+        out.add(clause.id)
     return out
 
 
@@ -239,9 +215,15 @@ def shape_clauses(operation: str | None = None) -> list[Clause]:
             and (operation is None or c.operation == operation)]
 
 
-def supported(clause: Clause) -> bool:
+def has_operator(clause: Clause) -> bool:
     """Whether an operator exists for the clause's keyword."""
     return site(clause).keyword in OPERATORS
+
+
+def supported(clause: Clause) -> bool:
+    """Whether violations of the clause can be generated: an operator exists and some
+    of its values survive botocore's serialization (see :func:`wire_unbreakable`)."""
+    return has_operator(clause) and not wire_unbreakable(clause)
 
 
 def _walk(draw: st.DrawFn, request: dict, s: Site) -> tuple[Any, Any, list[str | int]]:
@@ -274,26 +256,23 @@ def _walk(draw: st.DrawFn, request: dict, s: Site) -> tuple[Any, Any, list[str |
     return node, holder, path
 
 
-def _agree(a: Clause, b: Clause) -> bool:
-    return (a.expected["status"] == b.expected["status"]
-            and set(a.expected["errors"]) == set(b.expected["errors"]))
+def entailed(clause: Clause) -> frozenset[str]:
+    """The schema pointers a violation of ``clause`` may break besides its own (the
+    catalog's ``entails``: ``""`` for a name breaks its minimum length and its pattern)."""
+    return frozenset(clause.extra.get("entails", ()))
 
 
-def _judge(clause: Clause, s: Site, request: dict) -> tuple[str, ...] | None:
-    """``()`` if ``request`` as sent breaks ``clause`` alone, the ``also`` clauses if it
-    breaks others of the same node that agree, ``None`` otherwise."""
+def _judge(clause: Clause, request: dict) -> tuple[str, ...] | None:
+    """The entailed pointers ``request`` also breaks, as sent, if it breaks ``clause`` and
+    nothing else; ``None`` if it does not break it, or breaks something else too."""
     body = on_the_wire(clause.operation, request)
     if body is None:
         return None
-    broken = violated(s.file, body)
-    if not broken or clause.id not in broken:
+    broken = broken_at(site(clause).file, body)
+    if clause.schema not in broken:
         return None
-    others = broken - {clause.id}
-    catalog = contracts.catalog()
-    if all(site(catalog[o]).node_pointer == s.node_pointer and _agree(clause, catalog[o])
-           for o in others):
-        return tuple(sorted(others))
-    return None
+    others = broken - {clause.schema}
+    return tuple(sorted(others)) if others <= entailed(clause) else None
 
 
 def _apply(request: dict, path: list, member: str | None, new: Any) -> dict:
@@ -328,7 +307,7 @@ def _break(draw: st.DrawFn, clause: Clause, pinned: Mapping[str, Any] | None) ->
     best: Violation | None = None
     for new in candidates:
         broken = _apply(request, path, s.member, new)
-        also = _judge(clause, s, broken)
+        also = _judge(clause, broken)
         if also is None:
             continue
         shown = None if new is _DELETE else new
@@ -355,14 +334,20 @@ def wire_unbreakable(clause: Clause) -> bool:
     """Whether no candidate of the clause's operator survives botocore's serialization as
     a violation of it alone (e.g. a list member's ``type``: botocore iterates a string
     into a list, fails on a number). Such a clause cannot be tested through boto3."""
+    return _unbreakable(clause.id, clause.schema)  # type: ignore[arg-type]
+
+
+@cache
+def _unbreakable(clause_id: str, pointer: str) -> bool:
     from .valid import maximal
 
+    clause = contracts.catalog()[clause_id]
     s = site(clause)
     if s.keyword != "type":
         return False
     request = maximal(contracts.schema(s.file))
     node = _node_at(contracts.schema(s.file), s.steps)
-    return all(_judge(clause, s, _apply(request, _path_of(s), None, new)) is None
+    return all(_judge(clause, _apply(request, _path_of(s), None, new)) is None
                for new in _type(_no_draw, node, None, s))
 
 
@@ -382,7 +367,45 @@ def _no_draw(strategy: Any) -> Any:
 def only_breaks(violation: Violation) -> bool:
     """Whether the request, as sent, fails its schema at its clause (and ``also``) only."""
     clause = contracts.catalog()[violation.clause]
-    return _judge(clause, site(clause), violation.request) == violation.also
+    return _judge(clause, violation.request) is not None
+
+
+def violations_of(clause: Clause | str, pinned: Mapping[str, Any] | None = None
+                  ) -> st.SearchStrategy[Violation]:
+    """Requests that break ``clause`` (a :class:`Clause` or its id) alone."""
+    clause = contracts.catalog()[clause] if isinstance(clause, str) else clause
+    if not has_operator(clause):
+        raise ValueError(f"no operator for {clause.id}")
+    return _break(clause, pinned)
+
+
+def fixed(strategy: st.SearchStrategy[Any], count: int, tries: int = 40) -> list[Any]:
+    """Up to ``count`` distinct examples of ``strategy`` drawn from seeds 0, 1, 2...:
+    the same on every run (the fixed vectors exported as portable test data)."""
+    import random
+
+    from hypothesis.control import BuildContext
+    from hypothesis.errors import StopTest, UnsatisfiedAssumption
+    from hypothesis.internal.conjecture.data import ConjectureData
+
+    out: list[Any] = []
+    for seed in range(tries):
+        data = ConjectureData(random=random.Random(seed))
+        try:
+            with BuildContext(data, wrapped_test=fixed):
+                value = data.draw(strategy)
+        except (StopTest, UnsatisfiedAssumption):
+            continue
+        if all(repr(value) != repr(v) for v in out):
+            out.append(value)
+        if len(out) == count:
+            break
+    return out
+
+
+def invalid_vectors(clause: Clause | str, count: int = 3) -> list[Violation]:
+    """Fixed violations of ``clause`` (deterministic); empty if none survives the wire."""
+    return fixed(violations_of(clause), count)
 
 
 def violations(operation: str, pinned: Mapping[str, Any] | None = None,

@@ -1,7 +1,7 @@
 """Valid inputs, generated from the contract's schemas.
 
 A small compiler from the JSON Schema keywords our contracts use to Hypothesis
-strategies (see README, "Strategies", for why not hypothesis-jsonschema). Valid means
+strategies (the package docstring says why not hypothesis-jsonschema). Valid means
 valid under every reading the documents allow: patterns matched in full with ASCII
 ``\\d`` and no line breaks for ``.`` (:mod:`.patterns`), strings in the Basic
 Multilingual Plane (code points and UTF-16 units agree on length), a
@@ -213,7 +213,8 @@ def _sample(node: Mapping[str, Any], pick: _Rng) -> Any:
             return pick.integer(0, EPOCH_MAX)
         low, high = node.get("minimum"), node.get("maximum")
         if kind == "integer":
-            return pick.integer(-(2**31) if low is None else low, 2**31 - 1 if high is None else high)
+            return pick.integer(-(2**31) if low is None else low,
+                                2**31 - 1 if high is None else high)
         low = -1e6 if low is None else low
         high = 1e6 if high is None else high
         return rng.choice((low, high, round(rng.uniform(low, high), 3)))
