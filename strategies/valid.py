@@ -154,10 +154,17 @@ def _array(node: Mapping[str, Any]) -> st.SearchStrategy[list[Any]]:
     low, high = node.get("minItems", 0), node.get("maxItems", 10)
     items = node.get("items", {})
     if items.get("type") == "object":  # one draw per item: see ``sample``
-        item: st.SearchStrategy[Any] = st.builds(sample, st.just(items), SEEDS)
+        item: st.SearchStrategy[Any] = SEEDS.map(lambda seed: sample(items, seed))
     else:
         item = from_node(items)
-    return _size(low, high).flatmap(lambda n: st.lists(item, min_size=n, max_size=n))
+    return _sized(_size(low, high), item)
+
+
+@st.composite
+def _sized(draw: st.DrawFn, size: st.SearchStrategy[int], item: st.SearchStrategy[Any]
+           ) -> list[Any]:
+    """A list of ``draw(size)`` items (cheaper than a ``flatmap`` onto ``st.lists``)."""
+    return [draw(item) for _ in range(draw(size))]
 
 
 # -- one draw per object: a seed, expanded with the same edge bias -----------------------
