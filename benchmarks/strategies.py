@@ -1,7 +1,8 @@
 """Examples generated per second by each strategy: ``python -m benchmarks.strategies``.
 
-Two figures per strategy: ``draw/s`` draws straight from the strategy (what generation
-costs), ``given/s`` runs it under ``@given`` with the generate phase only (what a test
+Three figures per strategy: ``draw/s`` draws straight from the strategy (what generation
+costs), ``draw/cpu-s`` the same per second of this process' CPU time (steadier on a
+loaded machine), ``given/s`` runs it under ``@given`` with the generate phase only (what a test
 pays, Hypothesis' own per-example overhead included). ``--seconds S`` per figure.
 """
 
@@ -24,8 +25,8 @@ from personalize_conformance.strategies import ambiguous, put_events, requests, 
 from personalize_conformance.strategies.valid import request_schema
 
 
-def _draw_rate(strategy: Any, seconds: float) -> float:
-    count, seed, start = 0, 0, time.perf_counter()
+def _draw_rate(strategy: Any, seconds: float) -> tuple[float, float]:
+    count, seed, start, cpu = 0, 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         data = ConjectureData(random=random.Random(seed))
         seed += 1
@@ -35,7 +36,7 @@ def _draw_rate(strategy: Any, seconds: float) -> float:
             count += 1
         except (StopTest, UnsatisfiedAssumption):
             pass
-    return count / (time.perf_counter() - start)
+    return count / (time.perf_counter() - start), count / (time.process_time() - cpu)
 
 
 def _given_rate(strategy: Any, seconds: float) -> float:
@@ -82,9 +83,10 @@ def main() -> None:
             continue
         strategy = make()
         _draw_rate(strategy, 0.3)  # warm caches (Unicode classes, compiled patterns)
-        draw = _draw_rate(strategy, args.seconds)
+        draw, cpu = _draw_rate(strategy, args.seconds)
         run = _given_rate(strategy, args.seconds)
-        print(f"{name:40s} {draw:9.0f} draw/s {run:9.0f} given/s", flush=True)
+        print(f"{name:36s} {draw:7.0f} draw/s {cpu:7.0f} draw/cpu-s {run:7.0f} given/s",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -255,10 +255,16 @@ def from_node(node: Mapping[str, Any]) -> st.SearchStrategy[Any]:
 def requests(schema_name: str, pinned: Mapping[str, Any] | None = None
              ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid request bodies for ``schema_name``, with ``pinned`` members set as given."""
-    base = from_node(contracts.schema(schema_name))
+    base = _base(schema_name)
     if not pinned:
         return base
     return base.map(lambda request: {**request, **pinned})
+
+
+@cache
+def _base(schema_name: str) -> st.SearchStrategy[dict[str, Any]]:
+    """One strategy per schema file (built and validated once, not per draw)."""
+    return from_node(contracts.schema(schema_name))
 
 
 def request_schema(operation: str) -> str:
