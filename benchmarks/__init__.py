@@ -1,0 +1,1 @@
+"""Benchmarks: modules run with ``python -m benchmarks.<name>`` that print figures (never tests)."""

@@ -1,7 +1,44 @@
-"""Hypothesis strategies derived from the contract: valid inputs and single-clause
-violations."""
+"""Hypothesis strategies derived from the contract (``contracts/schemas`` and the clause
+catalog): valid inputs, fixed boundary vectors, single-clause violations, and inputs
+whose validity depends on an ambiguous reading.
 
-from .invalid import Violation, violations
+Public API (every request is a dict as passed to boto3; ``pinned`` members are set as
+given, e.g. a live ``trackingId``):
+
+- ``requests(schema_file, pinned=None)``: valid request bodies, edge-biased (lengths 1
+  and the maximum, list sizes at the minimum and maximum, each pattern's whole alphabet
+  incl. ``\\p{L}``/``\\p{N}``/``\\p{Z}``/``\\p{ASCII}`` classes, non-ASCII BMP text).
+  ``put_events(tracking_id=None)``: valid PutEvents bodies (1 to 10 events).
+- ``boundary_vectors(operation, pinned=None) -> [(clause_id, request)]`` and
+  ``boundary_for(clause) -> [request]``: deterministic requests just inside each shape
+  clause, to try as explicit examples before random ones.
+- ``violations_of(clause, pinned=None)``: a strategy of :class:`Violation`
+  (``request, clause (id; also .clause_id), operation, path, keyword, old, new, also``)
+  whose request, as botocore sends it (:mod:`.wire`), fails its schema at the clause's
+  pointer and nowhere else but what the catalog says it ``entails`` (listed in ``also``).
+  ``violations(operation, pinned=None, clause=None)``: the same over every shape clause
+  of an operation. ``invalid_vectors(clause, count=3) -> [Violation]``: fixed ones (the
+  same every run). ``invalid.only_breaks(v)`` re-checks a violation;
+  ``invalid.wire_unbreakable(clause)`` names the wrong-type clauses botocore cannot send.
+- ``ambiguous(operation, pinned=None)``: :class:`Ambiguous` requests valid only under
+  one reading of an ambiguity in the register (e.g. ``a!b`` as a Name); never to fail a
+  target in the default mode.
+
+Invalid inputs come from mutation operators keyed by schema keyword
+(``invalid.OPERATORS``), not per field: a constraint added to a schema gets violations
+without new code.
+
+Why not hypothesis-jsonschema: it cannot compile the ``\\p{...}`` classes AWS patterns
+use (Python's ``re`` does not know them), it treats ``pattern`` as a search (so "valid"
+names like ``a!b`` would be generated, valid only under one reading), and it reaches
+lengths by filtering, so a string of exactly 1,024 characters is never produced. A small
+compiler for the keywords our schemas use (:mod:`.valid`, :mod:`.patterns`) does all three.
+"""
+
+from .ambiguous import Ambiguous, ambiguous
+from .boundary import boundary_for, boundary_vectors
+from .invalid import Violation, invalid_vectors, violations, violations_of
 from .valid import put_events, requests
 
-__all__ = ["Violation", "put_events", "requests", "violations"]
+__all__ = ["Ambiguous", "Violation", "ambiguous", "boundary_for", "boundary_vectors",
+           "invalid_vectors", "put_events", "requests", "violations", "violations_of"]

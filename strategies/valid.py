@@ -1,31 +1,33 @@
 """Valid inputs, generated from the contract's schemas.
 
 A small compiler from the JSON Schema keywords our contracts use to Hypothesis
-strategies. Valid means valid under every reading the documents allow: patterns are
-matched in full (as if anchored) with ASCII ``\\d`` and no line breaks, strings stay
-in the Basic Multilingual Plane (so code points and UTF-16 units agree on length), and
-a ``contentMediaType: application/json`` string is a JSON object. Sizes lean to the
+strategies (the package docstring says why not hypothesis-jsonschema). Valid means
+valid under every reading the documents allow: patterns matched in full with ASCII
+``\\d`` and no line breaks for ``.`` (:mod:`.patterns`), strings in the Basic
+Multilingual Plane (code points and UTF-16 units agree on length), a
+``contentMediaType: application/json`` string is a JSON object. Sizes lean to the
 edges: the minimum and the maximum are drawn as often as everything between.
 """
 
 from __future__ import annotations
 
 import json
-import re
+import random
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
 
-from ..contracts import schema as load_schema
+from .. import contracts
+from .patterns import TEXT, Alphabet, Infeasible, Walker, emit, parse
 
-#: Printable BMP text without surrogates: every length reading agrees on it.
-TEXT = st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",))
 #: The Unix seconds a timestamp can carry through the SDKs (years 1970 to 9999).
-EPOCH = st.integers(min_value=0, max_value=253402300799)
-#: Characters Java's ``.`` does not match (AWS evaluates its patterns in Java).
-JAVA_LINE_BREAKS = frozenset("\n\r\x85\u2028\u2029")
+EPOCH_MAX = 253402300799
+EPOCH = st.integers(min_value=0, max_value=EPOCH_MAX)
 CAMEL = st.from_regex(r"[a-z][a-zA-Z0-9]{0,15}", fullmatch=True)
+#: Longest seed drawn character by character; longer strings repeat it (``_stretch``).
+SEED = 16
 
 
 def _size(low: int, high: int) -> st.SearchStrategy[int]:
@@ -35,29 +37,95 @@ def _size(low: int, high: int) -> st.SearchStrategy[int]:
     return st.one_of(st.just(low), st.just(high), st.integers(low, high))
 
 
+@cache
+def characters(alphabet: Alphabet) -> st.SearchStrategy[str]:
+    """One character of ``alphabet``: its showcase (range ends, ASCII first) or any."""
+    return st.one_of(st.sampled_from(alphabet.showcase),
+                     st.integers(0, alphabet.size - 1).map(alphabet.nth))
+
+
+#: One draw per string: the seed of its characters (0 shrinks to the alphabet's first).
+SEEDS = st.integers(0, 2**32 - 1)
+
+
+def text_of(alphabet: Alphabet, size: int, seed: int) -> str:
+    """``size`` characters of ``alphabet`` from ``seed`` (0: its first character only)."""
+    if size == 0:
+        return ""
+    if seed == 0:
+        return alphabet.showcase[0] * size
+    return chars_of(alphabet, size, random.Random(seed))
+
+
+def chars_of(alphabet: Alphabet, size: int, rng: random.Random) -> str:
+    """``size`` characters of ``alphabet``: half from its showcase (range ends, ASCII
+    first), half anywhere in it; at most ``SEED`` drawn, then repeated."""
+    count = min(size, SEED)
+    anywhere = count // 2
+    total = alphabet.size
+    chars = rng.choices(alphabet.showcase, k=count - anywhere)
+    chars += [alphabet.nth(int(rng.random() * total)) for _ in range(anywhere)]
+    return _stretch(size, "".join(chars)) if size else ""
+
+
+def _stretch(size: int, seed: str) -> str:
+    """``seed`` repeated to exactly ``size`` characters: long strings at the cost of short."""
+    return (seed * (size // len(seed) + 1))[:size]
+
+
+class _Draw:
+    """A :class:`.patterns.Picker` backed by Hypothesis' ``draw``."""
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self.draw = draw
+
+    def integer(self, low: int, high: int) -> int:
+        return self.draw(_size(low, high))
+
+    def text(self, alphabet: Alphabet, size: int) -> str:
+        return text_of(alphabet, size, self.draw(SEEDS) if size else 0)
+
+
+def length_bounds(node: Mapping[str, Any]) -> tuple[int, int]:
+    """The lengths a string node allows (its pattern's and its keywords' together)."""
+    low, high = node.get("minLength", 0), node.get("maxLength", 1024)
+    if "pattern" in node:
+        tree = parse(node["pattern"])
+        low, high = max(low, tree.low), min(high, tree.high)
+    return low, high
+
+
+def string_of(node: Mapping[str, Any], size: int, pick: Any) -> str:
+    """A string of exactly ``size`` characters matching ``node``'s pattern (if any)."""
+    if "pattern" in node:
+        return emit(parse(node["pattern"]), size, pick)
+    return pick.text(TEXT, size)
+
+
+@st.composite
+def _patterned(draw: st.DrawFn, node: Mapping[str, Any]) -> str:
+    low, high = length_bounds(node)
+    size = draw(_size(low, high))
+    try:
+        return string_of(node, size, _Draw(draw))
+    except Infeasible:
+        return string_of(node, low, _Draw(draw))
+
+
 def _json_text(low: int, high: int) -> st.SearchStrategy[str]:
-    values = st.one_of(st.text(TEXT, max_size=20), st.integers(-(10**6), 10**6),
+    values = st.one_of(st.text(characters(TEXT), max_size=20), st.integers(-(10**6), 10**6),
                        st.floats(allow_nan=False, allow_infinity=False, width=32))
     objects = st.dictionaries(CAMEL, values, max_size=8).map(json.dumps)
     return objects.filter(lambda s: low <= len(s) <= high)
 
 
 def _string(node: Mapping[str, Any]) -> st.SearchStrategy[str]:
-    low, high = node.get("minLength", 0), node.get("maxLength", 1024)
     if node.get("contentMediaType") == "application/json":
-        return _json_text(low, high)
+        return _json_text(node.get("minLength", 0), node.get("maxLength", 1024))
     if "pattern" in node:
-        pattern = node["pattern"]
-        anchored = pattern if pattern.endswith("$") else f"(?:{pattern.removeprefix('^')})"
-        return st.from_regex(re.compile(anchored, re.ASCII), fullmatch=True).filter(
-            lambda s: low <= len(s) <= high and not JAVA_LINE_BREAKS.intersection(s)
-        )
-    return st.builds(_stretch, _size(low, high), st.text(TEXT, min_size=1, max_size=16))
-
-
-def _stretch(size: int, seed: str) -> str:
-    """``seed`` repeated to exactly ``size`` characters: long strings at the cost of short."""
-    return (seed * (size // len(seed) + 1))[:size]
+        return _patterned(node)
+    low, high = length_bounds(node)
+    return st.builds(text_of, st.just(TEXT), _size(low, high), SEEDS)
 
 
 def _number(node: Mapping[str, Any]) -> st.SearchStrategy[float | int]:
@@ -68,7 +136,10 @@ def _number(node: Mapping[str, Any]) -> st.SearchStrategy[float | int]:
         low = -(2**31) if low is None else low
         high = 2**31 - 1 if high is None else high
         return st.one_of(st.just(low), st.just(high), st.integers(low, high))
-    return st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False)
+    edges = [v for v in (low, high) if v is not None]
+    floats = st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False,
+                       width=32)
+    return st.one_of(st.sampled_from(edges), floats) if edges else floats
 
 
 def _object(node: Mapping[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
@@ -81,8 +152,82 @@ def _object(node: Mapping[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
 
 def _array(node: Mapping[str, Any]) -> st.SearchStrategy[list[Any]]:
     low, high = node.get("minItems", 0), node.get("maxItems", 10)
-    item = from_node(node.get("items", {}))
-    return _size(low, high).flatmap(lambda n: st.lists(item, min_size=n, max_size=n))
+    items = node.get("items", {})
+    if items.get("type") == "object":  # one draw per item: see ``sample``
+        item: st.SearchStrategy[Any] = SEEDS.map(lambda seed: sample(items, seed))
+    else:
+        item = from_node(items)
+    return _sized(_size(low, high), item)
+
+
+@st.composite
+def _sized(draw: st.DrawFn, size: st.SearchStrategy[int], item: st.SearchStrategy[Any]
+           ) -> list[Any]:
+    """A list of ``draw(size)`` items (cheaper than a ``flatmap`` onto ``st.lists``)."""
+    return [draw(item) for _ in range(draw(size))]
+
+
+# -- one draw per object: a seed, expanded with the same edge bias -----------------------
+
+
+class _Rng:
+    """A :class:`.patterns.Picker` over ``random.Random``: edges a third of the time."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def integer(self, low: int, high: int) -> int:
+        return self.rng.choice((low, high, self.rng.randint(low, high)))
+
+    def text(self, alphabet: Alphabet, size: int) -> str:
+        return chars_of(alphabet, size, self.rng)
+
+
+def sample(node: Mapping[str, Any], seed: int) -> Any:
+    """A valid instance of ``node`` from ``seed`` (0: the :func:`minimal` one). Objects
+    inside lists (events, tags) are drawn this way, one Hypothesis choice each, which is
+    what makes 1,000 PutEvents requests a second possible; they shrink as a whole."""
+    if seed == 0:
+        return minimal(node)
+    return _sample(node, _Rng(random.Random(seed)))
+
+
+def _sample(node: Mapping[str, Any], pick: _Rng) -> Any:
+    rng = pick.rng
+    if "enum" in node:
+        return rng.choice(node["enum"])
+    if "const" in node:
+        return node["const"]
+    kind = node.get("type")
+    if kind == "object":
+        required = set(node.get("required", []))
+        return {k: _sample(v, pick) for k, v in node.get("properties", {}).items()
+                if k in required or rng.random() < 0.5}
+    if kind == "array":
+        size = pick.integer(node.get("minItems", 0), node.get("maxItems", 10))
+        return [_sample(node.get("items", {}), pick) for _ in range(size)]
+    if kind == "string":
+        if node.get("contentMediaType") == "application/json":
+            return minimal(node) if rng.random() < 0.5 else json.dumps(
+                {f"k{i}": rng.choice([rng.randint(-9, 10**6), "v" * i, 1.5]) for i in range(4)})
+        low, high = length_bounds(node)
+        try:
+            return string_of(node, pick.integer(low, high), pick)
+        except Infeasible:
+            return minimal(node)
+    if kind in ("number", "integer"):
+        if node.get("x-timestamp"):
+            return pick.integer(0, EPOCH_MAX)
+        low, high = node.get("minimum"), node.get("maximum")
+        if kind == "integer":
+            return pick.integer(-(2**31) if low is None else low,
+                                2**31 - 1 if high is None else high)
+        low = -1e6 if low is None else low
+        high = 1e6 if high is None else high
+        return rng.choice((low, high, round(rng.uniform(low, high), 3)))
+    if kind == "boolean":
+        return rng.random() < 0.5
+    raise ValueError(f"no generator for schema type {kind!r} in {node}")
 
 
 _BY_TYPE = {
@@ -110,13 +255,72 @@ def from_node(node: Mapping[str, Any]) -> st.SearchStrategy[Any]:
 def requests(schema_name: str, pinned: Mapping[str, Any] | None = None
              ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid request bodies for ``schema_name``, with ``pinned`` members set as given."""
-    base = from_node(load_schema(schema_name))
+    base = _base(schema_name)
     if not pinned:
         return base
     return base.map(lambda request: {**request, **pinned})
+
+
+@cache
+def _base(schema_name: str) -> st.SearchStrategy[dict[str, Any]]:
+    """One strategy per schema file (built and validated once, not per draw)."""
+    return from_node(contracts.schema(schema_name))
+
+
+def request_schema(operation: str) -> str:
+    """The schema file of ``operation``'s request."""
+    return contracts.operations()[operation]["request"]
 
 
 def put_events(tracking_id: str | None = None) -> st.SearchStrategy[dict[str, Any]]:
     """Valid PutEvents bodies (1 to 10 events), for ``tracking_id`` when given."""
     pinned = {"trackingId": tracking_id} if tracking_id else None
     return requests("PutEventsRequest.json", pinned)
+
+
+# -- fixed boundary vectors: deterministic, just inside each bound ---------------------
+
+
+def minimal(node: Mapping[str, Any], walker: Walker | None = None) -> Any:
+    """A deterministic valid instance of ``node``: required members only, sizes at the
+    minimum (strings at least 1 character where allowed), the alphabet walked."""
+    walker = walker or Walker()
+    if "enum" in node:
+        return node["enum"][0]
+    if "const" in node:
+        return node["const"]
+    kind = node.get("type")
+    if kind == "object":
+        members = node.get("properties", {})
+        return {k: minimal(members[k], walker) for k in node.get("required", [])}
+    if kind == "array":
+        return [minimal(node.get("items", {}), walker) for _ in range(node.get("minItems", 0))]
+    if kind == "string":
+        if node.get("contentMediaType") == "application/json":
+            return "{}" if node.get("minLength", 0) <= 2 else json.dumps({"k": "v" * 8})
+        low, high = length_bounds(node)
+        for size in range(max(low, 1), high + 1):
+            try:
+                return string_of(node, size, walker)
+            except Infeasible:
+                continue
+        return string_of(node, low, walker)
+    if kind in ("number", "integer"):
+        if node.get("x-timestamp"):
+            return 1553631760
+        return node.get("minimum", node.get("maximum", 1))
+    if kind == "boolean":
+        return True
+    raise ValueError(f"no instance for schema type {kind!r}")
+
+
+def maximal(node: Mapping[str, Any], walker: Walker | None = None) -> Any:
+    """Like :func:`minimal` but with every optional member present."""
+    walker = walker or Walker()
+    if node.get("type") == "object":
+        members = node.get("properties", {})
+        return {k: maximal(v, walker) for k, v in members.items()}
+    if node.get("type") == "array":
+        count = max(node.get("minItems", 0), 1)
+        return [maximal(node.get("items", {}), walker) for _ in range(count)]
+    return minimal(node, walker)

@@ -1,0 +1,125 @@
+"""Inputs whose validity depends on a reading the documents leave open.
+
+They are never counted against a target in the default mode: each is tagged with the
+ambiguity id (the clause's own ``ambiguity`` when the catalog gives one, else the ids in
+:data:`AMBIGUITIES`, which ids of the contract's ambiguity register).
+The validator (``regex`` search, code points, ``.`` not matching only ``\\n``) accepts
+them; the strictest reading (full match, UTF-16 units, Java's ``.``) does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from ..contracts import Clause
+from .invalid import _walk, shape_clauses, site
+from .patterns import SAFE, Alphabet, Infeasible, fullmatch, parse
+from .valid import _Draw, length_bounds, request_schema, requests, string_of
+
+#: Readings the documents leave open, by kind.
+AMBIGUITIES = {
+    "unanchored": "Name.pattern.unanchored",  # `a!b` against ^[a-zA-Z0-9][a-zA-Z0-9\-_]*
+    "utf16": "String.length.units",  # maxLength in code points or UTF-16 units
+    "dot": "Pattern.javaSemantics",  # whether `.` matches \r (it does not in Java)
+}
+NON_BMP = st.integers(0x10000, 0x10FFFF).map(chr)
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """A request valid under one reading of ``ambiguity`` and invalid under another."""
+
+    ambiguity: str
+    clause: str
+    operation: str
+    request: dict[str, Any] = field(compare=False)
+    path: tuple[str | int, ...]
+    value: Any = field(compare=False)
+
+
+class _CarriageReturn(_Draw):
+    """Draws as usual, but ``.`` yields ``\\r``."""
+
+    def text(self, alphabet: Alphabet, size: int) -> str:
+        if alphabet == SAFE and size:
+            return "\r" + super().text(alphabet, size - 1)
+        return super().text(alphabet, size)
+
+
+def _kinds(clause: Clause) -> list[str]:
+    s = site(clause)
+    if s.keyword == "pattern":
+        tree = parse(_node(clause)["pattern"])
+        kinds = [] if all(tree.anchors) else ["unanchored"]
+        return kinds + (["dot"] if "." in _node(clause)["pattern"] else [])
+    if s.keyword == "maxLength" and "pattern" not in _node(clause):
+        return ["utf16"]
+    return []
+
+
+def _node(clause: Clause) -> Any:
+    from .. import contracts
+
+    node: Any = contracts.schema(site(clause).file)
+    for step in site(clause).steps:
+        node = node[step]
+    return node
+
+
+def _value(draw: st.DrawFn, kind: str, node: Mapping[str, Any]) -> str:
+    low, high = length_bounds(node)
+    if kind == "utf16":
+        text = string_of(node, high - 1, _Draw(draw))
+        at = draw(st.integers(0, len(text)))
+        return text[:at] + draw(NON_BMP) + text[at:]
+    if kind == "dot":
+        return string_of(node, draw(st.integers(low, min(high, 64))), _CarriageReturn(draw))
+    pattern = regex.compile(node["pattern"])
+    base = string_of(node, max(low, min(high - 1, draw(st.integers(low, low + 8)))),
+                     _Draw(draw))
+    tree = parse(node["pattern"])
+    for char in draw(st.permutations("!#% ~.é")):
+        candidate = char + base if not tree.anchors[0] else base + char
+        if pattern.search(candidate) and len(candidate) <= high:
+            return candidate
+    assume(False)
+    raise AssertionError
+
+
+@st.composite
+def _ambiguous(draw: st.DrawFn, clause: Clause, kind: str,
+               pinned: Mapping[str, Any] | None) -> Ambiguous:
+    s = site(clause)
+    request = draw(requests(s.file, pinned))
+    node, holder, path = _walk(draw, request, s)
+    try:
+        value = _value(draw, kind, node)
+    except Infeasible:
+        assume(False)
+    holder[path[-1]] = value
+    assume(not (kind != "utf16" and fullmatch(node["pattern"], value)))
+    return Ambiguous(clause.ambiguity or AMBIGUITIES[kind], clause.id, clause.operation,
+                     request, tuple(path), value)
+
+
+def ambiguous_kinds(operation: str) -> list[tuple[Clause, str]]:
+    """The (clause, kind) pairs ``operation`` has ambiguous inputs for."""
+    return [(c, k) for c in shape_clauses(operation) for k in _kinds(c)]
+
+
+def ambiguous(operation: str, pinned: Mapping[str, Any] | None = None
+              ) -> st.SearchStrategy[Ambiguous]:
+    """Requests for ``operation`` valid only under some reading; empty if none."""
+    pairs = ambiguous_kinds(operation)
+    if not pairs:
+        return st.nothing()
+    return st.sampled_from(pairs).flatmap(lambda p: _ambiguous(p[0], p[1], pinned))
+
+
+__all__ = ["AMBIGUITIES", "Ambiguous", "ambiguous", "ambiguous_kinds", "request_schema"]
