@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .contracts import Clause, catalog
-from .harness import Harness
+from .harness import Harness, copy_request
 from .reproduce import Call, boto3_snippet, chain, cli_script
 from .targets import TargetError
 
@@ -34,7 +34,7 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
     history = harness.history
     if history and history[-1].operation == operation and history[-1].request == request:
         history = history[:-1]  # the last entry is the failing call itself
-    calls = chain(history, Call(operation, dict(request)), whole=whole)
+    calls = chain(history, Call(operation, copy_request(request)), whole=whole)
     region = getattr(harness.target, "region", "us-east-1")
     if "detail" in observed:
         observed_text = f"HTTP {observed['status']}: {observed['detail']}"[:500]

@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
                           "(with its profile and seed unless given)")
     run.add_argument("--max-examples", type=int,
                      help="cap Hypothesis examples per test (overrides the profile)")
+    run.add_argument("--clauses", metavar="ID[,ID...]",
+                     help="run only the tests that check these catalog clauses")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show clauses done and the clause running (default: on for certify)")
     vectors = sub.add_parser("export-vectors",
@@ -149,6 +151,8 @@ def _run(args: argparse.Namespace) -> int:
         argv += ["--replay", args.replay]
     if max_examples:
         argv += ["--max-examples", str(max_examples)]
+    if args.clauses:
+        argv += ["--clauses", args.clauses]
     if args.progress or (args.progress is None and profile == "certify"):
         argv.append("--conformance-progress")
     if args.allow_aws:

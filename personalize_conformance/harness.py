@@ -113,7 +113,7 @@ class Harness:
         """
         if operation in self.unsupported:
             pytest.skip(skip_reason(UNSUPPORTED, self.unsupported[operation]))
-        request = dict(request)
+        request = copy_request(request)
         try:
             response = self.call(operation, request)
         except Unsupported as exc:
@@ -132,7 +132,7 @@ class Harness:
         while True:
             try:
                 response = self._caller.call(
-                    lambda: self.target.invoke(operation, dict(request)), self.call_timeout)
+                    lambda: self.target.invoke(operation, copy_request(request)), self.call_timeout)
                 break
             except TargetError as exc:
                 if not is_throttling(exc) or attempt >= self.max_throttling_retries:
@@ -328,3 +328,8 @@ def session_harness(config: pytest.Config) -> Iterator[Harness]:
         finally:
             atexit.unregister(harness.cleanup)
             target.stop()
+
+
+def copy_request(request: Mapping[str, Any]) -> dict[str, Any]:
+    """A shallow copy that keeps the request's kind (a plain dict, or a RawBody)."""
+    return type(request)(request) if isinstance(request, dict) else dict(request)

@@ -198,15 +198,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         rep.user_properties.append(("pc_not_exercised", checks.not_exercised_reasons()))
         rep.user_properties.append(("pc_examples", item.stash.get(EXAMPLES, 0)))
     if call.excinfo is not None and rep.failed:
-        exc = call.excinfo.value
+        leaves = list(_leaves(call.excinfo.value))
+        exc = next((e for e in leaves if isinstance(e, ClauseFailure)), leaves[0])
         if isinstance(exc, ClauseFailure):
             rep.user_properties.append(("pc_failure", {**exc.details, "clauses": exc.clauses}))
         else:
+            observed = "; ".join(dict.fromkeys(f"{type(e).__name__}: {e}" for e in leaves))
             rep.user_properties.append(("pc_failure", {
                 "operation": None, "input": None, "expected": "no error in the test",
-                "observed": f"{type(exc).__name__}: {exc}"[:4000], "reproduction": None,
+                "observed": observed[:4000], "reproduction": None,
             }))
     return rep
+
+
+def _leaves(exc: BaseException) -> Iterator[BaseException]:
+    """The exceptions inside ``exc``: itself, or the leaves of an exception group (what
+    Hypothesis raises when a target answers a replayed example differently)."""
+    inner = getattr(exc, "exceptions", None)  # BaseExceptionGroup (3.11, or its backport)
+    if isinstance(inner, (list, tuple)) and inner:
+        for one in inner:
+            yield from _leaves(one)
+    else:
+        yield exc
 
 
 def _status(rep: pytest.TestReport) -> str | None:

@@ -78,6 +78,36 @@ def _py(node: Any, refs: dict[str, tuple[int, str]], limit: int) -> str:
     return repr(node)
 
 
+#: For a request botocore would rewrite (a wrongly typed list, object or timestamp): the
+#: body is swapped in, unchanged, before the request is signed.
+RAW_HELPER = [
+    "",
+    "import json",
+    "",
+    "def send_raw(client, operation, body):  # botocore would rewrite this body",
+    "    data = json.dumps(body).encode()",
+    "    swap = lambda request, **_: setattr(request, 'data', data)",
+    "    client.meta.events.register_first('request-created', swap, unique_id='raw')",
+    "    try:",
+    "        return getattr(client, operation)()",
+    "    finally:",
+    "        client.meta.events.unregister('request-created', unique_id='raw')",
+    "",
+]
+
+
+def _is_raw(call: Call) -> bool:
+    from .targets.base import RawBody
+
+    return isinstance(call.request, RawBody)
+
+
+def _http_of(operation: str) -> dict[str, Any]:
+    from .vectors import http_of
+
+    return http_of(operation)
+
+
 def boto3_snippet(calls: Sequence[Call], endpoint_url: str | None, region: str,
                   expected: str, observed: str) -> str:
     """Python that replays ``calls`` with unmodified boto3 (validation off, no retries)."""
@@ -94,9 +124,14 @@ def boto3_snippet(calls: Sequence[Call], endpoint_url: str | None, region: str,
     ]
     for service in services:
         lines.append(f"{service.replace('-', '_')} = boto3.client({service!r}, **common)")
+    if any(_is_raw(c) for c in calls):
+        lines += RAW_HELPER
     for index, call in enumerate(calls):
         client = service_of(call.operation).replace("-", "_")
         text = f"{client}.{xform_name(call.operation)}(**{_py(call.request, refs, index)})"
+        if _is_raw(call):
+            text = (f"send_raw({client}, {xform_name(call.operation)!r}, "
+                    f"{_py(call.request, refs, index)})")
         if index < len(calls) - 1:
             lines.append(f"r{index + 1} = {text}")
         else:
@@ -139,6 +174,12 @@ def cli_script(calls: Sequence[Call], endpoint_url: str | None, region: str) -> 
             body = body.replace(mark, var)
         command = (f"aws --endpoint-url {shlex.quote(url)} {service_of(call.operation)} "
                    f"{xform_name(call.operation, '-')} --cli-input-json \"{body}\"")
+        if _is_raw(call):  # the AWS CLI would rewrite this body: curl sends it unsigned
+            http = _http_of(call.operation)
+            headers = " ".join(f"-H {shlex.quote(f'{k}: {v}')}" for k, v in
+                               http["headers"].items())
+            command = (f"curl -sS -X {http['method']} {shlex.quote(url.rstrip('/') + http['path'])}"
+                       f" {headers} --data \"{body}\"")
         used = sorted({key for v, (i, key) in refs.items() if i == index})
         if index < len(calls) - 1 and used:
             names = " ".join(f"R{index + 1}_{key.upper()}" for key in used)

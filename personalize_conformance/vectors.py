@@ -6,8 +6,9 @@ one *boundary* vector (the same request with the broken value brought back to th
 which every reading accepts). Bodies are as botocore puts them on the wire. Values that
 name a resource of the target (a tracking ID, an ARN) are schema-valid stand-ins listed in
 ``fill``: replace them with a resource created on the target before sending.
-A clause on a member that itself names a resource (an ARN, a tracking ID) gets no boundary
-vector: at its bound it names nothing on the target.
+A clause on a member that itself names a resource (an ARN, a tracking ID) or that only the
+service can issue (a nextToken) gets no boundary vector: at its bound it names nothing on
+the target.
 """
 
 from __future__ import annotations
@@ -20,13 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import botocore.session
-from hypothesis import HealthCheck, Phase, find, settings
 
 from . import __version__
 from .contracts import Clause, catalog, digest, operations, service_of
-from .strategies import violations
-from .strategies.invalid import shape_clauses, supported
-from .strategies.wire import on_the_wire
+from .strategies import boundary_for, violations_of
+from .strategies.invalid import fixed, shape_clauses, supported, wire_unbreakable
+from .strategies.wire import as_sent
 
 FORMAT = "personalize-conformance-vectors/1"
 
@@ -40,8 +40,9 @@ STAND_INS: dict[str, tuple[str, str]] = {
                         "the ARN of an ACTIVE event tracker on the target"),
 }
 
-_FIND = settings(database=None, derandomize=True, max_examples=200, deadline=None,
-                 phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+
+#: Request members only the service can issue: left out of the boundary (accepted) vectors.
+ISSUED = ("nextToken",)
 
 
 @cache
@@ -64,12 +65,12 @@ def http_of(operation: str) -> dict[str, Any]:
 
 
 def _bound(clause: Clause) -> tuple[str, Any]:
-    """The keyword a clause's schema location names, and its value."""
+    """The keyword of a clause, and the value its schema location holds."""
     file, _, location = clause.schema.partition("#")  # type: ignore[union-attr]
     node: Any = _schema_node(file)
     for part in (p for p in location.split("/") if p):
-        node = node[part]
-    return location.rsplit("/", 1)[-1], node
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return clause.keyword, node
 
 
 @cache
@@ -77,23 +78,6 @@ def _schema_node(file: str) -> Any:
     from .contracts import schema
 
     return schema(file)
-
-
-def _within(keyword: str, bound: Any, old: Any, new: Any) -> Any:
-    """The broken value brought back to exactly the bound."""
-    if keyword in ("maximum", "minimum"):
-        return bound
-    longest = old if len(old) >= len(new) else new
-    return longest[:bound]
-
-
-def _set(request: dict[str, Any], path: tuple, value: Any) -> dict[str, Any]:
-    copy = json.loads(json.dumps(request))
-    holder = copy
-    for step in path[:-1]:
-        holder = holder[step]
-    holder[path[-1]] = value
-    return copy
 
 
 @dataclass(frozen=True)
@@ -106,36 +90,47 @@ class FixedCase:
 
 
 def fixed_cases(clause: Clause, pinned: Mapping[str, Any]) -> list[FixedCase]:
-    """The fixed tier of one shape clause: the first request (derandomized, unshrunk) that
-    breaks it alone, and the same request with the broken value brought back to the bound.
-
-    The one place this module reads the strategies package (``violations`` on main): re-point
-    it at the package's fixed-vector API when there is one. Raises what the strategies raise.
-    """
-    case = find(violations(clause.operation, pinned, clause.id), lambda _: True,
-                settings=_FIND)
+    """The fixed tier of one shape clause, from the strategies' fixed vectors: the first
+    deterministic violation of it (alone, or with the clauses it entails) and the requests
+    just inside its bound. Raises what the strategies raise."""
+    cases = fixed(violations_of(clause, pinned), 1)
+    if not cases:
+        raise ValueError("no violation survives the wire")
+    case = cases[0]
     keyword, bound = _bound(clause)
     where = "/" + "/".join(str(p) for p in case.path)
-    back = _set(case.request, case.path, _within(keyword, bound, case.old, case.new))
-    return [FixedCase(False, case.request, f"{where} breaks {keyword} {bound}"),
-            FixedCase(True, back, f"{where} exactly at {keyword} {bound}")]
+    out = [FixedCase(False, case.request, f"{where} breaks {keyword} {_show(bound)}")]
+    out += [FixedCase(True, request, f"{where} just inside {keyword} {_show(bound)}")
+            for request in boundary_for(clause, pinned)[:1]]
+    return out
+
+
+def _show(bound: Any) -> str:
+    return bound if isinstance(bound, str) else json.dumps(bound)
 
 
 def _vectors(clause: Clause) -> list[dict[str, Any]]:
     properties = _schema_node(operations()[clause.operation]["request"]).get("properties", {})
     subject = clause.schema.partition("#/properties/")[2].split("/")[0]  # type: ignore[union-attr]
+    if clause.keyword == "required" and "#/required/" in clause.schema:  # type: ignore[operator]
+        subject = _bound(clause)[1]  # the member a top-level required clause names
     pinned = {k: v for k, (v, _) in STAND_INS.items() if k in properties and k != subject}
     common = {"clause": clause.id, "level": clause.level, "operation": clause.operation,
               "fill": {f"/{k}": STAND_INS[k][1] for k in pinned}}
     rejected = {"status": clause.expected["status"], "errors": list(clause.expected["errors"])}
     # At its bound, a member naming a resource names none on the target, and what a target
     # answers to that is not this clause's business: such clauses export no boundary vector.
-    names_one = subject in STAND_INS or subject.endswith("Arn")
+    names_one = subject in STAND_INS or subject.endswith("Arn") or subject in ISSUED
     return [{**common, "id": f"{clause.id}:{'boundary' if case.valid else 'invalid'}",
              "valid": case.valid, "description": case.description,
-             "body": on_the_wire(clause.operation, case.request),
+             "body": as_sent(clause.operation, _without_issued(case) if case.valid
+                                 else case.request),
              "expected": {"status": 200, "errors": []} if case.valid else rejected}
             for case in fixed_cases(clause, pinned) if not (case.valid and names_one)]
+
+
+def _without_issued(case: FixedCase) -> dict[str, Any]:
+    return {k: v for k, v in case.request.items() if k not in ISSUED}
 
 
 @cache
@@ -143,6 +138,9 @@ def _built() -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     files: dict[str, dict[str, Any]] = {}
     skipped: dict[str, str] = {}
     for clause in shape_clauses():
+        if wire_unbreakable(clause):
+            skipped[clause.id] = "botocore cannot put a violation of it on the wire"
+            continue
         if not supported(clause):
             skipped[clause.id] = "no mutation operator for this keyword"
             continue

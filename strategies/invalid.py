@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 from .. import contracts
 from ..contracts import Clause
+from ..targets.base import RawBody
 from .patterns import SAFE, Infeasible, Walker
 from .valid import _Draw, from_node, length_bounds, minimal, requests, string_of
-from .wire import on_the_wire
+from .wire import as_sent
 
 
 @dataclass(frozen=True)
@@ -221,9 +222,10 @@ def has_operator(clause: Clause) -> bool:
 
 
 def supported(clause: Clause) -> bool:
-    """Whether violations of the clause can be generated: an operator exists and some
-    of its values survive botocore's serialization (see :func:`wire_unbreakable`)."""
-    return has_operator(clause) and not wire_unbreakable(clause)
+    """Whether violations of the clause can be generated: an operator exists. Where no
+    value survives botocore's serialization (:func:`wire_unbreakable`) the violations are
+    :class:`RawBody` requests, sent as JSON exactly as they are."""
+    return has_operator(clause)
 
 
 def _walk(draw: st.DrawFn, request: dict, s: Site) -> tuple[Any, Any, list[str | int]]:
@@ -262,10 +264,11 @@ def entailed(clause: Clause) -> frozenset[str]:
     return frozenset(clause.extra.get("entails", ()))
 
 
-def _judge(clause: Clause, request: dict) -> tuple[str, ...] | None:
-    """The entailed pointers ``request`` also breaks, as sent, if it breaks ``clause`` and
-    nothing else; ``None`` if it does not break it, or breaks something else too."""
-    body = on_the_wire(clause.operation, request)
+def _judge(clause: Clause, request: dict, raw: bool = False) -> tuple[str, ...] | None:
+    """The entailed pointers ``request`` also breaks, as sent (through botocore, or as a
+    raw JSON body), if it breaks ``clause`` and nothing else; ``None`` if it does not
+    break it, or breaks something else too."""
+    body = as_sent(clause.operation, RawBody(request) if raw else request)
     if body is None:
         return None
     broken = broken_at(site(clause).file, body)
@@ -305,15 +308,16 @@ def _break(draw: st.DrawFn, clause: Clause, pinned: Mapping[str, Any] | None) ->
         candidates = draw(st.permutations(OPERATORS[s.keyword](draw, node, value, s)))
         old = value
     best: Violation | None = None
+    raw = wire_unbreakable(clause)  # then sent as a raw JSON body, past botocore
     for new in candidates:
         broken = _apply(request, path, s.member, new)
-        also = _judge(clause, broken)
+        also = _judge(clause, broken, raw)
         if also is None:
             continue
         shown = None if new is _DELETE else new
         full_path = (*path, s.member) if s.member else tuple(path)
-        found = Violation(clause.id, clause.operation, broken, full_path, s.keyword, old,
-                          shown, also)
+        found = Violation(clause.id, clause.operation, RawBody(broken) if raw else broken,
+                          full_path, s.keyword, old, shown, also)
         if not also:
             return found
         best = best or found
@@ -333,7 +337,7 @@ def _node_value(request: Any, path: list) -> Any:
 def wire_unbreakable(clause: Clause) -> bool:
     """Whether no candidate of the clause's operator survives botocore's serialization as
     a violation of it alone (e.g. a list member's ``type``: botocore iterates a string
-    into a list, fails on a number). Such a clause cannot be tested through boto3."""
+    into a list, fails on a number). Such a clause's violations are sent as raw bodies."""
     return _unbreakable(clause.id, clause.schema)  # type: ignore[arg-type]
 
 

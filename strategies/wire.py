@@ -16,6 +16,7 @@ import botocore.serialize
 import botocore.session
 
 from ..contracts import service_of
+from ..targets.base import RawBody
 
 
 @cache
@@ -39,3 +40,14 @@ def on_the_wire(operation: str, request: Mapping[str, Any]) -> dict[str, Any] | 
         return json.loads(body or b"{}")
     except (TypeError, ValueError, AttributeError, KeyError, OverflowError):
         return None
+
+
+def as_sent(operation: str, request: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The JSON body a target receives for ``request``: a :class:`RawBody` as it is (sent
+    past botocore), any other request as botocore serializes it (:func:`on_the_wire`)."""
+    if isinstance(request, RawBody):
+        try:
+            return json.loads(json.dumps(request, allow_nan=False))
+        except (TypeError, ValueError):
+            return None
+    return on_the_wire(operation, request)

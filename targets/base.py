@@ -22,6 +22,16 @@ OPERATIONS: tuple[str, ...] = (
 CAPABILITIES: frozenset[str] = frozenset({"inspect"})
 
 
+class RawBody(dict):
+    """A request to send as this exact JSON body, past the client library's serializer.
+
+    For the operations in scope the JSON body *is* the request's members, so a target
+    that takes members as data may treat it as any request; a target behind boto3 must
+    put it on the wire unchanged (botocore cannot serialize a wrongly typed list, object
+    or timestamp). Used for the violations botocore would otherwise rewrite or refuse.
+    """
+
+
 class TargetError(Exception):
     """The target answered with an error, normalized to (HTTP status, error code, message)."""
 

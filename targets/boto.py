@@ -28,7 +28,7 @@ import botocore.parsers
 from botocore import xform_name
 
 from ..contracts import service_of
-from .base import NoAnswer, Target, TargetError, Unsupported
+from .base import NoAnswer, RawBody, Target, TargetError, Unsupported
 
 #: (method, url, headers, body) -> (status, headers, body)
 Transport = Callable[[str, str, Mapping[str, str], bytes], tuple[int, dict[str, str], bytes]]
@@ -177,8 +177,11 @@ class BotoTarget(Target):
                                               _RawBody(payload))
 
     def invoke(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
-        method = getattr(self.client(service_of(operation)), xform_name(operation))
+        client = self.client(service_of(operation))
+        method = getattr(client, xform_name(operation))
         try:
+            if isinstance(request, RawBody):
+                return _plain(_send_raw(client, method, operation, request))
             return _plain(method(**request))
         except botocore.exceptions.ClientError as exc:
             error = exc.response.get("Error", {})
@@ -217,3 +220,20 @@ class BotoTarget(Target):
             return True
         return status == 404 and ("not implemented" in text or "not yet implemented" in text
                                   or code in ("", "404"))
+
+
+def _send_raw(client: Any, method: Callable[..., Any], operation: str,
+              body: Mapping[str, Any]) -> Any:
+    """Call ``operation`` with ``body`` as its JSON body, unchanged: botocore builds the
+    request from no members, and the body is swapped in before the request is signed."""
+    data = json.dumps(body).encode()
+
+    def swap(request: Any, operation_name: str | None = None, **_: Any) -> None:
+        if operation_name == operation:
+            request.data = data
+
+    client.meta.events.register_first("request-created", swap, unique_id="pc-raw-body")
+    try:
+        return method()
+    finally:
+        client.meta.events.unregister("request-created", unique_id="pc-raw-body")

@@ -23,7 +23,7 @@ from personalize_conformance import checks, profiles
 from personalize_conformance.checks import accepted, rejected
 from personalize_conformance.contracts import Clause, catalog, operations, schema
 from personalize_conformance.harness import Harness
-from personalize_conformance.strategies import invalid, requests, violations
+from personalize_conformance.strategies import requests, violations
 from personalize_conformance.strategies.invalid import shape_clauses, supported
 
 from .support import check_response, response_clause
@@ -208,9 +208,6 @@ def _cannot_break(clause: Clause) -> str | None:
     """Why the strategies cannot break ``clause`` at all, if they cannot."""
     if not supported(clause):
         return f"the strategies have no operator for {clause.keyword!r} yet"
-    unbreakable = getattr(invalid, "wire_unbreakable", None)
-    if unbreakable is not None and unbreakable(clause):
-        return "no violation of it alone survives botocore's serialization"
     return None
 
 
