@@ -59,6 +59,7 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
 #: run, and why a side could not be run; the plugin attaches both to the test's report
 #: (the coverage gate: a clause passes only if its checks actually ran).
 _SIDES: dict[str, set[str]] = {}
+_CASES: dict[str, int] = {}
 _NOT_EXERCISED: dict[str, list[str]] = {}
 
 
@@ -75,11 +76,18 @@ def not_exercised_reasons() -> dict[str, list[str]]:
 def reset_sides() -> None:
     """Forget the sides recorded so far (the plugin calls it before each test)."""
     _SIDES.clear()
+    _CASES.clear()
     _NOT_EXERCISED.clear()
 
 
 def _ran(clause_id: str, side: str) -> None:
     _SIDES.setdefault(clause_id, set()).add(side)
+    _CASES[clause_id] = _CASES.get(clause_id, 0) + 1
+
+
+def cases_ran() -> dict[str, int]:
+    """How many cases (checks) of each clause ran in the current test."""
+    return dict(_CASES)
 
 
 def ran(clause_id: str, side: str) -> None:

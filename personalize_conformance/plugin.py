@@ -197,6 +197,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         rep.user_properties.append(("pc_sides", checks.sides_ran()))
         rep.user_properties.append(("pc_not_exercised", checks.not_exercised_reasons()))
         rep.user_properties.append(("pc_examples", item.stash.get(EXAMPLES, 0)))
+        rep.user_properties.append(("pc_cases", checks.cases_ran()))
     if call.excinfo is not None and rep.failed:
         leaves = list(_leaves(call.excinfo.value))
         exc = next((e for e in leaves if isinstance(e, ClauseFailure)), leaves[0])
@@ -258,6 +259,7 @@ class Collector:
         record["duration"] = self.durations[report.nodeid]
         if report.when == "call":
             record["examples"] = int(props.get("pc_examples", 0))
+            record["cases"] = dict(props.get("pc_cases", {}))
         if outcomes.ORDER.index(status) < outcomes.ORDER.index(record["status"]):
             record["status"] = status
         for clause_id, sides in props.get("pc_sides", {}).items():

@@ -88,9 +88,10 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
     """The report: run metadata, a summary, and one entry per catalog clause.
 
     Each record is one test's result: ``{test, status, clauses, failure, duration,
-    examples, sides, not_exercised}`` (``duration`` in seconds, ``examples`` the
-    Hypothesis examples it tried, ``sides``: clause id -> the sides, accepted/rejected,
-    its checks ran).
+    examples, cases, sides, not_exercised}`` (``duration`` in seconds; ``examples`` the
+    Hypothesis examples it tried; ``cases``: clause id -> the checks of it that ran, what
+    a clause's ``examples`` counts where present; ``sides``: clause id -> the sides,
+    accepted/rejected, its checks ran).
     """
     waivers = waivers or {}
     by_clause: dict[str, list[Mapping[str, Any]]] = {}
@@ -116,7 +117,8 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
             "statement": clause.statement,
             "source": clause.source,
             "tests": [r["test"] for r in tests],
-            "examples": sum(int(r.get("examples", 0)) for r in tests),
+            "examples": sum(int(r.get("cases", {}).get(clause.id, 0)) or int(r.get("examples", 0))
+                            for r in tests),
             "duration": round(sum(float(r.get("duration", 0.0)) for r in tests), 6),
             "failures": failures,
         }
