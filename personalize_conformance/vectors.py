@@ -20,13 +20,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import botocore.session
-
 from . import __version__
 from .contracts import Clause, catalog, digest, operations, service_of
 from .strategies import boundary_for, violations_of
 from .strategies.invalid import fixed, shape_clauses, supported, wire_unbreakable
-from .strategies.wire import as_sent
+from .strategies.wire import as_sent, service_model
 
 FORMAT = "personalize-conformance-vectors/1"
 
@@ -45,14 +43,9 @@ STAND_INS: dict[str, tuple[str, str]] = {
 ISSUED = ("nextToken",)
 
 
-@cache
-def _model(service: str) -> Any:
-    return botocore.session.get_session().get_service_model(service)
-
-
 def http_of(operation: str) -> dict[str, Any]:
     """How ``operation`` goes on the wire: service, signing name, method, path, headers."""
-    model = _model(service_of(operation))
+    model = service_model(service_of(operation))
     meta = model.metadata
     http = model.operation_model(operation).http
     if meta["protocol"] == "json":

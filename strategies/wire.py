@@ -20,7 +20,8 @@ from ..targets.base import RawBody
 
 
 @cache
-def _model(service: str) -> Any:
+def service_model(service: str) -> Any:
+    """botocore's model of ``service`` (made once)."""
     return botocore.session.get_session().get_service_model(service)
 
 
@@ -31,7 +32,7 @@ def _serializer(protocol: str) -> Any:
 
 def on_the_wire(operation: str, request: Mapping[str, Any]) -> dict[str, Any] | None:
     """The JSON body botocore would send for ``request``; ``None`` if it cannot send it."""
-    model = _model(service_of(operation))
+    model = service_model(service_of(operation))
     try:
         serialized = _serializer(model.metadata["protocol"]).serialize_to_request(
             dict(request), model.operation_model(operation)

@@ -150,9 +150,9 @@ def test_dataset_group_responses_are_valid(harness: Harness):
 def _documented_errors() -> dict[str, set[str]]:
     """Operation -> the exceptions botocore's models list for it."""
     from personalize_conformance.contracts import operations, service_of
-    from personalize_conformance.strategies.wire import _model
+    from personalize_conformance.strategies.wire import service_model
 
-    return {op: {e.name for e in _model(service_of(op)).operation_model(op).error_shapes}
+    return {op: {e.name for e in service_model(service_of(op)).operation_model(op).error_shapes}
             for op in operations()}
 
 
