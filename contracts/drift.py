@@ -22,7 +22,7 @@ from typing import Any
 
 import botocore.loaders
 
-from . import _ROOT, catalog, operations, schema
+from personalize_conformance.contracts import ROOT, catalog, operations, schema
 
 #: botocore scalar types -> JSON Schema ``type`` on the wire (timestamps: epoch seconds).
 TYPES = {"string": "string", "list": "array", "structure": "object", "integer": "integer",
@@ -135,14 +135,14 @@ def schema_constraints(operation: str, side: str, document: dict | None = None
 @cache
 def allowances() -> dict[tuple[str, str, str, str], dict]:
     """Differences kept on purpose (``drift-allowances.json``), by constraint key."""
-    data = json.loads((_ROOT / "drift-allowances.json").read_text(encoding="utf-8"))
+    data = json.loads((ROOT / "drift-allowances.json").read_text(encoding="utf-8"))
     return {(a["operation"], a["side"], a["path"], a["keyword"]): a for a in data["constraints"]}
 
 
 @cache
 def allowed_codes() -> dict[str, str]:
     """Error codes clauses may expect beyond the model's lists: code -> reason."""
-    data = json.loads((_ROOT / "drift-allowances.json").read_text(encoding="utf-8"))
+    data = json.loads((ROOT / "drift-allowances.json").read_text(encoding="utf-8"))
     return {a["code"]: a["reason"] for a in data["codes"]}
 
 

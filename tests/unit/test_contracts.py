@@ -15,7 +15,7 @@ import pytest
 from personalize_conformance import contracts
 from personalize_conformance.strategies.wire import on_the_wire
 
-SCHEMAS = sorted(p.name for p in (contracts._ROOT / "schemas").iterdir()
+SCHEMAS = sorted(p.name for p in (contracts.ROOT / "schemas").iterdir()
                  if p.name.endswith(".json"))
 SHAPE_CLAUSES = [c for c in contracts.catalog() if c.kind == "shape"]
 ARN = "arn:aws:personalize:us-west-2:acct-id:dataset-group/MovieClickGroup"
@@ -58,7 +58,7 @@ def test_every_shape_clause_points_at_a_keyword_of_its_schema():
 
 
 def test_clause_ids_are_unique_and_ambiguities_exist():
-    data = json.loads((contracts._ROOT / "clauses.json").read_text())
+    data = json.loads((contracts.ROOT / "clauses.json").read_text())
     ids = [c["id"] for c in data["clauses"]]
     assert len(ids) == len(set(ids))
     catalog = contracts.catalog()

@@ -1,0 +1,152 @@
+"""The contract's files: JSON Schemas (``schemas/``, ``$ref`` to sibling files inlined),
+``operations.json``, and their validators. Reading only; the rules live in the JSON."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Mapping
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import jsonschema
+import regex
+
+ROOT = files("personalize_conformance.contracts")
+
+
+def load(path: str) -> Any:
+    """A JSON file of the contract, by its path inside ``contracts/``."""
+    return json.loads((ROOT / path).read_text(encoding="utf-8"))
+
+
+@cache
+def raw_schema(name: str) -> dict:
+    """The schema file ``schemas/<name>`` exactly as written (``name`` ends in ``.json``)."""
+    return load(f"schemas/{name}")
+
+
+def _inline(node: Any) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node and all(key.startswith("x-") for key in node if key != "$ref"):
+            target = copy.deepcopy(raw_schema(node["$ref"]))
+            for key in ("$schema", "$id", "title"):
+                target.pop(key, None)
+            # annotations beside a $ref (x-resource...) are ours: kept on the inlined node
+            return {**_inline(target), **{k: v for k, v in node.items() if k != "$ref"}}
+        return {key: _inline(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline(value) for value in node]
+    return node
+
+
+@cache
+def _schema(name: str) -> str:
+    return json.dumps(_inline(raw_schema(name)))
+
+
+def schema(name: str) -> dict:
+    """The schema ``name`` with every ``$ref`` to a sibling file inlined (a fresh copy)."""
+    return json.loads(_schema(name))
+
+
+def _regex_pattern(validator, pattern, instance, schema):
+    """``pattern`` with the ``regex`` module, which knows ``\\p{L}`` as the AWS patterns use it."""
+    if isinstance(instance, str) and not regex.search(pattern, instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _required(validator, required, instance, schema):
+    """``required`` with the missing member's index in the schema path (``.../required/1``),
+    so each required member is a clause of its own location."""
+    if validator.is_type(instance, "object"):
+        for index, member in enumerate(required):
+            if member not in instance:
+                yield jsonschema.ValidationError(f"{member!r} is a required property",
+                                                 schema_path=[index])
+
+
+#: Draft-07's format checker, with ``regex`` checked by the ``regex`` module (for ``\\p{L}``).
+FORMAT_CHECKER = jsonschema.FormatChecker()
+FORMAT_CHECKER.checkers["regex"] = (regex.compile, (regex.error,))
+
+Validator = jsonschema.validators.extend(
+    jsonschema.Draft7Validator, {"pattern": _regex_pattern, "required": _required},
+    format_checker=FORMAT_CHECKER,
+)
+
+
+def check_schema(schema_: dict) -> None:
+    """Raise ``SchemaError`` unless ``schema_`` is a valid draft-07 schema (patterns: ``regex``)."""
+    Validator.check_schema(schema_, format_checker=FORMAT_CHECKER)
+
+
+@cache
+def validator(name: str) -> jsonschema.protocols.Validator:
+    """A draft-07 validator for the inlined schema ``name``."""
+    return Validator(schema(name))
+
+
+def pointer(error: jsonschema.ValidationError, schema_name: str) -> str:
+    """The catalog-style pointer (``File.json#/path/keyword``) of the keyword that failed;
+    for a missing member, ``.../required/<index of the member>``."""
+    return schema_name + "#/" + "/".join(str(part) for part in error.schema_path)
+
+
+def broken_at(file: str, body: Any) -> set[str]:
+    """The catalog-style pointers of every keyword ``body`` fails in schema ``file``."""
+    return {pointer(e, file) for e in validator(file).iter_errors(body)}
+
+
+@cache
+def operations() -> dict[str, dict]:
+    """Operation name -> {service, request, response, error, errors} (schema file names)."""
+    return {k: v for k, v in load("operations.json").items() if not k.startswith("$")}
+
+
+def service_of(operation: str) -> str:
+    """The AWS service (botocore name) that carries ``operation``."""
+    return operations()[operation]["service"]
+
+
+def request_schema(operation: str) -> str:
+    """The schema file of ``operation``'s request."""
+    return operations()[operation]["request"]
+
+
+def response_schema(operation: str) -> str | None:
+    """The schema file of ``operation``'s response, if its output has members."""
+    return operations()[operation]["response"]
+
+
+def patched_schema(name: str, patches: Mapping[str, Any]) -> dict:
+    """The inlined schema ``name`` with ``patches`` applied: ``{"File.json#/pointer": value}``
+    sets the keyword at the pointer (``None`` removes it); patches of other files are ignored."""
+    from personalize_conformance.contracts.location import split_pointer
+
+    out = schema(name)
+    for where, value in patches.items():
+        file, steps = split_pointer(where)
+        if file != name:
+            continue
+        node: Any = out
+        for step in steps[:-1]:
+            node = node[int(step)] if isinstance(node, list) else node[step]
+        if value is None:
+            node.pop(steps[-1], None)
+        else:
+            node[steps[-1]] = value
+    return out
+
+
+def digest() -> str:
+    """A SHA-256 over every contract file, so a report names the contract it checked."""
+    h = hashlib.sha256()
+    entries = [(p.name, p) for p in ROOT.iterdir() if p.name.endswith(".json")]
+    entries += [(f"schemas/{p.name}", p) for p in (ROOT / "schemas").iterdir()
+                if p.name.endswith(".json")]
+    for name, path in sorted(entries, key=lambda e: e[0]):
+        h.update(name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()

@@ -1,0 +1,196 @@
+"""The clause catalog as one typed model: clauses, their locations, the ambiguity
+register, and the facts of the contract other layers read instead of restating them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from typing import Any
+
+import jsonschema
+import regex
+
+from personalize_conformance.contracts.files import (
+    broken_at,
+    load,
+    operations,
+    request_schema,
+    schema,
+)
+from personalize_conformance.contracts.location import Location, nodes, request_path
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One rule of the contract, as the catalog states it."""
+
+    id: str
+    operation: str
+    kind: str
+    level: str
+    statement: str
+    source: dict
+    schema: str | None
+    capability: str | None
+    expected: dict
+    ambiguity: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @cached_property
+    def location(self) -> Location | None:
+        """Where a shape clause applies (``None`` for other kinds)."""
+        return Location.parse(self.schema) if self.schema else None
+
+    @property
+    def keyword(self) -> str | None:
+        """The schema keyword of a shape clause (``required`` for ``.../required/<i>``)."""
+        return self.location.keyword if self.location else None
+
+    @property
+    def entails(self) -> frozenset[str]:
+        """The schema pointers a violation of this clause may break besides its own (the
+        catalog's ``entails``: ``""`` for a name breaks its minimum length and its pattern)."""
+        return frozenset(self.extra.get("entails", ()))
+
+    def expected_for(self, strict: bool = False) -> dict:
+        """The expected outcome: ``expected``, or under ``--strict`` its ``strict`` entry
+        (else, for an ambiguous clause, the first listed error only)."""
+        if strict and "strict" in self.expected:
+            return self.expected["strict"]
+        if strict and self.ambiguity and self.expected["errors"]:
+            return {**self.expected, "errors": self.expected["errors"][:1]}
+        return self.expected
+
+    def accepts_error(self, status: int, code: str, strict: bool = False) -> bool:
+        """Whether (status, code) is an outcome this clause's violation may have."""
+        expected = self.expected_for(strict)
+        want = expected["status"]
+        status_ok = 400 <= status <= 499 if want == "4xx" else status == want
+        return status_ok and (not expected["errors"] or code in expected["errors"])
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The clause catalog and its ambiguity register."""
+
+    clauses: dict[str, Clause]
+    ambiguities: dict[str, dict]
+
+    def __getitem__(self, clause_id: str) -> Clause:
+        try:
+            return self.clauses[clause_id]
+        except KeyError:
+            raise KeyError(f"no clause {clause_id!r} in the catalog") from None
+
+    def __iter__(self) -> Iterator[Clause]:
+        return iter(self.clauses.values())
+
+    def __len__(self) -> int:
+        return len(self.clauses)
+
+    @cached_property
+    def _by_schema(self) -> dict[str, Clause]:
+        return {c.schema: c for c in self if c.schema}
+
+    def by_schema(self, schema_pointer: str) -> Clause | None:
+        """The shape clause whose schema location is ``schema_pointer``."""
+        return self._by_schema.get(schema_pointer)
+
+
+_FIELDS = {f for f in Clause.__dataclass_fields__ if f != "extra"}
+
+
+@cache
+def catalog() -> Catalog:
+    """The catalog, checked against ``catalog.schema.json``."""
+    data = load("clauses.json")
+    jsonschema.Draft7Validator(load("catalog.schema.json")).validate(data)
+    clauses = {
+        c["id"]: Clause(**{k: v for k, v in c.items() if k in _FIELDS},
+                        extra={k: v for k, v in c.items() if k not in _FIELDS})
+        for c in data["clauses"]
+    }
+    return Catalog(clauses, {a["id"]: a for a in data["ambiguities"]})
+
+
+def clause(ref: Clause | str) -> Clause:
+    """A clause, given itself or its id."""
+    return catalog()[ref] if isinstance(ref, str) else ref
+
+
+def shape_clauses(operation: str | None = None) -> list[Clause]:
+    """The catalog's shape clauses (for one operation when given), in catalog order."""
+    return [c for c in catalog() if c.kind == "shape" and c.schema
+            and (operation is None or c.operation == operation)]
+
+
+def violated(file: str, body: Any) -> set[str] | None:
+    """The shape clauses ``body`` breaks in ``file``; ``None`` if it breaks a rule that no
+    clause names."""
+    out: set[str] = set()
+    for pointer in broken_at(file, body):
+        found = catalog().by_schema(pointer)
+        if found is None:
+            return None
+        out.add(found.id)
+    return out
+
+
+# -- facts of the contract, read from the data -----------------------------------------
+
+
+def status_order(clause_id: str) -> tuple[tuple[str, ...], ...]:
+    """The documented order of statuses a clause states (its ``statuses``): ranks, each the
+    statuses of one step (``EventTracker.status.createOrder``: CREATE PENDING, then CREATE
+    IN_PROGRESS, then ACTIVE or CREATE FAILED)."""
+    return tuple(tuple(rank) for rank in catalog()[clause_id].extra["statuses"])
+
+
+def status_rank(clause_id: str) -> dict[str, int]:
+    """Status -> its step in :func:`status_order` (statuses of one step share a rank)."""
+    return {s: i for i, rank in enumerate(status_order(clause_id)) for s in rank}
+
+
+@cache
+def _field_boundary() -> regex.Pattern:
+    rule = catalog()["PutEvents.semantics.propertiesMapToFields"].extra["field_name"]
+    return regex.compile(rule["boundary"])
+
+
+def interaction_field(key: str) -> str:
+    """The Interactions schema field a camelCase properties key names (numRatings ->
+    NUM_RATINGS), by the rule of ``PutEvents.semantics.propertiesMapToFields``."""
+    return _field_boundary().sub("_", key).upper()
+
+
+def name_length() -> tuple[int, int]:
+    """The lengths a resource name (``Name.json``) may have."""
+    name = schema("Name.json")
+    return name["minLength"], name["maxLength"]
+
+
+@cache
+def member_annotations(operation: str, annotation: str) -> dict[str, Any]:
+    """The request members of ``operation`` that carry ``annotation`` (``x-resource``,
+    ``x-issued-by-service``) in its schema: dotted request path -> the annotation's value."""
+    return {".".join(request_path(steps)): node[annotation]
+            for steps, node in nodes(schema(request_schema(operation)))
+            if annotation in node}
+
+
+def resource_members(operation: str) -> dict[str, dict[str, str]]:
+    """Top-level request members of ``operation`` that name a live resource of the target:
+    member -> its ``x-resource`` annotation (``kind``, ``attribute``, ``stand-in``)."""
+    return dict(member_annotations(operation, "x-resource"))
+
+
+def issued_by_service(operation: str) -> tuple[str, ...]:
+    """Request members of ``operation`` only the service can issue (a ``nextToken``)."""
+    return tuple(m for m, v in member_annotations(operation, "x-issued-by-service").items()
+                 if v)
+
+
+def all_operations() -> tuple[str, ...]:
+    """The operations in scope, in ``operations.json`` order."""
+    return tuple(operations())
