@@ -6,9 +6,12 @@ which members name a resource); none parses a pointer or restates a fact itself.
 
 - :mod:`.files`: the files and their validators (``schema``, ``validator``, ``operations``).
 - :mod:`.location`: :class:`Location`, a shape clause's schema location parsed once, and
-  the one schema walk (``nodes``).
+  the one schema walk (``nodes``), and ``get``/``put`` of a value at a request path.
+- :mod:`.visit`: :class:`SchemaVisitor`, the one dispatch on a schema node's type for
+  every walk that makes something of a schema (strategies, instances).
 - :mod:`.model`: :class:`Clause`, :class:`Catalog`, ``shape_clauses``, ``violated`` and
-  the contract's facts (status orders, resource members, the properties-key mapping).
+  the contract's facts (status orders, resource members, members only the service
+  issues, the properties-key mapping, name lengths).
 """
 
 from personalize_conformance.contracts.files import (
@@ -48,18 +51,21 @@ from personalize_conformance.contracts.model import (
     issued_by_service,
     member_annotations,
     name_length,
+    names_resource,
     resource_members,
     shape_clauses,
     status_order,
     status_rank,
     violated,
 )
+from personalize_conformance.contracts.visit import SchemaVisitor
 
 __all__ = [
-    "DELETE", "FORMAT_CHECKER", "ITEMS", "ROOT", "Catalog", "Clause", "Location", "Validator",
-    "all_operations", "broken_at", "catalog", "check_schema", "clause", "digest", "get",
-    "interaction_field", "issued_by_service", "member_annotations", "name_length",
-    "node_at", "nodes", "operations", "patched_schema", "pointer", "put", "raw_schema",
-    "request_schema", "resource_members", "response_schema", "schema", "service_of",
-    "shape_clauses", "split_pointer", "status_order", "status_rank", "validator", "violated",
+    "DELETE", "FORMAT_CHECKER", "ITEMS", "ROOT", "Catalog", "Clause", "Location",
+    "SchemaVisitor", "Validator", "all_operations", "broken_at", "catalog", "check_schema",
+    "clause", "digest", "get", "interaction_field", "issued_by_service", "member_annotations",
+    "name_length", "names_resource", "node_at", "nodes", "operations", "patched_schema",
+    "pointer", "put", "raw_schema", "request_schema", "resource_members", "response_schema",
+    "schema", "service_of", "shape_clauses", "split_pointer", "status_order", "status_rank",
+    "validator", "violated",
 ]

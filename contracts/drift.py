@@ -22,7 +22,9 @@ from typing import Any
 
 import botocore.loaders
 
-from personalize_conformance.contracts import ROOT, catalog, operations, schema
+from personalize_conformance.contracts.files import ROOT, operations, schema
+from personalize_conformance.contracts.location import Location, dotted, nodes, request_path
+from personalize_conformance.contracts.model import catalog
 
 #: botocore scalar types -> JSON Schema ``type`` on the wire (timestamps: epoch seconds).
 TYPES = {"string": "string", "list": "array", "structure": "object", "integer": "integer",
@@ -97,18 +99,16 @@ def _botocore_walk(shapes: dict, name: str, op: str, side: str, path: str, point
                                       f"{pointer}/properties/{member}")
 
 
-def _schema_walk(node: dict, op: str, side: str, path: str, pointer: str
-                 ) -> Iterator[Constraint]:
-    for keyword in KEYWORDS:
-        if keyword in node and (keyword != "type" or path):
-            value = node[keyword]
-            value = sorted(value) if keyword == "required" else value
-            yield Constraint(op, side, path, keyword, value, pointer or "#", f"{pointer}/{keyword}")
-    if "items" in node:
-        yield from _schema_walk(node["items"], op, side, path + "[]", pointer + "/items")
-    for member, child in node.get("properties", {}).items():
-        yield from _schema_walk(child, op, side, _join(path, member),
-                                f"{pointer}/properties/{member}")
+def _schema_constraints(document: dict, op: str, side: str) -> Iterator[Constraint]:
+    for steps, node in nodes(document):
+        path = dotted(request_path(steps))
+        pointer = "".join("/" + step for step in steps)
+        for keyword in KEYWORDS:
+            if keyword in node and (keyword != "type" or path):
+                value = node[keyword]
+                value = sorted(value) if keyword == "required" else value
+                yield Constraint(op, side, path, keyword, value, pointer or "#",
+                                 f"{pointer}/{keyword}")
 
 
 def botocore_constraints(operation: str, side: str) -> list[Constraint]:
@@ -129,7 +129,7 @@ def schema_constraints(operation: str, side: str, document: dict | None = None
     name = operations()[operation][side]
     if document is None and name:
         document = schema(name)
-    return list(_schema_walk(document, operation, side, "", "")) if document else []
+    return list(_schema_constraints(document, operation, side)) if document else []
 
 
 @cache
@@ -209,11 +209,7 @@ def expected_shape_clauses() -> dict[str, str]:
             if c.keyword != "required":
                 out[clause_id(c)] = f"{file}#{c.pointer}"
                 continue
-            node: Any = schema(file)
-            parts = [p for p in c.pointer.split("/") if p][:-1]
-            for part in parts:
-                node = node[part]
-            listed = node.get("required", [])
+            listed = Location.parse(f"{file}#{c.pointer}").node().get("required", [])
             for member in c.value:
                 index = listed.index(member) if member in listed else "?"
                 base = _join(c.path, member)

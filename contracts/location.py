@@ -46,20 +46,24 @@ def nodes(node: Mapping[str, Any], steps: tuple[str, ...] = ()
         yield from nodes(child, (*steps, "properties", name))
 
 
-def request_path(steps: tuple[str, ...]) -> tuple[str, ...]:
-    """Schema steps as a request path: member names, :data:`ITEMS` for a list's items."""
-    out: list[str] = []
+def _request_steps(steps: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """Schema steps grouped by the request step each makes: ``("properties", name)`` or
+    ``("items",)``."""
     i = 0
     while i < len(steps):
-        if steps[i] == "properties":
-            out.append(steps[i + 1])
+        if steps[i] == "properties" and i + 1 < len(steps):
+            yield steps[i:i + 2]
             i += 2
         elif steps[i] == "items":
-            out.append(ITEMS)
+            yield steps[i:i + 1]
             i += 1
         else:
             raise ValueError(f"no request path through schema step {steps[i]!r} in {steps}")
-    return tuple(out)
+
+
+def request_path(steps: tuple[str, ...]) -> tuple[str, ...]:
+    """Schema steps as a request path: member names, :data:`ITEMS` for a list's items."""
+    return tuple(ITEMS if group == ("items",) else group[1] for group in _request_steps(steps))
 
 
 def dotted(path: tuple[str, ...]) -> str:
@@ -96,6 +100,16 @@ class Location:
     def node(self) -> dict[str, Any]:
         """The (inlined) schema node that holds the keyword (a fresh copy)."""
         return node_at(schema(self.file), self.steps)
+
+    def trail(self) -> tuple[tuple[str, dict[str, Any]], ...]:
+        """Each step of :attr:`holder_path` with the schema node it leads to (fresh
+        copies): what a walk into a request meets on the way to the keyword's holder."""
+        node: Any = schema(self.file)
+        out: list[tuple[str, dict[str, Any]]] = []
+        for step, at in zip(self.holder_path, _request_steps(self.steps), strict=True):
+            node = node_at(node, at)
+            out.append((step, node))
+        return tuple(out)
 
     @cached_property
     def bound(self) -> Any:

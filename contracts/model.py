@@ -185,6 +185,15 @@ def resource_members(operation: str) -> dict[str, dict[str, str]]:
     return dict(member_annotations(operation, "x-resource"))
 
 
+def names_resource(operation: str) -> tuple[str, ...]:
+    """Top-level request members of ``operation`` whose value names a resource: a live one
+    of the target (``x-resource``) or one elsewhere (``x-names-resource``: an IAM role, a
+    KMS key). At a bound such a value names nothing that exists."""
+    named = {**member_annotations(operation, "x-resource"),
+             **member_annotations(operation, "x-names-resource")}
+    return tuple(m for m in named if "." not in m)
+
+
 def issued_by_service(operation: str) -> tuple[str, ...]:
     """Request members of ``operation`` only the service can issue (a ``nextToken``)."""
     return tuple(m for m, v in member_annotations(operation, "x-issued-by-service").items()

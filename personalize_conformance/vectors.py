@@ -5,10 +5,12 @@ breaks that clause alone, found deterministically by ``fixed_cases``) and
 one *boundary* vector (the same request with the broken value brought back to the bound,
 which every reading accepts). Bodies are as botocore puts them on the wire. Values that
 name a resource of the target (a tracking ID, an ARN) are schema-valid stand-ins listed in
-``fill``: replace them with a resource created on the target before sending.
-A clause on a member that itself names a resource (an ARN, a tracking ID) or that only the
-service can issue (a nextToken) gets no boundary vector: at its bound it names nothing on
-the target.
+``fill``: replace them with a resource created on the target before sending (the
+contract annotates such members, ``x-resource``: :func:`contracts.resource_members`).
+A clause on a member that itself names a resource (an ARN, a tracking ID:
+:func:`contracts.names_resource`) or that only the service can issue (a nextToken:
+:func:`contracts.issued_by_service`) gets no boundary vector: at its bound it names
+nothing on the target.
 """
 
 from __future__ import annotations
@@ -20,27 +22,31 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .contracts import Clause, catalog, digest, operations, service_of
-from .strategies import boundary_for, violations_of
-from .strategies.invalid import fixed, shape_clauses, supported, wire_unbreakable
-from .strategies.wire import as_sent, service_model
+from personalize_conformance import __version__
+from personalize_conformance.contracts import (
+    Clause,
+    broken_at,
+    catalog,
+    digest,
+    issued_by_service,
+    names_resource,
+    request_schema,
+    resource_members,
+    service_of,
+    shape_clauses,
+)
+from personalize_conformance.strategies import boundary_for, violations_of
+from personalize_conformance.strategies.invalid import fixed, supported, wire_unbreakable
+from personalize_conformance.strategies.wire import as_sent, service_model
 
 FORMAT = "personalize-conformance-vectors/1"
 
-#: Request members that name a resource of the target: a stand-in, and what replaces it.
-STAND_INS: dict[str, tuple[str, str]] = {
-    "trackingId": ("00000000-0000-0000-0000-000000000000",
-                   "the trackingId of an ACTIVE event tracker on the target"),
-    "datasetGroupArn": ("arn:aws:personalize:us-east-1:000000000000:dataset-group/stand-in",
-                        "the ARN of an ACTIVE dataset group on the target"),
-    "eventTrackerArn": ("arn:aws:personalize:us-east-1:000000000000:event-tracker/stand-in",
-                        "the ARN of an ACTIVE event tracker on the target"),
-}
 
-
-#: Request members only the service can issue: left out of the boundary (accepted) vectors.
-ISSUED = ("nextToken",)
+def fill_text(annotation: Mapping[str, str]) -> str:
+    """What replaces a stand-in, from its member's ``x-resource`` annotation: "the
+    trackingId of an ACTIVE event tracker on the target"."""
+    kind = annotation["kind"].replace("-", " ")
+    return f"the {annotation['attribute']} of an ACTIVE {kind} on the target"
 
 
 def http_of(operation: str) -> dict[str, Any]:
@@ -55,22 +61,6 @@ def http_of(operation: str) -> dict[str, Any]:
         headers = {"Content-Type": "application/json"}
     return {"service": service_of(operation), "signing_name": meta["signingName"],
             "method": http["method"], "path": http["requestUri"], "headers": headers}
-
-
-def _bound(clause: Clause) -> tuple[str, Any]:
-    """The keyword of a clause, and the value its schema location holds."""
-    file, _, location = clause.schema.partition("#")  # type: ignore[union-attr]
-    node: Any = _schema_node(file)
-    for part in (p for p in location.split("/") if p):
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    return clause.keyword, node
-
-
-@cache
-def _schema_node(file: str) -> Any:
-    from .contracts import schema
-
-    return schema(file)
 
 
 @dataclass(frozen=True)
@@ -90,7 +80,7 @@ def fixed_cases(clause: Clause, pinned: Mapping[str, Any]) -> list[FixedCase]:
     if not cases:
         raise ValueError("no violation survives the wire")
     case = cases[0]
-    keyword, bound = _bound(clause)
+    keyword, bound = clause.keyword, clause.location.bound  # type: ignore[union-attr]
     where = "/" + "/".join(str(p) for p in case.path)
     out = [FixedCase(False, case.request, f"{where} breaks {keyword} {_show(bound)}")]
     out += [FixedCase(True, request, f"{where} just inside {keyword} {_show(bound)}")
@@ -103,27 +93,27 @@ def _show(bound: Any) -> str:
 
 
 def _vectors(clause: Clause) -> list[dict[str, Any]]:
-    properties = _schema_node(operations()[clause.operation]["request"]).get("properties", {})
-    subject = clause.schema.partition("#/properties/")[2].split("/")[0]  # type: ignore[union-attr]
-    if clause.keyword == "required" and "#/required/" in clause.schema:  # type: ignore[operator]
-        subject = _bound(clause)[1]  # the member a top-level required clause names
-    pinned = {k: v for k, (v, _) in STAND_INS.items() if k in properties and k != subject}
-    common = {"clause": clause.id, "level": clause.level, "operation": clause.operation,
-              "fill": {f"/{k}": STAND_INS[k][1] for k in pinned}}
+    operation = clause.operation
+    subject = clause.location.subject  # type: ignore[union-attr]
+    stand_ins = {k: v for k, v in resource_members(operation).items() if k != subject}
+    pinned = {k: v["stand-in"] for k, v in stand_ins.items()}
+    common = {"clause": clause.id, "level": clause.level, "operation": operation,
+              "fill": {f"/{k}": fill_text(v) for k, v in stand_ins.items()}}
     rejected = {"status": clause.expected["status"], "errors": list(clause.expected["errors"])}
     # At its bound, a member naming a resource names none on the target, and what a target
     # answers to that is not this clause's business: such clauses export no boundary vector.
-    names_one = subject in STAND_INS or subject.endswith("Arn") or subject in ISSUED
+    issued = issued_by_service(operation)
+    names_one = subject in names_resource(operation) or subject in issued
     return [{**common, "id": f"{clause.id}:{'boundary' if case.valid else 'invalid'}",
              "valid": case.valid, "description": case.description,
-             "body": as_sent(clause.operation, _without_issued(case) if case.valid
+             "body": as_sent(operation, _without(issued, case) if case.valid
                                  else case.request),
              "expected": {"status": 200, "errors": []} if case.valid else rejected}
             for case in fixed_cases(clause, pinned) if not (case.valid and names_one)]
 
 
-def _without_issued(case: FixedCase) -> dict[str, Any]:
-    return {k: v for k, v in case.request.items() if k not in ISSUED}
+def _without(members: tuple[str, ...], case: FixedCase) -> dict[str, Any]:
+    return {k: v for k, v in case.request.items() if k not in members}
 
 
 @cache
@@ -183,7 +173,4 @@ def export(directory: str | Path) -> list[Path]:
 
 def check(vector: Mapping[str, Any]) -> list[str]:
     """The catalog pointers at which the vector's body fails its request schema."""
-    from .contracts import pointer, validator
-
-    file = operations()[vector["operation"]]["request"]
-    return sorted({pointer(e, file) for e in validator(file).iter_errors(vector["body"])})
+    return sorted(broken_at(request_schema(vector["operation"]), vector["body"]))

@@ -35,10 +35,15 @@ lengths by filtering, so a string of exactly 1,024 characters is never produced.
 compiler for the keywords our schemas use (:mod:`.valid`, :mod:`.patterns`) does all three.
 """
 
-from .ambiguous import Ambiguous, ambiguous
-from .boundary import boundary_for, boundary_vectors
-from .invalid import Violation, invalid_vectors, violations, violations_of
-from .valid import put_events, requests
+from personalize_conformance.strategies.ambiguous import Ambiguous, ambiguous
+from personalize_conformance.strategies.boundary import boundary_for, boundary_vectors
+from personalize_conformance.strategies.invalid import (
+    Violation,
+    invalid_vectors,
+    violations,
+    violations_of,
+)
+from personalize_conformance.strategies.valid import put_events, requests
 
 __all__ = ["Ambiguous", "Violation", "ambiguous", "boundary_for", "boundary_vectors",
            "invalid_vectors", "put_events", "requests", "violations", "violations_of"]

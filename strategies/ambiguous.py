@@ -17,10 +17,10 @@ import regex
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from ..contracts import Clause
-from .invalid import _walk, shape_clauses, site
-from .patterns import SAFE, Alphabet, Infeasible, fullmatch, parse
-from .valid import _Draw, length_bounds, request_schema, requests, string_of
+from personalize_conformance.contracts import Clause, shape_clauses
+from personalize_conformance.strategies.invalid import reach
+from personalize_conformance.strategies.patterns import SAFE, Alphabet, Infeasible, fullmatch, parse
+from personalize_conformance.strategies.valid import _Draw, length_bounds, requests, string_of
 
 #: Readings the documents leave open, by kind.
 AMBIGUITIES = {
@@ -53,23 +53,17 @@ class _CarriageReturn(_Draw):
 
 
 def _kinds(clause: Clause) -> list[str]:
-    s = site(clause)
-    if s.keyword == "pattern":
-        tree = parse(_node(clause)["pattern"])
+    at = clause.location
+    if at is None:
+        return []
+    node = at.node()
+    if at.keyword == "pattern":
+        tree = parse(node["pattern"])
         kinds = [] if all(tree.anchors) else ["unanchored"]
-        return kinds + (["dot"] if "." in _node(clause)["pattern"] else [])
-    if s.keyword == "maxLength" and "pattern" not in _node(clause):
+        return kinds + (["dot"] if "." in node["pattern"] else [])
+    if at.keyword == "maxLength" and "pattern" not in node:
         return ["utf16"]
     return []
-
-
-def _node(clause: Clause) -> Any:
-    from .. import contracts
-
-    node: Any = contracts.schema(site(clause).file)
-    for step in site(clause).steps:
-        node = node[step]
-    return node
 
 
 def _value(draw: st.DrawFn, kind: str, node: Mapping[str, Any]) -> str:
@@ -95,9 +89,10 @@ def _value(draw: st.DrawFn, kind: str, node: Mapping[str, Any]) -> str:
 @st.composite
 def _ambiguous(draw: st.DrawFn, clause: Clause, kind: str,
                pinned: Mapping[str, Any] | None) -> Ambiguous:
-    s = site(clause)
-    request = draw(requests(s.file, pinned))
-    node, holder, path = _walk(draw, request, s)
+    at = clause.location
+    assert at is not None
+    request = draw(requests(at.file, pinned))
+    node, holder, path = reach(draw, request, at)
     try:
         value = _value(draw, kind, node)
     except Infeasible:
@@ -122,4 +117,4 @@ def ambiguous(operation: str, pinned: Mapping[str, Any] | None = None
     return st.sampled_from(pairs).flatmap(lambda p: _ambiguous(p[0], p[1], pinned))
 
 
-__all__ = ["AMBIGUITIES", "Ambiguous", "ambiguous", "ambiguous_kinds", "request_schema"]
+__all__ = ["AMBIGUITIES", "Ambiguous", "ambiguous", "ambiguous_kinds"]

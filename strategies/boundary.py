@@ -6,15 +6,13 @@ random ones: ``boundary_vectors(operation) -> [(clause_id, request), ...]``.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
-from .. import contracts
-from ..contracts import Clause
-from .invalid import shape_clauses, site
-from .patterns import Infeasible, Walker
-from .valid import length_bounds, maximal, minimal, request_schema, string_of
+from personalize_conformance import contracts
+from personalize_conformance.contracts import Clause, put, request_schema, schema, shape_clauses
+from personalize_conformance.strategies.patterns import Infeasible, Walker
+from personalize_conformance.strategies.valid import length_bounds, maximal, minimal, string_of
 
 
 def _fit(node: Mapping[str, Any], size: int, step: int, walker: Walker) -> str:
@@ -51,47 +49,27 @@ def _inside(node: Mapping[str, Any], keyword: str) -> list[Any] | None:
 def boundary_vectors(operation: str, pinned: Mapping[str, Any] | None = None
                      ) -> list[tuple[str, dict[str, Any]]]:
     """``(clause_id, request)`` pairs: each shape clause of ``operation`` just inside."""
-    file = request_schema(operation)
-    schema = contracts.schema(file)
-    full, least = maximal(schema), minimal(schema)
+    document = schema(request_schema(operation))
+    full, least = maximal(document), minimal(document)
     out: list[tuple[str, dict[str, Any]]] = []
     for clause in shape_clauses(operation):
-        s = site(clause)
-        if s.keyword == "required":
+        at = clause.location
+        assert at is not None
+        if at.keyword == "required":
             out += [(clause.id, {**least, **(pinned or {})}),
                     (clause.id, {**full, **(pinned or {})})]
             continue
-        node: Any = schema
-        path: list[Any] = []
-        steps = list(s.steps)
-        while steps:
-            step = steps.pop(0)
-            if step == "properties":
-                name = steps.pop(0)
-                node = node["properties"][name]
-                path.append(name)
-            elif step == "items":
-                node = node["items"]
-                path.append(0)
-        values = _inside(node, s.keyword)
+        values = _inside(at.node(), at.keyword)
         if values is None:
             out.append((clause.id, {**full, **(pinned or {})}))
             continue
-        for value in values:
-            request = copy.deepcopy(full)
-            target: Any = request
-            for step in path[:-1]:
-                target = target[step]
-            if path:
-                target[path[-1]] = value
-            else:
-                request = value
-            out.append((clause.id, {**request, **(pinned or {})}))
+        for value in values:  # in the first item of each list on the way
+            out.append((clause.id, {**put(full, at.concrete(), value), **(pinned or {})}))
     return out
 
 
 def boundary_for(clause: Clause | str, pinned: Mapping[str, Any] | None = None
                  ) -> list[dict[str, Any]]:
     """The fixed requests just inside ``clause`` (a :class:`Clause` or its id)."""
-    clause = contracts.catalog()[clause] if isinstance(clause, str) else clause
+    clause = contracts.clause(clause)
     return [r for cid, r in boundary_vectors(clause.operation, pinned) if cid == clause.id]

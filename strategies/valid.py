@@ -19,8 +19,15 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .. import contracts
-from .patterns import TEXT, Alphabet, Infeasible, Walker, emit, parse
+from personalize_conformance.contracts import SchemaVisitor, schema
+from personalize_conformance.strategies.patterns import (
+    TEXT,
+    Alphabet,
+    Infeasible,
+    Walker,
+    emit,
+    parse,
+)
 
 #: The Unix seconds a timestamp can carry through the SDKs (years 1970 to 9999).
 EPOCH_MAX = 253402300799
@@ -119,45 +126,58 @@ def _json_text(low: int, high: int) -> st.SearchStrategy[str]:
     return objects.filter(lambda s: low <= len(s) <= high)
 
 
-def _string(node: Mapping[str, Any]) -> st.SearchStrategy[str]:
-    if node.get("contentMediaType") == "application/json":
-        return _json_text(node.get("minLength", 0), node.get("maxLength", 1024))
-    if "pattern" in node:
-        return _patterned(node)
-    low, high = length_bounds(node)
-    return st.builds(text_of, st.just(TEXT), _size(low, high), SEEDS)
+class _Strategies(SchemaVisitor[st.SearchStrategy[Any]]):
+    """Schema node -> a strategy of its valid instances."""
 
+    makes = "generator"
 
-def _number(node: Mapping[str, Any]) -> st.SearchStrategy[float | int]:
-    if node.get("x-timestamp"):
-        return EPOCH
-    low, high = node.get("minimum"), node.get("maximum")
-    if node["type"] == "integer":
-        low = -(2**31) if low is None else low
-        high = 2**31 - 1 if high is None else high
-        return st.one_of(st.just(low), st.just(high), st.integers(low, high))
-    edges = [v for v in (low, high) if v is not None]
-    floats = st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False,
-                       width=32)
-    return st.one_of(st.sampled_from(edges), floats) if edges else floats
+    def _visit_enum(self, node: Mapping[str, Any]) -> st.SearchStrategy[Any]:
+        return st.sampled_from(node["enum"])
 
+    def _visit_const(self, node: Mapping[str, Any]) -> st.SearchStrategy[Any]:
+        return st.just(node["const"])
 
-def _object(node: Mapping[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    required = set(node.get("required", []))
-    members = node.get("properties", {})
-    fixed = {k: from_node(v) for k, v in members.items() if k in required}
-    optional = {k: from_node(v) for k, v in members.items() if k not in required}
-    return st.fixed_dictionaries(fixed, optional=optional)
+    def _visit_string(self, node: Mapping[str, Any]) -> st.SearchStrategy[str]:
+        if node.get("contentMediaType") == "application/json":
+            return _json_text(node.get("minLength", 0), node.get("maxLength", 1024))
+        if "pattern" in node:
+            return _patterned(node)
+        low, high = length_bounds(node)
+        return st.builds(text_of, st.just(TEXT), _size(low, high), SEEDS)
 
+    def _visit_number(self, node: Mapping[str, Any]) -> st.SearchStrategy[float | int]:
+        if node.get("x-timestamp"):
+            return EPOCH
+        low, high = node.get("minimum"), node.get("maximum")
+        if node["type"] == "integer":
+            low = -(2**31) if low is None else low
+            high = 2**31 - 1 if high is None else high
+            return st.one_of(st.just(low), st.just(high), st.integers(low, high))
+        edges = [v for v in (low, high) if v is not None]
+        floats = st.floats(min_value=low, max_value=high, allow_nan=False,
+                           allow_infinity=False, width=32)
+        return st.one_of(st.sampled_from(edges), floats) if edges else floats
 
-def _array(node: Mapping[str, Any]) -> st.SearchStrategy[list[Any]]:
-    low, high = node.get("minItems", 0), node.get("maxItems", 10)
-    items = node.get("items", {})
-    if items.get("type") == "object":  # one draw per item: see ``sample``
-        item: st.SearchStrategy[Any] = SEEDS.map(lambda seed: sample(items, seed))
-    else:
-        item = from_node(items)
-    return _sized(_size(low, high), item)
+    _visit_integer = _visit_number
+
+    def _visit_boolean(self, node: Mapping[str, Any]) -> st.SearchStrategy[bool]:
+        return st.booleans()
+
+    def _visit_object(self, node: Mapping[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+        required = set(node.get("required", []))
+        members = node.get("properties", {})
+        fixed = {k: self.visit(v) for k, v in members.items() if k in required}
+        optional = {k: self.visit(v) for k, v in members.items() if k not in required}
+        return st.fixed_dictionaries(fixed, optional=optional)
+
+    def _visit_array(self, node: Mapping[str, Any]) -> st.SearchStrategy[list[Any]]:
+        low, high = node.get("minItems", 0), node.get("maxItems", 10)
+        items = node.get("items", {})
+        if items.get("type") == "object":  # one draw per item: see ``sample``
+            item: st.SearchStrategy[Any] = SEEDS.map(lambda seed: sample(items, seed))
+        else:
+            item = self.visit(items)
+        return _sized(_size(low, high), item)
 
 
 @st.composite
@@ -189,67 +209,68 @@ def sample(node: Mapping[str, Any], seed: int) -> Any:
     what makes 1,000 PutEvents requests a second possible; they shrink as a whole."""
     if seed == 0:
         return minimal(node)
-    return _sample(node, _Rng(random.Random(seed)))
+    return _Sample(_Rng(random.Random(seed))).visit(node)
 
 
-def _sample(node: Mapping[str, Any], pick: _Rng) -> Any:
-    rng = pick.rng
-    if "enum" in node:
-        return rng.choice(node["enum"])
-    if "const" in node:
+class _Sample(SchemaVisitor[Any]):
+    """Schema node -> a valid instance, drawn from one ``random.Random``."""
+
+    makes = "generator"
+
+    def __init__(self, pick: _Rng) -> None:
+        self.pick = pick
+        self.rng = pick.rng
+
+    def _visit_enum(self, node: Mapping[str, Any]) -> Any:
+        return self.rng.choice(node["enum"])
+
+    def _visit_const(self, node: Mapping[str, Any]) -> Any:
         return node["const"]
-    kind = node.get("type")
-    if kind == "object":
+
+    def _visit_object(self, node: Mapping[str, Any]) -> dict[str, Any]:
         required = set(node.get("required", []))
-        return {k: _sample(v, pick) for k, v in node.get("properties", {}).items()
-                if k in required or rng.random() < 0.5}
-    if kind == "array":
-        size = pick.integer(node.get("minItems", 0), node.get("maxItems", 10))
-        return [_sample(node.get("items", {}), pick) for _ in range(size)]
-    if kind == "string":
+        return {k: self.visit(v) for k, v in node.get("properties", {}).items()
+                if k in required or self.rng.random() < 0.5}
+
+    def _visit_array(self, node: Mapping[str, Any]) -> list[Any]:
+        size = self.pick.integer(node.get("minItems", 0), node.get("maxItems", 10))
+        return [self.visit(node.get("items", {})) for _ in range(size)]
+
+    def _visit_string(self, node: Mapping[str, Any]) -> str:
+        rng = self.rng
         if node.get("contentMediaType") == "application/json":
             return minimal(node) if rng.random() < 0.5 else json.dumps(
                 {f"k{i}": rng.choice([rng.randint(-9, 10**6), "v" * i, 1.5]) for i in range(4)})
         low, high = length_bounds(node)
         try:
-            return string_of(node, pick.integer(low, high), pick)
+            return string_of(node, self.pick.integer(low, high), self.pick)
         except Infeasible:
             return minimal(node)
-    if kind in ("number", "integer"):
+
+    def _visit_number(self, node: Mapping[str, Any]) -> float | int:
+        pick, rng = self.pick, self.rng
         if node.get("x-timestamp"):
             return pick.integer(0, EPOCH_MAX)
         low, high = node.get("minimum"), node.get("maximum")
-        if kind == "integer":
+        if node["type"] == "integer":
             return pick.integer(-(2**31) if low is None else low,
                                 2**31 - 1 if high is None else high)
         low = -1e6 if low is None else low
         high = 1e6 if high is None else high
         return rng.choice((low, high, round(rng.uniform(low, high), 3)))
-    if kind == "boolean":
-        return rng.random() < 0.5
-    raise ValueError(f"no generator for schema type {kind!r} in {node}")
+
+    _visit_integer = _visit_number
+
+    def _visit_boolean(self, node: Mapping[str, Any]) -> bool:
+        return self.rng.random() < 0.5
 
 
-_BY_TYPE = {
-    "string": _string,
-    "number": _number,
-    "integer": _number,
-    "boolean": lambda node: st.booleans(),
-    "object": _object,
-    "array": _array,
-}
+_STRATEGIES = _Strategies()
 
 
 def from_node(node: Mapping[str, Any]) -> st.SearchStrategy[Any]:
     """A strategy for instances valid against the (inlined) schema ``node``."""
-    if "enum" in node:
-        return st.sampled_from(node["enum"])
-    if "const" in node:
-        return st.just(node["const"])
-    kind = node.get("type")
-    if kind not in _BY_TYPE:
-        raise ValueError(f"no generator for schema type {kind!r} in {node}")
-    return _BY_TYPE[kind](node)
+    return _STRATEGIES.visit(node)
 
 
 def requests(schema_name: str, pinned: Mapping[str, Any] | None = None
@@ -264,12 +285,7 @@ def requests(schema_name: str, pinned: Mapping[str, Any] | None = None
 @cache
 def _base(schema_name: str) -> st.SearchStrategy[dict[str, Any]]:
     """One strategy per schema file (built and validated once, not per draw)."""
-    return from_node(contracts.schema(schema_name))
-
-
-def request_schema(operation: str) -> str:
-    """The schema file of ``operation``'s request."""
-    return contracts.operations()[operation]["request"]
+    return from_node(schema(schema_name))
 
 
 def put_events(tracking_id: str | None = None) -> st.SearchStrategy[dict[str, Any]]:
@@ -284,43 +300,64 @@ def put_events(tracking_id: str | None = None) -> st.SearchStrategy[dict[str, An
 def minimal(node: Mapping[str, Any], walker: Walker | None = None) -> Any:
     """A deterministic valid instance of ``node``: required members only, sizes at the
     minimum (strings at least 1 character where allowed), the alphabet walked."""
-    walker = walker or Walker()
-    if "enum" in node:
+    return _Minimal(walker or Walker()).visit(node)
+
+
+def maximal(node: Mapping[str, Any], walker: Walker | None = None) -> Any:
+    """Like :func:`minimal` but with every optional member present."""
+    return _Maximal(walker or Walker()).visit(node)
+
+
+class _Minimal(SchemaVisitor[Any]):
+    """Schema node -> its :func:`minimal` instance."""
+
+    makes = "instance"
+
+    def __init__(self, walker: Walker) -> None:
+        self.walker = walker
+
+    def _visit_enum(self, node: Mapping[str, Any]) -> Any:
         return node["enum"][0]
-    if "const" in node:
+
+    def _visit_const(self, node: Mapping[str, Any]) -> Any:
         return node["const"]
-    kind = node.get("type")
-    if kind == "object":
+
+    def _visit_object(self, node: Mapping[str, Any]) -> dict[str, Any]:
         members = node.get("properties", {})
-        return {k: minimal(members[k], walker) for k in node.get("required", [])}
-    if kind == "array":
-        return [minimal(node.get("items", {}), walker) for _ in range(node.get("minItems", 0))]
-    if kind == "string":
+        return {k: self.visit(members[k]) for k in node.get("required", [])}
+
+    def _visit_array(self, node: Mapping[str, Any]) -> list[Any]:
+        return [self.visit(node.get("items", {})) for _ in range(node.get("minItems", 0))]
+
+    def _visit_string(self, node: Mapping[str, Any]) -> str:
         if node.get("contentMediaType") == "application/json":
             return "{}" if node.get("minLength", 0) <= 2 else json.dumps({"k": "v" * 8})
         low, high = length_bounds(node)
         for size in range(max(low, 1), high + 1):
             try:
-                return string_of(node, size, walker)
+                return string_of(node, size, self.walker)
             except Infeasible:
                 continue
-        return string_of(node, low, walker)
-    if kind in ("number", "integer"):
+        return string_of(node, low, self.walker)
+
+    def _visit_number(self, node: Mapping[str, Any]) -> float | int:
         if node.get("x-timestamp"):
             return 1553631760
         return node.get("minimum", node.get("maximum", 1))
-    if kind == "boolean":
+
+    _visit_integer = _visit_number
+
+    def _visit_boolean(self, node: Mapping[str, Any]) -> bool:
         return True
-    raise ValueError(f"no instance for schema type {kind!r}")
 
 
-def maximal(node: Mapping[str, Any], walker: Walker | None = None) -> Any:
-    """Like :func:`minimal` but with every optional member present."""
-    walker = walker or Walker()
-    if node.get("type") == "object":
-        members = node.get("properties", {})
-        return {k: maximal(v, walker) for k, v in members.items()}
-    if node.get("type") == "array":
+class _Maximal(_Minimal):
+    """Schema node -> its :func:`maximal` instance: every optional member, lists of at
+    least one item."""
+
+    def _visit_object(self, node: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: self.visit(v) for k, v in node.get("properties", {}).items()}
+
+    def _visit_array(self, node: Mapping[str, Any]) -> list[Any]:
         count = max(node.get("minItems", 0), 1)
-        return [maximal(node.get("items", {}), walker) for _ in range(count)]
-    return minimal(node, walker)
+        return [self.visit(node.get("items", {})) for _ in range(count)]

@@ -15,8 +15,8 @@ from typing import Any
 import botocore.serialize
 import botocore.session
 
-from ..contracts import service_of
-from ..targets.base import RawBody
+from personalize_conformance.contracts import service_of
+from personalize_conformance.targets.base import RawBody
 
 
 @cache

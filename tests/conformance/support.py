@@ -10,21 +10,23 @@ from typing import Any
 import pytest
 
 from personalize_conformance.checks import accepted, holds, rejected
-from personalize_conformance.contracts import catalog, raw_schema, validator
+from personalize_conformance.contracts import (
+    catalog,
+    response_schema,
+    status_order,
+    status_rank,
+    validator,
+)
 from personalize_conformance.harness import Harness
 from personalize_conformance.targets import TargetError
 
-DELETE_STATUSES = ("DELETE PENDING", "DELETE IN_PROGRESS")
+CREATE_ORDER = "EventTracker.status.createOrder"
+DELETE_ORDER = "EventTracker.status.deleteOrder"
 
 
-def response_schema(operation: str) -> str | None:
-    """``<Operation>Response.json`` if the contract has it."""
-    name = f"{operation}Response.json"
-    try:
-        raw_schema(name)
-    except FileNotFoundError:
-        return None
-    return name
+def _stated(clause_id: str) -> str:
+    """A clause's order of statuses as the documents write it: ``A > B > C -or- D``."""
+    return " > ".join(" -or- ".join(rank) for rank in status_order(clause_id))
 
 
 def response_clause(operation: str) -> str | None:
@@ -54,7 +56,7 @@ def check_response(harness: Harness, operation: str, request: Mapping[str, Any],
     clause_id = response_clause(operation)
     if clause_id is None:
         return
-    name = f"{operation}Response.json"
+    name = response_schema(operation)
     errors = [f"{'/'.join(map(str, e.absolute_path)) or '(response)'}: {e.message}"
               for e in validator(name).iter_errors(dict(response))]
     holds(harness, clause_id, not errors, f"a response valid against {name}",
@@ -137,8 +139,8 @@ def delete_and_wait(harness: Harness, arn: str) -> list[str]:
 
     Checks EventTracker.status.deleteOrder and DeleteEventTracker.thenNotFound."""
     request = {"eventTrackerArn": arn}
-    accepted(harness, ["EventTracker.status.deleteOrder"], "DeleteEventTracker", request,
-             whole=True)
+    accepted(harness, [DELETE_ORDER], "DeleteEventTracker", request, whole=True)
+    rank = status_rank(DELETE_ORDER)
     seen: list[str] = []
     deadline = time.monotonic() + harness.wait_seconds
     delay = 0.01
@@ -150,12 +152,10 @@ def delete_and_wait(harness: Harness, arn: str) -> list[str]:
                 rejected(harness, "DeleteEventTracker.thenNotFound", "DescribeEventTracker",
                          request, whole=True)
             return seen
-        order_ok = status in DELETE_STATUSES and (
-            not seen or DELETE_STATUSES.index(status) >= DELETE_STATUSES.index(seen[-1]))
+        order_ok = status in rank and (not seen or rank[status] >= rank[seen[-1]])
         seen.append(status)
-        holds(harness, "EventTracker.status.deleteOrder", order_ok,
-              "DELETE PENDING > DELETE IN_PROGRESS, then not found", {"statuses": seen},
-              "DescribeEventTracker", request)
+        holds(harness, DELETE_ORDER, order_ok, f"{_stated(DELETE_ORDER)}, then not found",
+              {"statuses": seen}, "DescribeEventTracker", request)
         if time.monotonic() > deadline:
             holds(harness, "DeleteEventTracker.thenNotFound", False,
                   f"not found within {harness.wait_seconds}s of the delete",
@@ -164,24 +164,22 @@ def delete_and_wait(harness: Harness, arn: str) -> list[str]:
         delay = min(delay * 2, 1.0)
 
 
-CREATE_RANK = {"CREATE PENDING": 0, "CREATE IN_PROGRESS": 1, "ACTIVE": 2, "CREATE FAILED": 2}
-
-
 def watch_create(harness: Harness, arn: str) -> list[str]:
     """Describe a new tracker until ACTIVE or CREATE FAILED, checking the order of statuses
     (EventTracker.status.createOrder); the statuses seen."""
     request = {"eventTrackerArn": arn}
+    rank = status_rank(CREATE_ORDER)
+    final = len(status_order(CREATE_ORDER)) - 1
     seen: list[str] = []
     deadline = time.monotonic() + harness.wait_seconds
     delay = 0.01
     while True:
         status = describe(harness, arn).get("status")
-        ok = status in CREATE_RANK and (not seen or CREATE_RANK[status] >= CREATE_RANK[seen[-1]])
+        ok = status in rank and (not seen or rank[status] >= rank[seen[-1]])
         seen.append(status)
-        holds(harness, "EventTracker.status.createOrder", ok,
-              "CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED",
-              {"statuses": seen}, "DescribeEventTracker", request)
-        if CREATE_RANK[status] == 2:
+        holds(harness, CREATE_ORDER, ok, _stated(CREATE_ORDER), {"statuses": seen},
+              "DescribeEventTracker", request)
+        if rank[status] == final:
             return seen
         if time.monotonic() > deadline:
             raise TimeoutError(f"{arn} not ACTIVE after {harness.wait_seconds}s: {seen}")

@@ -14,38 +14,45 @@ from personalize_conformance.contracts import catalog, schema
 from personalize_conformance.harness import Harness
 from personalize_conformance.strategies import put_events
 from personalize_conformance.strategies.valid import from_node
+from personalize_conformance.suite.support import delete_and_wait
 from personalize_conformance.targets import TargetError
-
-from .support import delete_and_wait
 
 EVENT = from_node(schema("Event.json"))
 SIZE_CLAUSES = ("PutEvents.eventList.minItems", "PutEvents.eventList.maxItems")
+#: The fewest and the most events a request may carry (1 and 10), as the contract says.
+MIN_EVENTS, MAX_EVENTS = (catalog()[c].location.bound  # type: ignore[union-attr]
+                          for c in SIZE_CLAUSES)
 
 
 def _with_events(tracking_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
     return {"trackingId": tracking_id, "sessionId": "session-1", "eventList": events}
 
 
+def _events(count: int) -> list[dict[str, Any]]:
+    return [{"eventType": "click", "sentAt": 1553631760 + i} for i in range(count)]
+
+
 @pytest.mark.clause(*SIZE_CLAUSES)
-@pytest.mark.parametrize("size", [1, 10])
+@pytest.mark.parametrize("size", [MIN_EVENTS, MAX_EVENTS])
 @given(data=st.data())
 def test_event_list_at_its_bounds_is_accepted(harness: Harness, tracker, size, data):
-    """Exactly 1 and exactly 10 events are accepted."""
+    """Exactly the fewest and exactly the most events allowed (1, 10) are accepted."""
     events = data.draw(st.lists(EVENT, min_size=size, max_size=size), label="eventList")
     accepted(harness, SIZE_CLAUSES, "PutEvents", _with_events(tracker["trackingId"], events))
 
 
 @pytest.mark.clause("PutEvents.eventList.minItems")
 def test_empty_event_list_is_rejected(harness: Harness, tracker):
+    """One event fewer than allowed (none) is rejected."""
     rejected(harness, "PutEvents.eventList.minItems", "PutEvents",
-             _with_events(tracker["trackingId"], []))
+             _with_events(tracker["trackingId"], _events(MIN_EVENTS - 1)))
 
 
 @pytest.mark.clause("PutEvents.eventList.maxItems")
 def test_eleven_events_are_rejected(harness: Harness, tracker):
-    events = [{"eventType": "click", "sentAt": 1553631760 + i} for i in range(11)]
+    """One event more than allowed (11) is rejected."""
     rejected(harness, "PutEvents.eventList.maxItems", "PutEvents",
-             _with_events(tracker["trackingId"], events))
+             _with_events(tracker["trackingId"], _events(MAX_EVENTS + 1)))
 
 
 @pytest.mark.clause("PutEvents.validRequest.accepted")

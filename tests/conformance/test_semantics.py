@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from typing import Any
 
@@ -12,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from personalize_conformance.checks import accepted, holds
+from personalize_conformance.contracts import interaction_field
 from personalize_conformance.harness import Harness
 from personalize_conformance.strategies import put_events
 
@@ -131,12 +131,8 @@ def test_anonymous_session_events_are_associated_with_the_user(harness: Harness,
 FIELDS = "PutEvents.semantics.propertiesMapToFields"
 
 
-def upper_snake(key: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", key).upper()
-
-
 @pytest.mark.clause(FIELDS)
-@given(keys=st.lists(CAMEL_KEYS, min_size=1, max_size=5, unique_by=upper_snake))
+@given(keys=st.lists(CAMEL_KEYS, min_size=1, max_size=5, unique_by=interaction_field))
 def test_property_keys_map_to_schema_fields(harness: Harness, tracker, dataset_group, keys):
     before = len(inspect(harness, dataset_group))
     properties = {"itemId": "item-1", "numRatings": 13, **{k: f"v-{k}" for k in keys}}
@@ -144,7 +140,7 @@ def test_property_keys_map_to_schema_fields(harness: Harness, tracker, dataset_g
                [event(properties=json.dumps(properties))], "session-1", user="user-1")
     record = inspect(harness, dataset_group)[before]
     fields = record.get("fields", {})
-    want = {upper_snake(k): v for k, v in properties.items()}
+    want = {interaction_field(k): v for k, v in properties.items()}
     got = {k: fields.get(k) for k in want}
     holds(harness, FIELDS, got == want and fields.get("USER_ID") == "user-1"
           and fields.get("EVENT_TYPE") == "click" and fields.get("TIMESTAMP") == SENT_AT,

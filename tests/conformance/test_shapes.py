@@ -21,29 +21,37 @@ from hypothesis.errors import FailedHealthCheck, HypothesisException, Unsatisfia
 
 from personalize_conformance import checks, profiles
 from personalize_conformance.checks import accepted, rejected
-from personalize_conformance.contracts import Clause, catalog, operations, schema
+from personalize_conformance.contracts import (
+    Clause,
+    catalog,
+    issued_by_service,
+    name_length,
+    operations,
+    request_schema,
+    resource_members,
+    shape_clauses,
+)
 from personalize_conformance.harness import Harness
 from personalize_conformance.strategies import requests, violations
-from personalize_conformance.strategies.invalid import shape_clauses, supported
+from personalize_conformance.strategies.invalid import supported
+from personalize_conformance.suite.support import check_response, response_clause
 
-from .support import check_response, response_clause
-
-NAME_MAX = 63
-#: Members a valid request cannot carry as generated: only the service issues a nextToken.
-ISSUED_BY_SERVICE = {"ListEventTrackers": ("nextToken",)}
+#: The resource each create operation makes a run-unique name for (``harness.new_name``).
+NAMED = {"CreateDatasetGroup": "dg", "CreateEventTracker": "et"}
 #: Operations whose valid requests leave their pinned resources usable for the next one.
 REUSABLE = frozenset({"DescribeDatasetGroup", "DescribeEventTracker", "ListEventTrackers",
                       "PutEvents"})
 
 
 def _name(harness: Harness, draw: Callable[..., Any] | None, kind: str) -> str:
-    """A run-unique valid name whose length leans to the edges (short and 63); without
-    ``draw``, the shortest. (The drawn length does not depend on the run-unique part, so
-    Hypothesis sees the same strategy on every replay.)"""
+    """A run-unique valid name whose length leans to the edges (short and the longest a
+    name may be); without ``draw``, the shortest. (The drawn length does not depend on the
+    run-unique part, so Hypothesis sees the same strategy on every replay.)"""
     base = harness.new_name(kind)
     if draw is None:
         return base
-    size = draw(st.one_of(st.just(0), st.just(NAME_MAX), st.integers(0, NAME_MAX)),
+    longest = name_length()[1]
+    size = draw(st.one_of(st.just(0), st.just(longest), st.integers(0, longest)),
                 label=f"{kind} name length")
     return base + "x" * (size - len(base))
 
@@ -51,27 +59,33 @@ def _name(harness: Harness, draw: Callable[..., Any] | None, kind: str) -> str:
 @contextlib.contextmanager
 def _pinned(harness: Harness, operation: str, draw: Callable[..., Any] | None = None
             ) -> Iterator[dict[str, Any]]:
-    """The members that must name live (or unique) resources for ``operation``; the
-    resources are deleted afterwards."""
+    """The members that must name live (or unique) resources for ``operation``: a
+    run-unique name for a create, a live resource for each member the contract annotates
+    as naming one (:func:`contracts.resource_members`); the resources are deleted
+    afterwards (a tracker with its dataset group)."""
     groups: list[str] = []
 
     def group() -> str:
         groups.append(harness.create_dataset_group())
         return groups[-1]
 
+    def live(kind: str) -> dict[str, Any]:
+        """A new ACTIVE resource of ``kind``: what its create answered."""
+        if kind == "dataset-group":
+            return {"datasetGroupArn": group()}
+        if kind == "event-tracker":
+            return harness.create_tracker(group())
+        raise ValueError(f"no way to make a {kind} for {operation}")
+
     try:
-        if operation == "CreateDatasetGroup":
-            yield {"name": _name(harness, draw, "dg")}
-        elif operation in ("DescribeDatasetGroup", "DeleteDatasetGroup", "ListEventTrackers"):
-            yield {"datasetGroupArn": group()}
-        elif operation == "CreateEventTracker":
-            yield {"name": _name(harness, draw, "et"), "datasetGroupArn": group()}
-        elif operation in ("DescribeEventTracker", "DeleteEventTracker"):
-            yield {"eventTrackerArn": harness.create_tracker(group())["eventTrackerArn"]}
-        elif operation == "PutEvents":
-            yield {"trackingId": harness.create_tracker(group())["trackingId"]}
-        else:
+        pinned: dict[str, Any] = {}
+        if operation in NAMED:
+            pinned["name"] = _name(harness, draw, NAMED[operation])
+        for member, resource in resource_members(operation).items():
+            pinned[member] = live(resource["kind"])[resource["attribute"]]
+        if not pinned:
             raise ValueError(f"no resources known for {operation}")
+        yield pinned
     finally:
         for arn in groups:
             harness.delete_dataset_group(arn)
@@ -81,38 +95,6 @@ def _cleanup(harness: Harness, operation: str, response: dict[str, Any]) -> None
     """Delete what a successful create made."""
     if operation == "CreateDatasetGroup" and "datasetGroupArn" in response:
         harness.delete_dataset_group(response["datasetGroupArn"])
-
-
-def _steps(clause: Clause) -> tuple[str, list[str]]:
-    """The schema file of a shape clause and the steps of its pointer."""
-    file, _, pointer = clause.schema.partition("#")  # type: ignore[union-attr]
-    return file, [p for p in pointer.split("/") if p]
-
-
-def present(request: Any, clause: Clause) -> bool:
-    """Whether ``request`` has a value where ``clause`` applies (for ``required/<i>``: the
-    required member), so accepting it is a valid case of that clause."""
-    file, steps = _steps(clause)
-    node: Any = schema(file)
-    values = [request]
-    i = 0
-    while i < len(steps) - 1 and values:
-        step = steps[i]
-        if step == "properties":
-            name = steps[i + 1]
-            values = [v[name] for v in values if isinstance(v, dict) and name in v]
-            node = node["properties"][name]
-            i += 2
-        elif step == "items":
-            values = [item for v in values if isinstance(v, list) for item in v]
-            node = node["items"]
-            i += 1
-        elif step == "required":
-            member = node["required"][int(steps[i + 1])]
-            return any(isinstance(v, dict) and member in v for v in values)
-        else:
-            return False
-    return bool(values)
 
 
 def _ids(operation: str) -> list[str]:
@@ -168,13 +150,13 @@ def test_valid_requests_are_accepted(harness: Harness, operation: str):
     accepted; each shape clause whose location the request fills has a valid case; the
     response validates against its schema."""
     clauses = shape_clauses(operation)
-    drop = ISSUED_BY_SERVICE.get(operation, ())
-    schema_name = operations()[operation]["request"]
+    drop = issued_by_service(operation)
+    schema_name = request_schema(operation)
 
     def check(data: st.DataObject, pinned: dict[str, Any]) -> None:
         request = _draw(data, lambda: requests(schema_name, pinned), "request")
         request = {k: v for k, v in request.items() if k not in drop}
-        filled = [c.id for c in clauses if present(request, c)]
+        filled = [c.id for c in clauses if c.location and c.location.present(request)]
         response = accepted(harness, filled, operation, request)
         try:
             check_response(harness, operation, request, response)
@@ -242,7 +224,7 @@ def test_shape_violations_are_rejected(harness: Harness, clause_id: str,
 
 
 NEXT_TOKEN = [c.id for c in shape_clauses("ListEventTrackers")
-              if "/properties/nextToken/" in (c.schema or "")]
+              if c.location and c.location.subject in issued_by_service("ListEventTrackers")]
 
 
 @pytest.mark.clause(*NEXT_TOKEN, "ListEventTrackers.paging")

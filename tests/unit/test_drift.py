@@ -8,6 +8,16 @@ from personalize_conformance import cli, contracts
 from personalize_conformance.contracts import drift
 
 
+def _at(clause_id: str) -> str:
+    """The schema location of a shape clause (``File.json#/.../keyword``)."""
+    return contracts.clause(clause_id).schema
+
+
+def _patched(name: str, patches: dict) -> dict:
+    """The inlined schema ``name`` with ``patches`` (location -> new value) applied."""
+    return contracts.patched_schema(name, patches)
+
+
 def test_no_drift_against_the_installed_botocore():
     assert drift.check() == []
 
@@ -19,9 +29,8 @@ def test_the_catalog_has_a_shape_clause_per_botocore_constraint():
 
 
 def test_a_changed_bound_is_drift_naming_shape_member_and_values():
-    document = contracts.schema("PutEventsRequest.json")
-    event = document["properties"]["eventList"]["items"]["properties"]
-    event["eventType"]["maxLength"] = 255
+    document = _patched("PutEventsRequest.json",
+                        {_at("PutEvents.eventList[].eventType.maxLength"): 255})
     ours = drift.schema_constraints("PutEvents", "request", document)
     assert drift.constraint_drift("PutEvents", "request", ours) == [
         "PutEvents request: member eventList[].eventType (botocore shape StringType) "
@@ -29,32 +38,31 @@ def test_a_changed_bound_is_drift_naming_shape_member_and_values():
     ]
 
 
-@pytest.mark.parametrize("change, expected", [
-    (lambda d: d["properties"]["name"].update(pattern="^[a-z]+$"),
+@pytest.mark.parametrize("patches, expected", [
+    ({_at("CreateEventTracker.name.pattern"): "^[a-z]+$"},
      "member name (botocore shape Name) pattern"),
-    (lambda d: d["required"].remove("datasetGroupArn"),
+    ({"CreateEventTrackerRequest.json#/required": ["name"]},
      "member (body) (botocore shape CreateEventTrackerRequest) required"),
-    (lambda d: d["properties"]["tags"].update(maxItems=50),
+    ({_at("CreateEventTracker.tags.maxItems"): 50},
      "member tags (botocore shape Tags) maxItems: ours 50, botocore 200"),
-    (lambda d: d["properties"]["tags"].update(minItems=1),
+    ({"CreateEventTrackerRequest.json#/properties/tags/minItems": 1},
      "member tags (no botocore constraint; ours at /properties/tags/minItems) minItems: "
      "ours 1, botocore (none)"),
 ])
-def test_other_changes_are_drift(change, expected):
-    document = contracts.schema("CreateEventTrackerRequest.json")
-    change(document)
+def test_other_changes_are_drift(patches, expected):
+    document = _patched("CreateEventTrackerRequest.json", patches)
     ours = drift.schema_constraints("CreateEventTracker", "request", document)
     problems = drift.constraint_drift("CreateEventTracker", "request", ours)
     assert len(problems) == 1 and expected in problems[0], problems
 
 
 def test_a_changed_enum_and_integer_range_are_drift():
-    document = contracts.schema("CreateDatasetGroupRequest.json")
-    document["properties"]["domain"]["enum"] = ["ECOMMERCE"]
+    document = _patched("CreateDatasetGroupRequest.json",
+                        {_at("CreateDatasetGroup.domain.enum"): ["ECOMMERCE"]})
     ours = drift.schema_constraints("CreateDatasetGroup", "request", document)
     assert len(drift.constraint_drift("CreateDatasetGroup", "request", ours)) == 1
-    document = contracts.schema("ListEventTrackersRequest.json")
-    document["properties"]["maxResults"]["maximum"] = 1000
+    document = _patched("ListEventTrackersRequest.json",
+                        {_at("ListEventTrackers.maxResults.maximum"): 1000})
     ours = drift.schema_constraints("ListEventTrackers", "request", document)
     assert drift.constraint_drift("ListEventTrackers", "request", ours) == [
         "ListEventTrackers request: member maxResults (botocore shape MaxResults) "
@@ -63,9 +71,9 @@ def test_a_changed_enum_and_integer_range_are_drift():
 
 
 def test_an_allowance_covers_only_its_values():
-    document = contracts.schema("ListEventTrackersRequest.json")
     assert drift.constraint_drift("ListEventTrackers", "request") == []  # allowed pattern
-    document["properties"]["nextToken"]["pattern"] = "^[a-z]*$"
+    document = _patched("ListEventTrackersRequest.json",
+                        {_at("ListEventTrackers.nextToken.pattern"): "^[a-z]*$"})
     ours = drift.schema_constraints("ListEventTrackers", "request", document)
     assert len(drift.constraint_drift("ListEventTrackers", "request", ours)) == 1
 
@@ -83,15 +91,8 @@ def test_error_lists_and_clause_codes_are_checked(monkeypatch):
 def test_the_drift_command_exits_0_then_1_naming_the_change(monkeypatch, capsys):
     assert cli.main(["drift"]) == 0
     assert "0 differences" in capsys.readouterr().out
-    real = drift.schema
-
-    def patched(name):
-        document = real(name)
-        if name == "PutEventsRequest.json":
-            document["properties"]["eventList"]["maxItems"] = 11
-        return document
-
-    monkeypatch.setattr(drift, "schema", patched)
+    monkeypatch.setattr(drift, "schema", lambda name: _patched(
+        name, {_at("PutEvents.eventList.maxItems"): 11}))
     assert cli.main(["drift"]) == 1
     out = capsys.readouterr().out
     assert ("drift: PutEvents request: member eventList (botocore shape EventList) "

@@ -15,7 +15,7 @@ from importlib.resources import files
 import pytest
 
 from benchmarks.power import kill, named_clauses, run_suite
-from personalize_conformance.contracts import catalog, schema
+from personalize_conformance.contracts import catalog, node_at, schema, split_pointer
 from personalize_conformance.targets import mutants, reference_behaviour
 from personalize_conformance.targets.reference.service import FAULTS
 
@@ -40,17 +40,11 @@ def _entries() -> list[dict]:
 
 def _resolves(pointer: str) -> bool:
     """Whether ``File.json#/a/b`` names an existing node of the inlined contract schema."""
-    file, _, path = pointer.partition("#")
-    node = schema(file)
-    for part in (p for p in path.split("/") if p):
-        if isinstance(node, list):
-            if not part.isdigit() or int(part) >= len(node):
-                return False
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return False
+    file, steps = split_pointer(pointer)
+    try:
+        node_at(schema(file), steps)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return False
     return True
 
 

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from personalize_conformance import contracts
+from personalize_conformance.contracts import broken_at, request_schema, shape_clauses
 from personalize_conformance.strategies import (
     Violation,
     ambiguous,
@@ -27,17 +28,13 @@ from personalize_conformance.strategies import (
 from personalize_conformance.strategies.ambiguous import ambiguous_kinds
 from personalize_conformance.strategies.invalid import (
     OPERATORS,
-    broken_at,
-    entailed,
+    fixed,
     has_operator,
     only_breaks,
-    shape_clauses,
-    site,
     supported,
     wire_unbreakable,
 )
 from personalize_conformance.strategies.patterns import fullmatch
-from personalize_conformance.strategies.valid import request_schema
 from personalize_conformance.strategies.wire import as_sent, on_the_wire
 from personalize_conformance.targets.base import RawBody
 
@@ -82,13 +79,16 @@ def test_boundary_vectors_validate_as_sent(operation):
 
 def _sound(case: Violation) -> None:
     clause = contracts.catalog()[case.clause]
-    broken = broken_at(site(clause).file, as_sent(case.operation, case.request))
+    broken = broken_at(clause.location.file, as_sent(case.operation, case.request))
     assert clause.schema in broken
-    assert broken - {clause.schema} <= entailed(clause), broken
+    assert broken - {clause.schema} <= clause.entails, broken
     assert set(case.also) == broken - {clause.schema}
     assert only_breaks(case)
     assert case.keyword == clause.keyword
     assert repr(case.old) != repr(case.new) or case.keyword == "required"
+    # the path names the value the clause constrains, list items by their index
+    assert [s if isinstance(s, str) else contracts.ITEMS for s in case.path] == list(
+        clause.location.path)
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
@@ -101,11 +101,11 @@ def test_violations_fail_only_at_their_clause(operation, data):
 def test_every_shape_clause_has_an_operator_and_a_boundary_vector():
     assert len(SHAPE) >= 100
     vectors = {cid for op in OPERATIONS for cid, _ in boundary_vectors(op)}
-    missing = [f"{c.id}: no operator for {site(c).keyword!r}" for c in shape_clauses()
+    missing = [f"{c.id}: no operator for {c.keyword!r}" for c in shape_clauses()
                if not has_operator(c)]
     missing += [f"{cid}: no boundary vector" for cid in SHAPE if cid not in vectors]
     assert not missing, "\n".join(missing)
-    assert {site(c).keyword for c in shape_clauses()} == set(OPERATORS)
+    assert {c.keyword for c in shape_clauses()} == set(OPERATORS)
 
 
 @pytest.mark.parametrize("clause_id", SHAPE)
@@ -131,9 +131,7 @@ def test_ambiguous_inputs_pass_only_the_lenient_reading(operation, data):
     case = data.draw(ambiguous(operation))
     _valid_as_sent(operation, case.request)  # the validator's (lenient) reading accepts it
     clause = contracts.catalog()[case.clause]
-    node = contracts.schema(site(clause).file)
-    for step in site(clause).steps:
-        node = node[step]
+    node = clause.location.node()
     if "pattern" in node:
         assert not fullmatch(node["pattern"], case.value)
     else:
@@ -186,3 +184,13 @@ def test_unicode_classes_reach_valid_tags():
 
     collect()
     assert True in seen
+
+
+def test_fixed_examples_are_the_same_on_every_run_and_distinct():
+    strategy = violations_of("PutEvents.eventList[].eventType.maxLength")
+    first, again = fixed(strategy, 3), fixed(strategy, 3)
+    assert len(first) == 3
+    assert [repr(v) for v in first] == [repr(v) for v in again]
+    assert len({repr(v) for v in first}) == 3
+    assert fixed(st.nothing(), 2) == []  # nothing to draw: none, no error
+    assert sorted(fixed(st.sampled_from([1, 2]), 5)) == [1, 2]  # fewer than asked: all

@@ -102,15 +102,20 @@ def test_a_clause_passes_only_when_its_cases_ran():
 
 
 def test_a_valid_case_counts_only_for_the_locations_the_request_fills():
-    from personalize_conformance.suite.test_shapes import present
-
     clauses = catalog()
+
+    def present(request: dict, clause_id: str) -> bool:
+        return clauses[clause_id].location.present(request)
+
     events = {"trackingId": "t", "sessionId": "s",
               "eventList": [{"eventType": "click", "sentAt": 1}]}
-    assert present(events, clauses["PutEvents.sessionId.required"])
-    assert present(events, clauses["PutEvents.eventList[].eventType.minLength"])
-    assert not present(events, clauses["PutEvents.userId.maxLength"])
-    assert not present(events, clauses["PutEvents.eventList[].impression[].maxLength"])
+    assert present(events, "PutEvents.sessionId.required")
+    assert present(events, "PutEvents.eventList[].eventType.minLength")
+    assert not present(events, "PutEvents.userId.maxLength")
+    assert not present(events, "PutEvents.eventList[].impression[].maxLength")
     events["eventList"].append({"eventType": "buy", "sentAt": 2, "impression": ["a"]})
-    assert present(events, clauses["PutEvents.eventList[].impression[].maxLength"])
-    assert not present({"eventList": []}, clauses["PutEvents.trackingId.required"])
+    assert present(events, "PutEvents.eventList[].impression[].maxLength")
+    assert not present({"eventList": []}, "PutEvents.trackingId.required")
+    assert not present({"eventList": [{"sentAt": 1}]}, "PutEvents.eventList[].eventType.required")
+    assert present({"eventList": [{"sentAt": 1}, {"eventType": "e"}]},
+                   "PutEvents.eventList[].eventType.required")
