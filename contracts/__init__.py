@@ -29,6 +29,7 @@ from personalize_conformance.contracts.files import (
     response_schema,
     schema,
     service_of,
+    split_pointer,
     validator,
 )
 from personalize_conformance.contracts.location import (
@@ -39,7 +40,6 @@ from personalize_conformance.contracts.location import (
     node_at,
     nodes,
     put,
-    split_pointer,
 )
 from personalize_conformance.contracts.model import (
     Catalog,

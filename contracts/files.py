@@ -121,11 +121,15 @@ def response_schema(operation: str) -> str | None:
     return operations()[operation]["response"]
 
 
+def split_pointer(pointer: str) -> tuple[str, list[str]]:
+    """``File.json#/a/b`` -> (``File.json``, ``["a", "b"]``), JSON-pointer escapes undone."""
+    file, _, rest = pointer.partition("#")
+    return file, [p.replace("~1", "/").replace("~0", "~") for p in rest.split("/") if p]
+
+
 def patched_schema(name: str, patches: Mapping[str, Any]) -> dict:
     """The inlined schema ``name`` with ``patches`` applied: ``{"File.json#/pointer": value}``
     sets the keyword at the pointer (``None`` removes it); patches of other files are ignored."""
-    from personalize_conformance.contracts.location import split_pointer
-
     out = schema(name)
     for where, value in patches.items():
         file, steps = split_pointer(where)
