@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from personalize_conformance.contracts import Clause, catalog
-from personalize_conformance.harness import Harness, Record, copy_request, current_record
+from personalize_conformance.harness import Harness, copy_request
 from personalize_conformance.reproduce import Call, boto3_snippet, chain, cli_script
 from personalize_conformance.targets import TargetError
 
@@ -56,25 +56,18 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
     })
 
 
-def _record(harness: Harness | None) -> Record:
-    """Where a check is recorded: the harness' record of the current test, else the
-    record of the test running now (for the checks called without a harness)."""
-    return harness.record if harness is not None else current_record()
-
-
-def ran(clause_id: str, side: str, *, harness: Harness | None = None) -> None:
+def ran(harness: Harness, clause_id: str, side: str) -> None:
     """Record that a ``side`` (``accepted``/``rejected``) case of ``clause_id`` ran, for a
     check made without ``accepted``/``rejected`` naming the clause."""
     catalog()[clause_id]
-    _record(harness).ran(clause_id, side)
+    harness.record.ran(clause_id, side)
 
 
-def not_exercised(clause_id: str, side: str, reason: str, *,
-                  harness: Harness | None = None) -> None:
+def not_exercised(harness: Harness, clause_id: str, side: str, reason: str) -> None:
     """Record that no ``side`` case of ``clause_id`` could be made (e.g. the strategies
     cannot generate one yet): the clause is reported ``incomplete``, never ``passed``."""
     catalog()[clause_id]
-    _record(harness).not_run(clause_id, side, reason)
+    harness.record.not_run(clause_id, side, reason)
 
 
 def expected_errors(clause: Clause, strict: bool) -> list[str]:

@@ -16,7 +16,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,9 +39,6 @@ THROTTLING_CODES = frozenset({"ThrottlingException", "LimitExceededException",
 THROTTLING_RETRIES = 5
 #: Where a test item keeps its record (the plugin attaches it to the test's report).
 RECORD = pytest.StashKey["Record"]()
-#: The record of the test running in this context, for the checks called without a
-#: harness (``checks.ran``, ``checks.not_exercised``); bound by ``Harness.running_test``.
-_RUNNING: ContextVar[Record | None] = ContextVar("pc_running_record", default=None)
 
 
 @dataclass
@@ -93,14 +89,6 @@ class Record:
         if (self.first_failing_example is None and isinstance(error, Exception)
                 and not isinstance(error, HypothesisException)):
             self.first_failing_example = self.examples
-
-
-def current_record() -> Record:
-    """The record of the test running now (bound by ``Harness.running_test``)."""
-    record = _RUNNING.get()
-    if record is None:
-        raise RuntimeError("no conformance test is running: pass harness= to record checks")
-    return record
 
 
 def is_throttling(error: TargetError) -> bool:
@@ -237,18 +225,13 @@ class Harness:
 
     @contextlib.contextmanager
     def running_test(self, item: pytest.Item | None = None) -> Iterator[Record]:
-        """Around one test (its fixtures and call): earlier calls forgotten, a fresh
-        ``record``, kept on ``item`` for the plugin and bound for the checks called
-        without a harness."""
+        """Around one test (its fixtures and call): earlier calls forgotten, and a fresh
+        ``record`` that the checks write into, kept on ``item`` for the plugin."""
         self.begin_test()
         record = self.record = Record()
         if item is not None:
             item.stash[RECORD] = record
-        token = _RUNNING.set(record)
-        try:
-            yield record
-        finally:
-            _RUNNING.reset(token)
+        yield record
 
     def require(self, capability: str) -> None:
         """Skip as ``not_applicable`` unless the target declares ``capability``."""
