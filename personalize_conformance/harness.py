@@ -24,6 +24,7 @@ from hypothesis import currently_in_test_context
 from hypothesis.control import cleanup
 from hypothesis.errors import HypothesisException
 
+from personalize_conformance.contracts import name_length
 from personalize_conformance.options import DEFAULT_CALL_TIMEOUT, OptionError, run_of
 from personalize_conformance.outcomes import NotApplicable
 from personalize_conformance.outcomes import Unsupported as UnsupportedSkip
@@ -241,9 +242,9 @@ class Harness:
 
     # -- resources -------------------------------------------------------------------------
     def new_name(self, kind: str) -> str:
-        """A valid, run-unique resource name (``Name`` pattern, at most 63 characters);
+        """A valid, run-unique resource name (``Name`` pattern, at most its maximum length);
         every name starts with the run prefix ``pc<run_id>``."""
-        return f"pc{self.run_id}{self.worker}{kind}{next(self._names)}"[:63]
+        return f"pc{self.run_id}{self.worker}{kind}{next(self._names)}"[:name_length()[1]]
 
     def wait_active(self, describe: str, key: str, field: str, arn: str) -> dict[str, Any]:
         """Poll ``describe`` until the resource is ACTIVE (bounded by ``wait_seconds``)."""
