@@ -11,7 +11,7 @@ from importlib.metadata import entry_points
 from importlib.resources import files
 from typing import Any
 
-from .base import (
+from personalize_conformance.targets.base import (
     CAPABILITIES,
     OPERATIONS,
     NoAnswer,
@@ -35,6 +35,7 @@ __all__ = [
     "Unsupported",
     "mutants",
     "reference_behaviour",
+    "reference_service",
     "resolve",
 ]
 
@@ -47,13 +48,13 @@ def mutants() -> dict[str, dict[str, Any]]:
 
 
 def _reference(endpoint_url: str | None) -> Target:
-    from .reference import ReferenceTarget
+    from personalize_conformance.targets.reference import ReferenceTarget
 
     return ReferenceTarget()
 
 
 def _reference_progressive(endpoint_url: str | None) -> Target:
-    from .reference import Behaviour, ReferenceTarget
+    from personalize_conformance.targets.reference import Behaviour, ReferenceTarget
 
     target = ReferenceTarget(Behaviour(progressive=True))
     target.name = "reference-progressive"
@@ -61,33 +62,35 @@ def _reference_progressive(endpoint_url: str | None) -> Target:
 
 
 def _reference_http(endpoint_url: str | None) -> Target:
-    from .reference import ReferenceHttpTarget
+    from personalize_conformance.targets.reference import ReferenceHttpTarget
 
     return ReferenceHttpTarget()
 
 
 def _endpoint(endpoint_url: str | None) -> Target:
     """Any URL; no URL at all means AWS itself (refused unless ``--allow-aws``)."""
-    from .boto import BotoTarget
+    from personalize_conformance.targets.boto import BotoTarget
 
     return BotoTarget(endpoint_url or None)
 
 
 def _moto(endpoint_url: str | None) -> Target:
-    from .moto import MotoTarget
+    from personalize_conformance.targets.moto import MotoTarget
 
     return MotoTarget()
 
 
 def _moto_server(endpoint_url: str | None) -> Target:
-    from .moto import MotoServerTarget
+    from personalize_conformance.targets.moto import MotoServerTarget
 
     return MotoServerTarget()
 
 
 def reference_behaviour(name: str, *, progressive: bool = False) -> Any:
-    """The ``Behaviour`` of the reference (``reference``) or of a mutant (``mutant:<id>``)."""
-    from .reference import Behaviour
+    """The ``Behaviour`` of the reference (``reference``) or of a mutant (``mutant:<id>``):
+    ``ReferenceService(behaviour)`` serves it (for a mutant, a ``MutantBehaviour`` carrying
+    its catalog entry, which builds the mutant's service)."""
+    from personalize_conformance.targets.reference import Behaviour
 
     if name == "reference":
         return Behaviour(progressive=progressive)
@@ -97,22 +100,25 @@ def reference_behaviour(name: str, *, progressive: bool = False) -> Any:
             f"unknown mutant {name!r}; see targets/mutants.json for the ids"
             if name.startswith("mutant:") else f"{name!r} is not the reference or a mutant"
         )
-    from .reference.service import FAULTS
+    from personalize_conformance.targets.reference.mutants import SERVICES, MutantBehaviour
 
-    unknown = sorted(set(entry.get("faults", [])) - set(FAULTS))
-    if unknown:
-        raise TargetConfigError(f"mutant {name!r} names unknown faults: {', '.join(unknown)}")
-    return Behaviour(
-        progressive=progressive,
-        schema_patches=entry.get("schema_patches", {}),
-        faults=frozenset(entry.get("faults", [])),
-    )
+    if "service" in entry and entry["service"] not in SERVICES:
+        raise TargetConfigError(f"mutant {name!r} names an unknown service {entry['service']!r}")
+    return MutantBehaviour(progressive=progressive, entry=entry)
+
+
+def reference_service(name: str, *, progressive: bool = False) -> Any:
+    """The ``ReferenceService`` of the reference (``reference``) or of a mutant
+    (``mutant:<id>``), ready to serve."""
+    from personalize_conformance.targets.reference import ReferenceService
+
+    return ReferenceService(reference_behaviour(name, progressive=progressive))
 
 
 def _mutant(name: str) -> Target:
-    from .reference import ReferenceTarget
+    from personalize_conformance.targets.reference import ReferenceTarget
 
-    target = ReferenceTarget(reference_behaviour(name))
+    target = ReferenceTarget(service=reference_service(name))
     target.name = name
     return target
 
