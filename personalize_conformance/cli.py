@@ -102,16 +102,15 @@ def _print_summary(report: dict, path: Path) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .targets import TargetConfigError, reference_behaviour
-    from .targets.reference import ReferenceService
+    from .targets import TargetConfigError, reference_service
     from .targets.reference.server import ReferenceServer
 
     try:
-        behaviour = reference_behaviour(args.target, progressive=args.progressive)
+        service = reference_service(args.target, progressive=args.progressive)
     except TargetConfigError as exc:
         raise UsageError(f"cannot serve {args.target!r}: {exc}") from None
     try:
-        server = ReferenceServer(ReferenceService(behaviour), port=args.port)
+        server = ReferenceServer(service, port=args.port)
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror}); "
                          "choose another --port") from None

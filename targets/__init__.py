@@ -34,7 +34,6 @@ __all__ = [
     "TargetError",
     "Unsupported",
     "mutants",
-    "reference_behaviour",
     "reference_service",
     "resolve",
 ]
@@ -86,33 +85,24 @@ def _moto_server(endpoint_url: str | None) -> Target:
     return MotoServerTarget()
 
 
-def reference_behaviour(name: str, *, progressive: bool = False) -> Any:
-    """The ``Behaviour`` of the reference (``reference``) or of a mutant (``mutant:<id>``):
-    ``ReferenceService(behaviour)`` serves it (for a mutant, a ``MutantBehaviour`` carrying
-    its catalog entry, which builds the mutant's service)."""
-    from personalize_conformance.targets.reference import Behaviour
+def reference_service(name: str, *, progressive: bool = False) -> Any:
+    """The ``ReferenceService`` of the reference (``reference``) or of a mutant
+    (``mutant:<id>``: the reference with that entry of ``mutants.json`` applied)."""
+    from personalize_conformance.targets.reference import Behaviour, ReferenceService
 
     if name == "reference":
-        return Behaviour(progressive=progressive)
+        return ReferenceService(Behaviour(progressive=progressive))
     entry = mutants().get(name.removeprefix("mutant:")) if name.startswith("mutant:") else None
     if entry is None:
         raise TargetConfigError(
             f"unknown mutant {name!r}; see targets/mutants.json for the ids"
             if name.startswith("mutant:") else f"{name!r} is not the reference or a mutant"
         )
-    from personalize_conformance.targets.reference.mutants import SERVICES, MutantBehaviour
+    from personalize_conformance.targets.reference.mutants import SERVICES, mutant
 
     if "service" in entry and entry["service"] not in SERVICES:
         raise TargetConfigError(f"mutant {name!r} names an unknown service {entry['service']!r}")
-    return MutantBehaviour(progressive=progressive, entry=entry)
-
-
-def reference_service(name: str, *, progressive: bool = False) -> Any:
-    """The ``ReferenceService`` of the reference (``reference``) or of a mutant
-    (``mutant:<id>``), ready to serve."""
-    from personalize_conformance.targets.reference import ReferenceService
-
-    return ReferenceService(reference_behaviour(name, progressive=progressive))
+    return mutant(entry, progressive=progressive)
 
 
 def _mutant(name: str) -> Target:

@@ -18,7 +18,7 @@ An entry breaks it from outside, by data:
   subclass of the reference below (:data:`SERVICES`), named after its mutant, that
   overrides one handler or hook.
 
-:func:`mutant` builds one; ``ReferenceService(MutantBehaviour(entry=...))`` does too.
+:func:`mutant` builds one.
 """
 
 from __future__ import annotations
@@ -286,13 +286,10 @@ def mutant_class(service: str | None = None) -> type[MutantService]:
 
 @dataclass(frozen=True)
 class MutantBehaviour(Behaviour):
-    """A behaviour that is a mutant's: ``ReferenceService(it)`` builds the mutant."""
+    """A mutant's behaviour: the reference's, and the mutant's catalog entry."""
 
     entry: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
-    @property
-    def service_class(self) -> type[MutantService]:
-        return mutant_class(self.entry.get("service"))
 
 
 def mutant(entry: Mapping[str, Any], *, progressive: bool = False) -> ReferenceService:

@@ -100,14 +100,6 @@ class ReferenceService:
     contract's own, :func:`personalize_conformance.contracts.validator`, for any other).
     """
 
-    def __new__(cls, behaviour: Any = None, *args: Any, **kwargs: Any) -> ReferenceService:
-        # A behaviour may name the subclass that serves it (its ``service_class``): the one
-        # call ReferenceService(behaviour) then builds that class, from the same arguments.
-        kind = getattr(behaviour, "service_class", None)
-        if isinstance(kind, type) and issubclass(kind, cls):
-            cls = kind
-        return super().__new__(cls)
-
     def __init__(self, behaviour: Behaviour | None = None, *,
                  validators: Mapping[str, Any] | None = None) -> None:
         self.behaviour = behaviour or Behaviour()

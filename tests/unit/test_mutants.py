@@ -23,7 +23,7 @@ from personalize_conformance.contracts import (
     schema,
     split_pointer,
 )
-from personalize_conformance.targets import mutants, reference_behaviour, reference_service
+from personalize_conformance.targets import mutants, reference_service
 from personalize_conformance.targets.reference import ReferenceService
 from personalize_conformance.targets.reference.mutants import (
     SERVICES,
@@ -204,13 +204,13 @@ def test_each_kind_of_mutation_is_applied_from_outside():
     assert described["eventTracker"]["status"] == "READY"
 
 
-def test_a_mutant_behaviour_builds_its_mutant():
-    """``ReferenceService(reference_behaviour(name))``, as ``serve`` calls it, is the mutant."""
-    behaviour = reference_behaviour("mutant:paging-loses-item", progressive=True)
-    service = ReferenceService(behaviour)
+def test_reference_service_builds_the_mutant():
+    """``reference_service(name)``, as ``serve`` calls it, is the mutant's service."""
+    service = reference_service("mutant:paging-loses-item", progressive=True)
     assert isinstance(service, PagingLosesItem) and service.behaviour.progressive
-    assert type(ReferenceService(reference_behaviour("reference"))) is ReferenceService
-    assert reference_behaviour("reference", progressive=True) == Behaviour(progressive=True)
+    assert type(reference_service("reference")) is ReferenceService
+    assert reference_service("reference", progressive=True).behaviour == Behaviour(
+        progressive=True)
 
 
 @pytest.mark.parametrize("document, patch, want", [

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from personalize_conformance.targets import reference_behaviour
-from personalize_conformance.targets.reference import ReferenceService
+from personalize_conformance.targets import reference_service
 from personalize_conformance.targets.reference.server import ReferenceServer
 
 from .test_report import check_outputs, verdict_line
@@ -38,7 +37,7 @@ def served():
     servers = []
 
     def serve(name: str) -> str:
-        server = ReferenceServer(ReferenceService(reference_behaviour(name))).start()
+        server = ReferenceServer(reference_service(name)).start()
         servers.append(server)
         return server.url
 
