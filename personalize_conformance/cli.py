@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _drift(args: argparse.Namespace) -> int:
-    from .contracts import drift
+    from personalize_conformance.contracts import drift
 
     problems = drift.check()
     for problem in problems:
@@ -102,8 +102,8 @@ def _print_summary(report: dict, path: Path) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .targets import TargetConfigError, reference_service
-    from .targets.reference.server import ReferenceServer
+    from personalize_conformance.targets import TargetConfigError, reference_service
+    from personalize_conformance.targets.reference.server import ReferenceServer
 
     try:
         service = reference_service(args.target, progressive=args.progressive)
@@ -121,7 +121,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _export_vectors(args: argparse.Namespace) -> int:
-    from .vectors import export
+    from personalize_conformance.vectors import export
 
     try:
         written = export(args.directory)

@@ -13,8 +13,7 @@ import pytest
 
 from personalize_conformance.targets import reference_service
 from personalize_conformance.targets.reference.server import ReferenceServer
-
-from .test_report import check_outputs, verdict_line
+from tests.unit.test_report import check_outputs, verdict_line
 
 REPORT_KEYS = {"target", "profile", "seed", "summary", "clauses"}
 SUMMARY_KEYS = {"passed", "failed", "unsupported", "not_applicable", "waived"}
