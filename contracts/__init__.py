@@ -24,6 +24,7 @@ from personalize_conformance.contracts.files import (
     operations,
     patched_schema,
     pointer,
+    pointer_steps,
     raw_schema,
     request_schema,
     response_schema,
@@ -65,7 +66,8 @@ __all__ = [
     "SchemaVisitor", "Validator", "all_operations", "broken_at", "catalog", "check_schema",
     "clause", "digest", "get", "interaction_field", "issued_by_service", "member_annotations",
     "name_length", "names_resource", "node_at", "nodes", "operations", "patched_schema",
-    "pointer", "put", "raw_schema", "request_schema", "resource_members", "response_schema",
+    "pointer", "pointer_steps", "put", "raw_schema", "request_schema", "resource_members",
+    "response_schema",
     "schema", "service_of", "shape_clauses", "split_pointer", "status_order", "status_rank",
     "validator", "violated",
 ]

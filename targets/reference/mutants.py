@@ -205,7 +205,7 @@ def schema_validators(patches: Mapping[str, Any]) -> dict[str, Any]:
 def _steps(path: str) -> list[str]:
     if not path.startswith("/"):
         raise ValueError(f"a JSON Patch path starts with '/': {path!r}")
-    return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]]
+    return contracts.pointer_steps(path)
 
 
 def _apply(node: Any, steps: list[str], op: Mapping[str, Any]) -> None:
