@@ -21,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .power import KILL_SUFFIX, ROOT, kill, run_suite
+from benchmarks.power import KILL_SUFFIX, ROOT, kill, run_suite
 
 TARGETS = ("reference", "reference-http", "moto-server")
 PROFILES = ("ci", "certify")

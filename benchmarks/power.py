@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from personalize_conformance.plugin import clause_ids
+from personalize_conformance.options import RUN, clause_ids
 from personalize_conformance.targets import mutants
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,41 +77,20 @@ class SuiteRun:
 
 
 class _Observer:
-    """A pytest plugin counting each test's examples: calls of Hypothesis' inner test (1
-    for a test without Hypothesis), and the call that first raised."""
+    """A pytest plugin keeping each conformance test's outcome and examples as the
+    conformance plugin reports them (``pc_examples``: the Hypothesis test cases of a
+    Hypothesis test, 1 for any other; ``pc_first_failing_example``), and the run's report."""
 
     def __init__(self) -> None:
         self.tests: dict[str, TestResult] = {}
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
-        from hypothesis.errors import HypothesisException
-
-        test = self.tests.setdefault(item.nodeid, TestResult(clause_ids(item)))
-        hypothesis = getattr(getattr(item, "obj", None), "hypothesis", None)
-        inner = getattr(hypothesis, "inner_test", None)
-        if inner is None:
-            test.examples = 1
-            return (yield)
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            test.examples += 1
-            try:
-                return inner(*args, **kwargs)
-            except HypothesisException:
-                raise
-            except Exception:
-                if test.until_failure is None:
-                    test.until_failure = test.examples
-                raise
-
-        hypothesis.inner_test = counted
-        try:
-            return (yield)
-        finally:
-            hypothesis.inner_test = inner
+        self.report: dict[str, Any] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        if report.when == "call" and "pc_clauses" in props:
+            test = self.tests.setdefault(report.nodeid, TestResult(list(props["pc_clauses"])))
+            test.examples = int(props.get("pc_examples", 0))
+            test.until_failure = props.get("pc_first_failing_example")
         test = self.tests.get(report.nodeid)
         if test is None or (report.when == "teardown" and report.passed):
             return
@@ -123,6 +101,10 @@ class _Observer:
         elif report.skipped:
             test.outcome = "skipped"
 
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        run = config.stash.get(RUN, None)  # none when the options were refused
+        self.report = (run.report if run is not None else None) or {}
+
 
 def run_suite(target: str, *, clauses: Iterable[str] | None = None, profile: str = "ci",
               seed: int | None = None, count_examples: bool = False, quiet: bool = False,
@@ -131,7 +113,7 @@ def run_suite(target: str, *, clauses: Iterable[str] | None = None, profile: str
     tests naming one of ``clauses`` when given; the report and, if asked, each test's
     examples."""
     register_kill_profiles()
-    observer = _Observer() if count_examples else None
+    observer = _Observer()
     with tempfile.TemporaryDirectory(prefix="pc-power-") as out:
         args = [str(SUITE), "-q", "--no-header", "-p", "no:xdist", "-p", "no:cacheprovider",
                 "-W", "ignore::pytest.PytestAssertRewriteWarning",
@@ -143,12 +125,10 @@ def run_suite(target: str, *, clauses: Iterable[str] | None = None, profile: str
             args += ["--hypothesis-seed", str(seed)]
         started = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
-            code = pytest.main(args, plugins=[observer] if observer else [])
+            code = pytest.main(args, plugins=[observer])
         seconds = time.perf_counter() - started
-        path = Path(out) / "report.json"
-        report = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    return SuiteRun(target, profile, int(code), seconds, report,
-                    observer.tests if observer else {})
+    return SuiteRun(target, profile, int(code), seconds, observer.report,
+                    observer.tests if count_examples else {})
 
 
 class _Names:

@@ -25,11 +25,13 @@ from personalize_conformance.contracts.files import (
     operations,
     patched_schema,
     pointer,
+    pointer_steps,
     raw_schema,
     request_schema,
     response_schema,
     schema,
     service_of,
+    split_pointer,
     validator,
 )
 from personalize_conformance.contracts.location import (
@@ -40,7 +42,6 @@ from personalize_conformance.contracts.location import (
     node_at,
     nodes,
     put,
-    split_pointer,
 )
 from personalize_conformance.contracts.model import (
     Ambiguity,
@@ -70,7 +71,8 @@ __all__ = [
     "Reading", "SchemaVisitor", "Validator", "all_operations", "broken_at", "catalog",
     "check_schema", "clause", "digest", "get", "interaction_field", "issued_by_service",
     "member_annotations", "name_length", "names_resource", "node_at", "nodes", "operations",
-    "patched_schema", "pointer", "put", "raw_schema", "request_schema", "resource_members",
-    "response_schema", "schema", "service_of", "shape_clauses", "split_pointer", "status_order",
-    "status_rank", "union", "unknown_outcome", "validator", "violated",
+    "patched_schema", "pointer", "pointer_steps", "put", "raw_schema", "request_schema",
+    "resource_members", "response_schema", "schema", "service_of", "shape_clauses",
+    "split_pointer", "status_order", "status_rank", "union", "unknown_outcome", "validator",
+    "violated",
 ]

@@ -121,11 +121,23 @@ def response_schema(operation: str) -> str | None:
     return operations()[operation]["response"]
 
 
+def pointer_steps(pointer: str) -> list[str]:
+    """A JSON pointer (RFC 6901) as its reference tokens: ``/a/b~1c`` -> ``["a", "b/c"]``
+    (``""`` -> ``[]``)."""
+    if pointer and not pointer.startswith("/"):
+        raise ValueError(f"a JSON pointer starts with '/': {pointer!r}")
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+
+
+def split_pointer(pointer: str) -> tuple[str, list[str]]:
+    """``File.json#/a/b`` -> (``File.json``, ``["a", "b"]``), JSON-pointer escapes undone."""
+    file, _, rest = pointer.partition("#")
+    return file, [step for step in pointer_steps(rest) if step]
+
+
 def patched_schema(name: str, patches: Mapping[str, Any]) -> dict:
     """The inlined schema ``name`` with ``patches`` applied: ``{"File.json#/pointer": value}``
     sets the keyword at the pointer (``None`` removes it); patches of other files are ignored."""
-    from personalize_conformance.contracts.location import split_pointer
-
     out = schema(name)
     for where, value in patches.items():
         file, steps = split_pointer(where)

@@ -15,16 +15,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from personalize_conformance.contracts.files import schema
+from personalize_conformance.contracts.files import schema, split_pointer
 
 #: A step of a request path into a list: every item (in :attr:`Location.path`).
 ITEMS = "[]"
-
-
-def split_pointer(pointer: str) -> tuple[str, list[str]]:
-    """``File.json#/a/b`` -> (``File.json``, ``["a", "b"]``), JSON-pointer escapes undone."""
-    file, _, rest = pointer.partition("#")
-    return file, [p.replace("~1", "/").replace("~0", "~") for p in rest.split("/") if p]
 
 
 def node_at(root: Any, steps: Iterator[str] | tuple[str, ...] | list[str]) -> Any:

@@ -1,5 +1,6 @@
-"""Assertions of the suite. Each names the catalog clause(s) it checks; a failure carries
-the input, what the clause expected, what the target did, and a reproduction."""
+"""Assertions of the suite. Each names the catalog clause(s) it checks and is recorded in
+the harness' record of the running test (``Harness.record``); a failure carries the
+input, what the clause expected, what the target did, and a reproduction."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .contracts import Clause, catalog
-from .harness import Harness, copy_request
-from .reproduce import Call, boto3_snippet, chain, cli_script
-from .targets import TargetError
+from personalize_conformance.contracts import Clause, catalog
+from personalize_conformance.harness import Harness, copy_request
+from personalize_conformance.reproduce import Call, boto3_snippet, chain, cli_script
+from personalize_conformance.targets import TargetError
 
 
 class ClauseFailure(AssertionError):
@@ -55,56 +56,18 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
     })
 
 
-#: Which sides (``accepted``, ``rejected``, ``held``) of each clause the current test has
-#: run, and why a side could not be run; the plugin attaches both to the test's report
-#: (the coverage gate: a clause passes only if its checks actually ran).
-_SIDES: dict[str, set[str]] = {}
-_CASES: dict[str, int] = {}
-_NOT_EXERCISED: dict[str, list[str]] = {}
-
-
-def sides_ran() -> dict[str, list[str]]:
-    """The sides each clause has had checked in the current test."""
-    return {clause_id: sorted(sides) for clause_id, sides in _SIDES.items()}
-
-
-def not_exercised_reasons() -> dict[str, list[str]]:
-    """Clause id -> why a side of it could not be run in the current test."""
-    return {clause_id: list(reasons) for clause_id, reasons in _NOT_EXERCISED.items()}
-
-
-def reset_sides() -> None:
-    """Forget the sides recorded so far (the plugin calls it before each test)."""
-    _SIDES.clear()
-    _CASES.clear()
-    _NOT_EXERCISED.clear()
-
-
-def _ran(clause_id: str, side: str) -> None:
-    _SIDES.setdefault(clause_id, set()).add(side)
-    _CASES[clause_id] = _CASES.get(clause_id, 0) + 1
-
-
-def cases_ran() -> dict[str, int]:
-    """How many cases (checks) of each clause ran in the current test."""
-    return dict(_CASES)
-
-
-def ran(clause_id: str, side: str) -> None:
+def ran(harness: Harness, clause_id: str, side: str) -> None:
     """Record that a ``side`` (``accepted``/``rejected``) case of ``clause_id`` ran, for a
     check made without ``accepted``/``rejected`` naming the clause."""
     catalog()[clause_id]
-    _ran(clause_id, side)
+    harness.record.ran(clause_id, side)
 
 
-def not_exercised(clause_id: str, side: str, reason: str) -> None:
+def not_exercised(harness: Harness, clause_id: str, side: str, reason: str) -> None:
     """Record that no ``side`` case of ``clause_id`` could be made (e.g. the strategies
     cannot generate one yet): the clause is reported ``incomplete``, never ``passed``."""
     catalog()[clause_id]
-    reasons = _NOT_EXERCISED.setdefault(clause_id, [])
-    note = f"{side}: {reason}"[:300]
-    if note not in reasons:
-        reasons.append(note)
+    harness.record.not_run(clause_id, side, reason)
 
 
 def expected_errors(clause: Clause, strict: bool) -> list[str]:
@@ -123,7 +86,7 @@ def accepted(harness: Harness, clauses: Sequence[str], operation: str,
     """The target accepts ``request``; returns the response body."""
     for clause_id in clauses:
         catalog()[clause_id]
-        _ran(clause_id, "accepted")
+        harness.record.ran(clause_id, "accepted")
     try:
         return harness.invoke(operation, request)
     except TargetError as exc:
@@ -135,7 +98,7 @@ def rejected(harness: Harness, clause_id: str, operation: str,
              request: Mapping[str, Any], *, whole: bool = False) -> TargetError:
     """The target rejects ``request`` with the error ``clause_id`` expects."""
     clause = catalog()[clause_id]
-    _ran(clause_id, "rejected")
+    harness.record.ran(clause_id, "rejected")
     expected = describe_expected(clause, harness.strict)
     try:
         response = harness.invoke(operation, request)
@@ -154,7 +117,7 @@ def holds(harness: Harness, clause_id: str, condition: bool, expected: str, obse
     reproduction replays the test's calls up to ``operation`` (``request``), the call that
     showed it, and reports ``observed`` (what the target answered, as JSON data)."""
     catalog()[clause_id]
-    _ran(clause_id, "held")
+    harness.record.ran(clause_id, "held")
     if condition:
         return
     if not (isinstance(observed, dict) and "status" in observed):

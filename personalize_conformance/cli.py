@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import random
-import socket
 import sys
 from pathlib import Path
 from typing import NoReturn
-from urllib.parse import urlsplit
 
-from . import profiles
+from personalize_conformance.options import add_to_argparse
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 SUITE = "personalize_conformance.suite"
@@ -38,35 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="personalize-conformance", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="run the conformance suite against a target")
-    run.add_argument("--target", default="reference",
-                     help="reference (default), reference-progressive, reference-http, "
-                          "endpoint, moto, moto-server, mutant:<id>, package.module:Class, "
-                          "or a name registered by a plugin")
-    run.add_argument("--endpoint-url", help="the implementation's URL, for --target endpoint")
-    run.add_argument("--allow-aws", action="store_true",
-                     help="allow a run against real AWS (non-loopback endpoint, or none)")
-    run.add_argument("--call-timeout", type=float, default=None,
-                     help="seconds one call may take (default: $PC_CALL_TIMEOUT or 30)")
-    run.add_argument("--profile", choices=profiles.NAMES, default=None,
-                     help="ci: quick and deterministic (default); certify: thorough")
-    run.add_argument("--seed", type=int, help="Hypothesis seed (recorded in the report)")
-    run.add_argument("--report-dir", default="conformance-report",
-                     help="where report.json goes (default: ./conformance-report)")
-    run.add_argument("--strict", action="store_true",
-                     help="hold the target to one reading wherever the documents allow two")
-    run.add_argument("-n", "--workers", default="0",
-                     help="pytest-xdist workers: a number or 'auto' (default: 0, in-process)")
-    run.add_argument("--waivers", metavar="FILE",
-                     help="JSON file of known deviations: clause ids with a reason each")
-    run.add_argument("--replay", metavar="REPORT",
-                     help="re-run only the failing tests of an earlier report.json "
-                          "(with its profile and seed unless given)")
-    run.add_argument("--max-examples", type=int,
-                     help="cap Hypothesis examples per test (overrides the profile)")
-    run.add_argument("--clauses", metavar="ID[,ID...]",
-                     help="run only the tests that check these catalog clauses")
-    run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                     help="show clauses done and the clause running (default: on for certify)")
+    add_to_argparse(run)
     vectors = sub.add_parser("export-vectors",
                              help="write the boundary and invalid vectors as JSON files")
     vectors.add_argument("directory", help="where the vector files go")
@@ -80,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _drift(args: argparse.Namespace) -> int:
-    from .contracts import drift
+    from personalize_conformance.contracts import drift
 
     problems = drift.check()
     for problem in problems:
@@ -92,98 +60,33 @@ def _drift(args: argparse.Namespace) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
-def _check_reachable(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--endpoint-url {url!r} is not an http(s) URL")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parts.hostname, port), timeout=5):
-            pass
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise UsageError(f"cannot reach {url} ({reason}); start the server or fix "
-                         "--endpoint-url") from None
-
-
 def _run(args: argparse.Namespace) -> int:
+    """The suite through pytest, in this process (or its xdist workers), with the run's
+    settings, target and parsed files handed to the plugin in memory; the report comes
+    back the same way (and is written to ``--report-dir``)."""
     import pytest
 
-    from .harness import refuse_aws
-    from .targets import TargetConfigError, resolve
+    from personalize_conformance.options import OptionError, prepare
 
     try:
-        refuse_aws(resolve(args.target, args.endpoint_url), args.allow_aws)
-    except TargetConfigError as exc:
+        run = prepare(vars(args), runner=True)
+    except OptionError as exc:
         raise UsageError(str(exc)) from None
-    if args.endpoint_url:
-        _check_reachable(args.endpoint_url)
-    if args.waivers:
-        from .waivers import WaiverError, load
-
-        try:
-            load(args.waivers)
-        except WaiverError as exc:
-            raise UsageError(str(exc)) from None
-    if args.max_examples is not None and args.max_examples < 1:
-        raise UsageError("--max-examples must be at least 1")
-    earlier = _replayed(args.replay) if args.replay else {}
-    profile = args.profile or earlier.get("profile") or profiles.DEFAULT
-    seed = args.seed if args.seed is not None else earlier.get("seed")
-    if seed is None:
-        seed = random.SystemRandom().randrange(2**32)
-    max_examples = args.max_examples or earlier.get("max_examples")
-    report_dir = Path(args.report_dir)
-    report_path = report_dir / "report.json"
+    settings = run.settings
+    report_path = Path(settings.report_dir or ".") / "report.json"
     report_path.unlink(missing_ok=True)
     argv = [
         "--pyargs", SUITE, "-q", "-p", "no:cacheprovider", "--no-header", "-rN",
-        "--target", args.target, "--hypothesis-profile", profile,
-        "--hypothesis-seed", str(seed), "--report-dir", str(report_dir),
+        "--hypothesis-profile", settings.profile, "--hypothesis-seed", str(settings.seed),
     ]
-    if args.endpoint_url:
-        argv += ["--endpoint-url", args.endpoint_url]
-    if args.strict or earlier.get("strict"):
-        argv.append("--strict-readings")
-    if args.waivers:
-        argv += ["--waivers", args.waivers]
-    if args.replay:
-        argv += ["--replay", args.replay]
-    if max_examples:
-        argv += ["--max-examples", str(max_examples)]
-    if args.clauses:
-        argv += ["--clauses", args.clauses]
-    if args.progress or (args.progress is None and profile == "certify"):
-        argv.append("--conformance-progress")
-    if args.allow_aws:
-        argv.append("--allow-aws")
-    if args.call_timeout is not None:
-        argv += ["--call-timeout", str(args.call_timeout)]
-    if args.workers not in ("0", 0):
-        argv += ["-n", str(args.workers)]
-    code = pytest.main(argv)
-    if not report_path.exists():
+    if settings.workers not in ("0", ""):
+        argv += ["-n", settings.workers]
+    code = pytest.main(argv, plugins=[run])
+    if run.report is None:
         raise UsageError(f"the run could not be made (pytest exit status {int(code)}); "
                          "see the output above")
-    report = json.loads(report_path.read_text(encoding="utf-8"))
-    _print_summary(report, report_path)
-    return EXIT_FAILED if report["summary"]["failed"] else EXIT_OK
-
-
-def _replayed(path: str) -> dict:
-    """The earlier report ``--replay`` names; it must have a failing test to re-run."""
-    from .report import failing_tests
-
-    try:
-        earlier = json.loads(Path(path).read_text(encoding="utf-8"))
-        failing = failing_tests(earlier)
-    except OSError as exc:
-        raise UsageError(f"cannot read --replay {path!r}: {exc.strerror or exc}") from None
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise UsageError(f"--replay {path!r} is not a report.json of this suite") from None
-    if not failing:
-        raise UsageError(f"--replay {path!r}: the report has no failing test to re-run")
-    return earlier
+    _print_summary(run.report, report_path)
+    return EXIT_FAILED if run.report["summary"]["failed"] else EXIT_OK
 
 
 def _print_summary(report: dict, path: Path) -> None:
@@ -199,16 +102,15 @@ def _print_summary(report: dict, path: Path) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .targets import TargetConfigError, reference_behaviour
-    from .targets.reference import ReferenceService
-    from .targets.reference.server import ReferenceServer
+    from personalize_conformance.targets import TargetConfigError, reference_service
+    from personalize_conformance.targets.reference.server import ReferenceServer
 
     try:
-        behaviour = reference_behaviour(args.target, progressive=args.progressive)
+        service = reference_service(args.target, progressive=args.progressive)
     except TargetConfigError as exc:
         raise UsageError(f"cannot serve {args.target!r}: {exc}") from None
     try:
-        server = ReferenceServer(ReferenceService(behaviour), port=args.port)
+        server = ReferenceServer(service, port=args.port)
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror}); "
                          "choose another --port") from None
@@ -219,7 +121,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _export_vectors(args: argparse.Namespace) -> int:
-    from .vectors import export
+    from personalize_conformance.vectors import export
 
     try:
         written = export(args.directory)

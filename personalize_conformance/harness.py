@@ -1,6 +1,7 @@
 """The harness between the tests and a target: one place for call logging, unsupported
 operations, capabilities, unique names, per-call timeouts, throttling retries, waiting for
-resources to become ACTIVE, and deleting everything a run created."""
+resources to become ACTIVE, deleting everything a run created, and the record of what
+the running test checked."""
 
 from __future__ import annotations
 
@@ -11,29 +12,84 @@ import os
 import queue
 import random
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from hypothesis import currently_in_test_context
+from hypothesis.control import cleanup
+from hypothesis.errors import HypothesisException
 
-from .outcomes import NOT_APPLICABLE, UNSUPPORTED, skip_reason
-from .reproduce import Call
-from .targets import NoAnswer, Target, TargetConfigError, TargetError, Unsupported, resolve
+from personalize_conformance.contracts import name_length
+from personalize_conformance.options import DEFAULT_CALL_TIMEOUT, OptionError, run_of
+from personalize_conformance.outcomes import NotApplicable
+from personalize_conformance.outcomes import Unsupported as UnsupportedSkip
+from personalize_conformance.reproduce import Call
+from personalize_conformance.targets import NoAnswer, Target, TargetError, Unsupported
 
 HISTORY_LIMIT = 500
 ACTIVE = "ACTIVE"
 CREATE_FAILED = "CREATE FAILED"
-#: Seconds a single call may take (``--call-timeout``, or the environment variable).
-CALL_TIMEOUT_ENV = "PC_CALL_TIMEOUT"
-DEFAULT_CALL_TIMEOUT = 30.0
 #: Error answers that mean "slow down": retried with backoff and counted.
 THROTTLING_CODES = frozenset({"ThrottlingException", "LimitExceededException",
                               "TooManyRequestsException", "Throttling", "RequestLimitExceeded"})
 THROTTLING_RETRIES = 5
-#: The harnesses of this process (one per pytest process), for ``run_stats``.
-_HARNESSES: list[Harness] = []
+#: Where a test item keeps its record (the plugin attaches it to the test's report).
+RECORD = pytest.StashKey["Record"]()
+
+
+@dataclass
+class Record:
+    """What one test recorded: which sides (``accepted``, ``rejected``, ``held``) of each
+    clause its checks ran and how many checks (cases), why a side could not be run, and
+    the Hypothesis examples (test cases) that reached the harness."""
+
+    sides: dict[str, set[str]] = field(default_factory=dict)
+    cases: dict[str, int] = field(default_factory=dict)
+    not_exercised: dict[str, list[str]] = field(default_factory=dict)
+    #: Hypothesis test cases in which the test used the harness or ran a check.
+    examples: int = 0
+    #: Of those, the first that raised an error (not Hypothesis' own control flow).
+    first_failing_example: int | None = None
+    _in_example: bool = field(default=False, repr=False)
+
+    def ran(self, clause_id: str, side: str) -> None:
+        """A ``side`` case of ``clause_id`` ran."""
+        self.note_example()
+        self.sides.setdefault(clause_id, set()).add(side)
+        self.cases[clause_id] = self.cases.get(clause_id, 0) + 1
+
+    def not_run(self, clause_id: str, side: str, reason: str) -> None:
+        """No ``side`` case of ``clause_id`` could be made, because of ``reason``."""
+        self.note_example()
+        reasons = self.not_exercised.setdefault(clause_id, [])
+        note = f"{side}: {reason}"[:300]
+        if note not in reasons:
+            reasons.append(note)
+
+    def sides_ran(self) -> dict[str, list[str]]:
+        return {clause_id: sorted(sides) for clause_id, sides in self.sides.items()}
+
+    def note_example(self) -> None:
+        """Count the Hypothesis test case running now, once (nothing outside one)."""
+        if self._in_example or not currently_in_test_context():
+            return
+        self._in_example = True
+        self.examples += 1
+        cleanup(self._end_example)
+
+    def _end_example(self) -> None:
+        # Hypothesis runs the test case's cleanups while leaving it, so an error that
+        # ends the test case is the exception being handled here.
+        self._in_example = False
+        error = sys.exc_info()[1]
+        if (self.first_failing_example is None and isinstance(error, Exception)
+                and not isinstance(error, HypothesisException)):
+            self.first_failing_example = self.examples
 
 
 def is_throttling(error: TargetError) -> bool:
@@ -103,7 +159,8 @@ class Harness:
         self._cleaned = False
         self._names = itertools.count(1)
         self._caller = _Caller()
-        _HARNESSES.append(self)
+        #: What the current test recorded; a fresh one per test (``running_test``).
+        self.record = Record()
 
     # -- calls -----------------------------------------------------------------------------
     def invoke(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,14 +168,15 @@ class Harness:
 
         Detected once: later calls of an unsupported operation skip without calling it.
         """
+        self.record.note_example()
         if operation in self.unsupported:
-            pytest.skip(skip_reason(UNSUPPORTED, self.unsupported[operation]))
+            raise UnsupportedSkip(self.unsupported[operation])
         request = copy_request(request)
         try:
             response = self.call(operation, request)
         except Unsupported as exc:
             self.unsupported[operation] = str(exc)
-            pytest.skip(skip_reason(UNSUPPORTED, str(exc)))
+            raise UnsupportedSkip(str(exc)) from None
         except TargetError:
             self._log(Call(operation, request))
             raise
@@ -128,6 +186,7 @@ class Harness:
     def call(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """One call with the timeout and throttling retries, no skipping or logging;
         keeps the ledger of created resources up to date."""
+        self.record.note_example()
         attempt = 0
         while True:
             try:
@@ -161,19 +220,31 @@ class Harness:
             del self.history[:cut]
 
     def begin_test(self) -> None:
-        """Forget earlier tests' calls (called before each test's fixtures)."""
+        """Forget earlier calls: each test (and each run of a state machine) starts its
+        reproductions from its own calls."""
         self.history.clear()
+
+    @contextlib.contextmanager
+    def running_test(self, item: pytest.Item | None = None) -> Iterator[Record]:
+        """Around one test (its fixtures and call): earlier calls forgotten, and a fresh
+        ``record`` that the checks write into, kept on ``item`` for the plugin."""
+        self.begin_test()
+        record = self.record = Record()
+        if item is not None:
+            item.stash[RECORD] = record
+        yield record
 
     def require(self, capability: str) -> None:
         """Skip as ``not_applicable`` unless the target declares ``capability``."""
+        self.record.note_example()
         if capability not in self.target.capabilities:
-            pytest.skip(skip_reason(NOT_APPLICABLE, f"the target lacks capability {capability!r}"))
+            raise NotApplicable(f"the target lacks capability {capability!r}")
 
     # -- resources -------------------------------------------------------------------------
     def new_name(self, kind: str) -> str:
-        """A valid, run-unique resource name (``Name`` pattern, at most 63 characters);
+        """A valid, run-unique resource name (``Name`` pattern, at most its maximum length);
         every name starts with the run prefix ``pc<run_id>``."""
-        return f"pc{self.run_id}{self.worker}{kind}{next(self._names)}"[:63]
+        return f"pc{self.run_id}{self.worker}{kind}{next(self._names)}"[:name_length()[1]]
 
     def wait_active(self, describe: str, key: str, field: str, arn: str) -> dict[str, Any]:
         """Poll ``describe`` until the resource is ACTIVE (bounded by ``wait_seconds``)."""
@@ -260,32 +331,6 @@ class Harness:
             self.created.pop(arn, None)
 
 
-def run_stats() -> dict[str, Any]:
-    """What the report needs from this process' harnesses."""
-    return {
-        "throttling_retries": sum(h.throttling_retries for h in _HARNESSES),
-        "cleanup_failures": [f for h in _HARNESSES for f in h.cleanup_failures],
-    }
-
-
-def call_timeout_of(config: pytest.Config) -> float | None:
-    """``--call-timeout``, else ``$PC_CALL_TIMEOUT``, else the default; 0 means none."""
-    value = config.getoption("call_timeout", None)
-    if value is None:
-        value = float(os.environ.get(CALL_TIMEOUT_ENV) or DEFAULT_CALL_TIMEOUT)
-    return value or None
-
-
-def refuse_aws(target: Target, allow_aws: bool) -> None:
-    """Raise ``TargetConfigError`` if ``target`` would reach AWS without ``--allow-aws``."""
-    if target.reaches_aws() and not allow_aws:
-        where = (f"--endpoint-url {target.endpoint_url} is not a loopback address"
-                 if target.endpoint_url else f"target {target.name!r} has no --endpoint-url")
-        raise TargetConfigError(
-            f"{where}, so the run would reach real AWS; give a 127.0.0.1 --endpoint-url, "
-            "or pass --allow-aws to run there (resources are prefixed and deleted)")
-
-
 def _sigterm_as_interrupt() -> None:
     """Let SIGTERM unwind like Ctrl-C, so the session finalizer still deletes resources."""
     if threading.current_thread() is not threading.main_thread():
@@ -299,25 +344,23 @@ def _sigterm_as_interrupt() -> None:
 
 @contextlib.contextmanager
 def session_harness(config: pytest.Config) -> Iterator[Harness]:
-    """The harness of a pytest process: resolve, refuse AWS unless allowed, start the
-    target, and at the end (also on failure or interruption) clean up and stop it."""
-    from .plugin import run_id
-
-    timeout = call_timeout_of(config)
+    """The harness of a pytest process, on the run's target (resolved once per process):
+    start the target, and at the end (also on failure or interruption) clean up and stop
+    it. The run keeps the harness for the report's figures."""
+    run = run_of(config)
     try:
-        target = resolve(config.getoption("target"), config.getoption("endpoint_url"),
-                         call_timeout=timeout)
-        refuse_aws(target, bool(config.getoption("allow_aws", False)))
-    except TargetConfigError as exc:
+        target = run.target
+    except OptionError as exc:
         raise pytest.UsageError(str(exc)) from None
     target.start()
     harness = Harness(
         target,
-        run_id=run_id(config),
+        run_id=run.settings.run_id,
         worker=os.environ.get("PYTEST_XDIST_WORKER", "gw"),
-        strict=config.getoption("strict_readings"),
-        call_timeout=timeout,
+        strict=run.settings.strict,
+        call_timeout=run.settings.call_timeout,
     )
+    run.harnesses.append(harness)
     _sigterm_as_interrupt()
     atexit.register(harness.cleanup)
     try:

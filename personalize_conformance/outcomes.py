@@ -1,6 +1,15 @@
-"""The verdicts a clause can get, and how a skipped test says which one it is."""
+"""The verdicts a clause can get, and the exceptions a test is skipped with to say which.
+
+A test that cannot run against a target raises ``Unsupported`` or ``NotApplicable``:
+pytest reports it skipped (they are pytest's ``Skipped``), and the plugin reads the
+status from the exception's type, not from its text.
+"""
 
 from __future__ import annotations
+
+from typing import ClassVar
+
+import pytest
 
 PASSED = "passed"
 FAILED = "failed"
@@ -16,12 +25,28 @@ SUMMARY_KEYS = (PASSED, FAILED, UNSUPPORTED, NOT_APPLICABLE, WAIVED, UNTESTED,
                 INCOMPLETE)
 
 
-def skip_reason(status: str, detail: str) -> str:
-    """The reason a test is skipped with, so the report can read the status back."""
-    return f"{status}: {detail}"
+class StatusSkip(pytest.skip.Exception):
+    """A skip that carries the clause status it means (``status``) and why (``detail``)."""
+
+    status: ClassVar[str]
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"{self.status}: {detail}")
+        self.detail = detail
 
 
-def status_of_skip(reason: str) -> str | None:
-    """The status a skip reason names (``None`` for an ordinary skip)."""
-    head = reason.partition(":")[0].strip()
-    return head if head in (UNSUPPORTED, NOT_APPLICABLE) else None
+class Unsupported(StatusSkip):
+    """The target does not implement an operation the test needs."""
+
+    status = UNSUPPORTED
+
+
+class NotApplicable(StatusSkip):
+    """The target lacks a capability the test needs."""
+
+    status = NOT_APPLICABLE
+
+
+def status_of(error: BaseException | None) -> str | None:
+    """The status a test's exception stands for (``None``: none, or an ordinary skip)."""
+    return error.status if isinstance(error, StatusSkip) else None

@@ -1,5 +1,6 @@
 """Progress on the terminal for long (``certify``) runs: clauses done out of total, and
-the clause running. On when the runner passes ``--conformance-progress``.
+the clause running. On with the runner's ``--progress`` (by default for certify) or pytest's
+``--conformance-progress``.
 
 In one process the plan (which tests check which clause) comes from collection. Under
 pytest-xdist the controller does not collect, so it counts tests done out of the workers'
@@ -11,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
+from personalize_conformance.options import clause_ids
 
 
 class Progress:
@@ -38,8 +41,6 @@ class Progress:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        from .plugin import clause_ids
-
         self.total_tests = len(items)
         for item in items:
             ids = clause_ids(item)

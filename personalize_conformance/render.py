@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
-from . import outcomes
+from personalize_conformance import outcomes
 
 #: Statuses reported as skipped in JUnit: the clause was not held against the target.
 SKIPPED = (outcomes.UNSUPPORTED, outcomes.NOT_APPLICABLE, outcomes.UNTESTED, outcomes.WAIVED)

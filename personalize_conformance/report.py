@@ -12,8 +12,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from . import __version__, outcomes
-from .contracts import catalog, digest
+from personalize_conformance import __version__, outcomes
+from personalize_conformance.contracts import catalog, digest
 
 #: The sides a shape clause must have had run to count as passed (the coverage gate).
 BOTH_SIDES = ("accepted", "rejected")
@@ -161,7 +161,7 @@ def failing_tests(report: Mapping[str, Any]) -> list[str]:
 def write(report: Mapping[str, Any], directory: str | Path) -> Path:
     """Write ``report.json``, ``junit.xml`` and ``report.md`` into ``directory``; the
     path of ``report.json``."""
-    from . import render
+    from personalize_conformance import render
 
     path = Path(directory)
     path.mkdir(parents=True, exist_ok=True)

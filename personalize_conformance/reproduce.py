@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore import xform_name
 
-from .contracts import service_of
+from personalize_conformance.contracts import service_of
 
 #: Where an in-process target is served by ``personalize-conformance serve``.
 SERVE_URL = "http://127.0.0.1:4566"
@@ -97,13 +97,13 @@ RAW_HELPER = [
 
 
 def _is_raw(call: Call) -> bool:
-    from .targets.base import RawBody
+    from personalize_conformance.targets.base import RawBody
 
     return isinstance(call.request, RawBody)
 
 
 def _http_of(operation: str) -> dict[str, Any]:
-    from .vectors import http_of
+    from personalize_conformance.vectors import http_of
 
     return http_of(operation)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jsonschema
 
-from .contracts import catalog
+from personalize_conformance.contracts import catalog
 
 
 class WaiverError(ValueError):

@@ -11,7 +11,7 @@ from importlib.metadata import entry_points
 from importlib.resources import files
 from typing import Any
 
-from .base import (
+from personalize_conformance.targets.base import (
     CAPABILITIES,
     OPERATIONS,
     NoAnswer,
@@ -34,7 +34,7 @@ __all__ = [
     "TargetError",
     "Unsupported",
     "mutants",
-    "reference_behaviour",
+    "reference_service",
     "resolve",
 ]
 
@@ -47,13 +47,13 @@ def mutants() -> dict[str, dict[str, Any]]:
 
 
 def _reference(endpoint_url: str | None) -> Target:
-    from .reference import ReferenceTarget
+    from personalize_conformance.targets.reference import ReferenceTarget
 
     return ReferenceTarget()
 
 
 def _reference_progressive(endpoint_url: str | None) -> Target:
-    from .reference import Behaviour, ReferenceTarget
+    from personalize_conformance.targets.reference import Behaviour, ReferenceTarget
 
     target = ReferenceTarget(Behaviour(progressive=True))
     target.name = "reference-progressive"
@@ -61,58 +61,54 @@ def _reference_progressive(endpoint_url: str | None) -> Target:
 
 
 def _reference_http(endpoint_url: str | None) -> Target:
-    from .reference import ReferenceHttpTarget
+    from personalize_conformance.targets.reference import ReferenceHttpTarget
 
     return ReferenceHttpTarget()
 
 
 def _endpoint(endpoint_url: str | None) -> Target:
     """Any URL; no URL at all means AWS itself (refused unless ``--allow-aws``)."""
-    from .boto import BotoTarget
+    from personalize_conformance.targets.boto import BotoTarget
 
     return BotoTarget(endpoint_url or None)
 
 
 def _moto(endpoint_url: str | None) -> Target:
-    from .moto import MotoTarget
+    from personalize_conformance.targets.moto import MotoTarget
 
     return MotoTarget()
 
 
 def _moto_server(endpoint_url: str | None) -> Target:
-    from .moto import MotoServerTarget
+    from personalize_conformance.targets.moto import MotoServerTarget
 
     return MotoServerTarget()
 
 
-def reference_behaviour(name: str, *, progressive: bool = False) -> Any:
-    """The ``Behaviour`` of the reference (``reference``) or of a mutant (``mutant:<id>``)."""
-    from .reference import Behaviour
+def reference_service(name: str, *, progressive: bool = False) -> Any:
+    """The ``ReferenceService`` of the reference (``reference``) or of a mutant
+    (``mutant:<id>``: the reference with that entry of ``mutants.json`` applied)."""
+    from personalize_conformance.targets.reference import Behaviour, ReferenceService
 
     if name == "reference":
-        return Behaviour(progressive=progressive)
+        return ReferenceService(Behaviour(progressive=progressive))
     entry = mutants().get(name.removeprefix("mutant:")) if name.startswith("mutant:") else None
     if entry is None:
         raise TargetConfigError(
             f"unknown mutant {name!r}; see targets/mutants.json for the ids"
             if name.startswith("mutant:") else f"{name!r} is not the reference or a mutant"
         )
-    from .reference.service import FAULTS
+    from personalize_conformance.targets.reference.mutants import SERVICES, mutant
 
-    unknown = sorted(set(entry.get("faults", [])) - set(FAULTS))
-    if unknown:
-        raise TargetConfigError(f"mutant {name!r} names unknown faults: {', '.join(unknown)}")
-    return Behaviour(
-        progressive=progressive,
-        schema_patches=entry.get("schema_patches", {}),
-        faults=frozenset(entry.get("faults", [])),
-    )
+    if "service" in entry and entry["service"] not in SERVICES:
+        raise TargetConfigError(f"mutant {name!r} names an unknown service {entry['service']!r}")
+    return mutant(entry, progressive=progressive)
 
 
 def _mutant(name: str) -> Target:
-    from .reference import ReferenceTarget
+    from personalize_conformance.targets.reference import ReferenceTarget
 
-    target = ReferenceTarget(reference_behaviour(name))
+    target = ReferenceTarget(service=reference_service(name))
     target.name = name
     return target
 

@@ -27,8 +27,8 @@ import botocore.exceptions
 import botocore.parsers
 from botocore import xform_name
 
-from ..contracts import service_of
-from .base import NoAnswer, RawBody, Target, TargetError, Unsupported
+from personalize_conformance.contracts import service_of
+from personalize_conformance.targets.base import NoAnswer, RawBody, Target, TargetError, Unsupported
 
 #: (method, url, headers, body) -> (status, headers, body)
 Transport = Callable[[str, str, Mapping[str, str], bytes], tuple[int, dict[str, str], bytes]]

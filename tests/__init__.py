@@ -1,1 +1,2 @@
-"""Tests of personalize-conformance: the conformance suite and its self-tests."""
+"""Tests of personalize-conformance: ``conformance/`` is the suite users run against an
+implementation (the product); ``unit/`` is the project's self-tests."""

@@ -5,22 +5,26 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, ClassVar
 
-from ..boto import BotoTarget
-from .server import ReferenceServer
-from .service import Behaviour, ReferenceService
-from .wire import handle
+from personalize_conformance.targets.boto import BotoTarget
+from personalize_conformance.targets.reference.server import ReferenceServer
+from personalize_conformance.targets.reference.service import Behaviour, ReferenceService
+from personalize_conformance.targets.reference.wire import handle
 
 __all__ = ["Behaviour", "ReferenceHttpTarget", "ReferenceService", "ReferenceTarget"]
 
 
 class ReferenceTarget(BotoTarget):
-    """The reference in this process: boto3 clients whose requests never leave memory."""
+    """The reference in this process: boto3 clients whose requests never leave memory.
+
+    Serves ``service`` if given (a mutant's, say), else ``ReferenceService(behaviour)``.
+    """
 
     name = "reference"
     capabilities: ClassVar[frozenset[str]] = frozenset({"inspect"})
 
-    def __init__(self, behaviour: Behaviour | None = None) -> None:
-        self.service = ReferenceService(behaviour)
+    def __init__(self, behaviour: Behaviour | None = None, *,
+                 service: ReferenceService | None = None) -> None:
+        self.service = service if service is not None else ReferenceService(behaviour)
         super().__init__(None, transport=partial(handle, self.service))
 
     def inspect(self, dataset_group_arn: str) -> list[dict[str, Any]]:
@@ -28,13 +32,17 @@ class ReferenceTarget(BotoTarget):
 
 
 class ReferenceHttpTarget(BotoTarget):
-    """The reference served on a free 127.0.0.1 port for the length of the run."""
+    """The reference served on a free 127.0.0.1 port for the length of the run.
+
+    Serves ``service`` if given, else ``ReferenceService(behaviour)``.
+    """
 
     name = "reference-http"
     capabilities: ClassVar[frozenset[str]] = frozenset({"inspect"})
 
-    def __init__(self, behaviour: Behaviour | None = None) -> None:
-        self.service = ReferenceService(behaviour)
+    def __init__(self, behaviour: Behaviour | None = None, *,
+                 service: ReferenceService | None = None) -> None:
+        self.service = service if service is not None else ReferenceService(behaviour)
         self._server = ReferenceServer(self.service)
         super().__init__(self._server.url)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .service import ReferenceService
-from .wire import handle
+from personalize_conformance.targets.reference.service import ReferenceService
+from personalize_conformance.targets.reference.wire import handle
 
 
 def _handler_for(service: ReferenceService) -> type[BaseHTTPRequestHandler]:

@@ -1,134 +1,76 @@
 """The reference implementation: an in-memory Personalize event-tracking service.
 
-Written from the contract: every request body is checked against its schema in
-``contracts/`` (a failure is InvalidInputException), and each behavioural rule of the
-clause catalog is a few lines below, naming its clause. It takes request bodies as they
-arrive on the wire (JSON data) and returns response bodies as JSON data.
+Written from the contract and nothing else: every request body is checked against its
+schema in ``contracts/`` (a failure is InvalidInputException, tagged with the shape clause
+it breaks), and each behavioural rule of the clause catalog is a few lines below, naming
+its clause. Facts of the contract (the status orders, the properties-key mapping, schema
+pointers) are read from :mod:`personalize_conformance.contracts`, not restated. It takes
+request bodies as they arrive on the wire (JSON data) and returns response bodies as JSON
+data. Accepted events are kept per dataset group and read back by ``recorded_events``
+(the ``inspect`` capability).
 
-``Behaviour`` holds the knobs: how statuses progress (immediate, or one step per
-describe: EventTracker.status.createOrder / deleteOrder), and the deliberate faults a
-mutant switches on (``schema_patches`` and ``faults``). Accepted events are kept per
-dataset group and read back by ``recorded_events`` (the ``inspect`` capability).
+``Behaviour`` holds what a correct implementation may vary: whether statuses progress one
+step per describe. Everything else that changes the service comes from outside, through
+its structure: the validators it checks requests with (``validators``, one per schema
+file), the one method every refusal passes through (``_reject``, each error tagged with
+the clause it keeps), the request handlers (``_op_<Operation>``), and a few small
+overridable steps (``_creation_steps``, ``_deletion_steps``, ``_listed``, ``_page``,
+``_recording_group``, ``_generated_event_id``, ``_user_of``, ``_used_in_training``,
+``_field_name``).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from ... import contracts
+from personalize_conformance import contracts
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-ACTIVE = "ACTIVE"
-CREATE_STEPS = ("CREATE PENDING", "CREATE IN_PROGRESS", ACTIVE)
-DELETE_STEPS = ("DELETE PENDING", "DELETE IN_PROGRESS")
+CREATE_ORDER = "EventTracker.status.createOrder"
+DELETE_ORDER = "EventTracker.status.deleteOrder"
+
+
+def documented_steps(order: str) -> list[str]:
+    """The statuses a resource passes through by the documented order ``order`` (a clause
+    id), on its way to success: the first status of each rank."""
+    return [rank[0] for rank in contracts.status_order(order)]
+
+
+#: The status of a resource ready for use: where creation ends.
+ACTIVE = documented_steps(CREATE_ORDER)[-1]
 
 
 class ServiceError(Exception):
-    """An error answer: the exception name and its message (HTTP 400 unless said)."""
+    """An error answer: the exception name and its message (HTTP 400 unless said), and the
+    clause of the catalog whose rule the error keeps (``None``: a rule no clause names)."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(self, code: str, message: str, status: int = 400, *,
+                 clause: str | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status
+        self.clause = clause
 
 
 @dataclass(frozen=True)
 class Behaviour:
-    """How the reference behaves.
+    """How the reference behaves, within the contract.
 
-    ``progressive``: a new resource passes through CREATE PENDING and CREATE IN_PROGRESS,
-    one step per describe, before ACTIVE; a deleted tracker through DELETE PENDING and
-    DELETE IN_PROGRESS before it is gone. Otherwise every change is immediate.
-    ``schema_patches``: {"File.json#/pointer": value} applied to the request schemas.
-    ``faults``: names of behavioural faults (see ``FAULTS``), for mutants only.
+    ``progressive``: a new resource passes through the documented creation order (CREATE
+    PENDING, CREATE IN_PROGRESS), one step per describe, before ACTIVE; a deleted tracker
+    through the deletion order (DELETE PENDING, DELETE IN_PROGRESS) before it is gone.
+    Otherwise every change is immediate.
     """
 
     progressive: bool = False
-    schema_patches: Mapping[str, Any] = field(default_factory=dict)
-    faults: frozenset[str] = frozenset()
-
-
-#: Behavioural faults a mutant may switch on (``targets/mutants.json``), with the clause
-#: each one breaks. Each is one ``if`` below, at the line that keeps that clause.
-FAULTS: dict[str, str] = {
-    # resources and their errors
-    "second-tracker-allowed": "CreateEventTracker.oneTrackerPerDatasetGroup",
-    "second-tracker-as-invalid-input": "CreateEventTracker.oneTrackerPerDatasetGroup",
-    "second-tracker-as-500": "CreateEventTracker.oneTrackerPerDatasetGroup",
-    "tracker-on-missing-dataset-group": "CreateEventTracker.datasetGroupMustExist",
-    "missing-dataset-group-with-status-200": "CreateEventTracker.datasetGroupMustExist",
-    "describe-unknown-as-invalid-input": "DescribeEventTracker.unknownIsNotFound",
-    "delete-unknown-as-invalid-input": "DeleteEventTracker.unknownIsNotFound",
-    "delete-unknown-with-status-500": "DeleteEventTracker.unknownIsNotFound",
-    # validation errors of one clause answered wrongly
-    "name-too-long-as-validation-exception": "CreateEventTracker.name.maxLength",
-    "event-type-too-long-as-500": "PutEvents.eventList[].eventType.maxLength",
-    "too-many-tags-with-status-200": "CreateEventTracker.tags.maxItems",
-    # describe and its responses
-    "describe-wrong-name": "DescribeEventTracker.agreesWithCreate",
-    "describe-wrong-tracking-id": "DescribeEventTracker.agreesWithCreate",
-    "describe-wrong-dataset-group": "DescribeEventTracker.agreesWithCreate",
-    "create-response-missing-tracking-id": "CreateEventTracker.response.valid",
-    "describe-account-id-not-a-string": "DescribeEventTracker.response.valid",
-    "list-status-not-a-string": "ListEventTrackers.response.valid",
-    "describe-dataset-group-bad-domain": "DescribeDatasetGroup.response.valid",
-    # statuses
-    "create-status-goes-back": "EventTracker.status.createOrder",
-    "active-then-create-in-progress": "EventTracker.status.createOrder",
-    "status-ready": "EventTracker.status.createOrder",
-    "delete-status-goes-back": "EventTracker.status.deleteOrder",
-    # deletion
-    "deleted-tracker-still-described": "DeleteEventTracker.thenNotFound",
-    "deleted-tracker-still-listed": "DeleteEventTracker.thenNotFound",
-    "deleted-tracker-accepts-events": "PutEvents.deletedTrackingId",
-    "unknown-tracking-id-accepted": "PutEvents.unknownTrackingId",
-    # listing
-    "list-ignores-filter": "ListEventTrackers.filterByDatasetGroup",
-    "list-ignores-max-results": "ListEventTrackers.maxResults",
-    "paging-loses-item": "ListEventTrackers.paging",
-    "paging-repeats-item": "ListEventTrackers.paging",
-    "invalid-next-token-accepted": "ListEventTrackers.invalidNextToken",
-    # what happens to accepted events (inspect)
-    "events-recorded-elsewhere": "PutEvents.semantics.recordedInDatasetGroup",
-    "generated-event-ids-repeat": "PutEvents.semantics.eventIdGenerated",
-    "generated-event-ids-missing": "PutEvents.semantics.eventIdGenerated",
-    "duplicate-event-ids-trained": "PutEvents.semantics.duplicateEventIdNotTrained",
-    "session-not-associated": "PutEvents.semantics.sessionAssociatesUser",
-    "properties-keys-unmapped": "PutEvents.semantics.propertiesMapToFields",
-}
-#: Where the events go under the fault ``events-recorded-elsewhere``.
-ELSEWHERE = "arn:aws:personalize:us-east-1:123456789012:dataset-group/elsewhere"
-
-
-def _patched_schema(name: str, patches: Mapping[str, Any]) -> dict:
-    schema = contracts.schema(name)
-    for where, value in patches.items():
-        file, _, pointer = where.partition("#")
-        if file != name:
-            continue
-        *parents, last = [p for p in pointer.split("/") if p]
-        node = schema
-        for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        if value is None:
-            node.pop(last, None)
-        else:
-            node[last] = value
-    return schema
-
-
-def _at(clause_id: str) -> str | None:
-    """The schema location of a shape clause."""
-    return contracts.catalog()[clause_id].schema
 
 
 def _describe_error(error: Any) -> str:
@@ -144,7 +86,7 @@ class _Resource:
     steps: list[str]
 
     def advance(self) -> None:
-        """One describe later: move one step along the documented status order."""
+        """One describe later: move one step along its statuses."""
         if len(self.steps) > 1:
             self.steps.pop(0)
             self.body["status"] = self.steps[0]
@@ -152,21 +94,26 @@ class _Resource:
 
 
 class ReferenceService:
-    """The in-memory service. ``call(operation, body)`` is its only entry point."""
+    """The in-memory service. ``call(operation, body)`` is its only entry point.
 
-    def __init__(self, behaviour: Behaviour | None = None) -> None:
+    ``validators``: schema file name -> the validator its requests are checked with (the
+    contract's own, :func:`personalize_conformance.contracts.validator`, for any other).
+    """
+
+    def __init__(self, behaviour: Behaviour | None = None, *,
+                 validators: Mapping[str, Any] | None = None) -> None:
         self.behaviour = behaviour or Behaviour()
+        self.validators = dict(validators or {})
         self._lock = threading.RLock()
         self._dataset_groups: dict[str, _Resource] = {}
         self._trackers: dict[str, _Resource] = {}
         self._by_tracking_id: dict[str, str] = {}
+        #: Deleted trackers still passing through the deletion order, by ARN.
         self._deleting: dict[str, _Resource] = {}
+        #: Every deleted tracker's last body, by ARN (to tell a deleted from an unknown one).
+        self._deleted: dict[str, dict[str, Any]] = {}
         self._events: dict[str, list[dict[str, Any]]] = {}
-        self._validators: dict[str, Any] = {}
         self._tokens: dict[str, tuple[str, str | None]] = {}
-        #: Deleted trackers' last bodies, by ARN; and trackers already shown ACTIVE (faults).
-        self._retired: dict[str, dict[str, Any]] = {}
-        self._shown_active: set[str] = set()
 
     # -- plumbing --------------------------------------------------------------------------
     def call(self, operation: str, body: Any) -> dict[str, Any]:
@@ -179,67 +126,72 @@ class ReferenceService:
         with self._lock:
             return handler(body)
 
+    def _reject(self, error: ServiceError) -> None:
+        """Refuse the request with ``error``. Every refusal of a rule passes here, tagged
+        with its clause; the code after a call runs only if an override lets the request
+        through, and goes on as if the rule had not been broken."""
+        raise error
+
     def _validator(self, schema_name: str) -> Any:
-        if schema_name not in self._validators:
-            patches = self.behaviour.schema_patches
-            if any(p.startswith(schema_name + "#") for p in patches):
-                self._validators[schema_name] = contracts.Validator(
-                    _patched_schema(schema_name, patches)
-                )
-            else:
-                self._validators[schema_name] = contracts.validator(schema_name)
-        return self._validators[schema_name]
+        if schema_name in self.validators:
+            return self.validators[schema_name]
+        return contracts.validator(schema_name)
 
     def _validate(self, operation: str, body: dict[str, Any]) -> None:
-        schema_name = contracts.operations()[operation]["request"]
+        """A request failing its schema: InvalidInputException, HTTP 400 (each shape
+        clause; Errors.status400), tagged with the shape clause of the first failure."""
+        schema_name = contracts.request_schema(operation)
         errors = sorted(
             self._validator(schema_name).iter_errors(body),
             key=lambda e: [str(p) for p in e.absolute_path],
         )
         if errors:
-            raise self._invalid(contracts.pointer(errors[0], schema_name),
-                                _describe_error(errors[0]))
+            where = contracts.pointer(errors[0], schema_name)
+            shape = contracts.catalog().by_schema(where)
+            self._reject(ServiceError("InvalidInputException", _describe_error(errors[0]),
+                                      clause=shape.id if shape else None))
 
-    def _invalid(self, where: str, message: str) -> ServiceError:
-        """A request failing its schema at ``where``: InvalidInputException, HTTP 400 (each
-        shape clause; Errors.status400), unless a fault answers one clause otherwise."""
-        faults = self.behaviour.faults
-        if "name-too-long-as-validation-exception" in faults and where == _at(
-                "CreateEventTracker.name.maxLength"):
-            return ServiceError("ValidationException", message)
-        if "event-type-too-long-as-500" in faults and where == _at(
-                "PutEvents.eventList[].eventType.maxLength"):
-            return ServiceError("InternalFailure", message, status=500)
-        if "too-many-tags-with-status-200" in faults and where == _at(
-                "CreateEventTracker.tags.maxItems"):
-            return ServiceError("InvalidInputException", message, status=200)
-        return ServiceError("InvalidInputException", message)
+    def _creation_steps(self, kind: str) -> list[str]:
+        """The statuses a new resource of ``kind`` shows, one per describe
+        (EventTracker.status.createOrder): the whole order if progressive, else its end."""
+        steps = documented_steps(CREATE_ORDER)
+        return steps if self.behaviour.progressive else steps[-1:]
 
-    def _steps(self, steps: tuple[str, ...]) -> list[str]:
-        return list(steps) if self.behaviour.progressive else [steps[-1]]
+    def _deletion_steps(self, kind: str) -> list[str]:
+        """The statuses a deleted resource of ``kind`` shows, one per describe, before it
+        is gone (EventTracker.status.deleteOrder): none unless progressive."""
+        return documented_steps(DELETE_ORDER) if self.behaviour.progressive else []
 
     @staticmethod
     def _arn(kind: str, name: str) -> str:
         return f"arn:aws:personalize:{REGION}:{ACCOUNT}:{kind}/{name}"
 
+    @staticmethod
+    def _not_found(arn: str, clause: str | None = None) -> ServiceError:
+        return ServiceError("ResourceNotFoundException", f"Could not find resource {arn}",
+                            clause=clause)
+
     def _dataset_group(self, arn: str) -> _Resource:
         if arn not in self._dataset_groups:
-            raise ServiceError("ResourceNotFoundException", f"Could not find resource {arn}")
+            self._reject(self._not_found(arn))
         return self._dataset_groups[arn]
 
-    def _tracker(self, arn: str) -> _Resource:
-        # DescribeEventTracker.unknownIsNotFound / DeleteEventTracker.unknownIsNotFound
+    def _tracker(self, operation: str, arn: str) -> _Resource:
+        """The live tracker ``arn``: one deleted is not found (DeleteEventTracker.thenNotFound),
+        nor one that never existed (<operation>.unknownIsNotFound)."""
         if arn not in self._trackers:
-            raise ServiceError("ResourceNotFoundException", f"Could not find resource {arn}")
+            self._reject(self._not_found(arn, "DeleteEventTracker.thenNotFound"
+                                         if arn in self._deleted
+                                         else f"{operation}.unknownIsNotFound"))
         return self._trackers[arn]
 
     # -- dataset groups --------------------------------------------------------------------
     def _op_CreateDatasetGroup(self, body: dict[str, Any]) -> dict[str, Any]:
         arn = self._arn("dataset-group", body["name"])
         if arn in self._dataset_groups:
-            raise ServiceError("ResourceAlreadyExistsException", f"{arn} already exists")
+            self._reject(ServiceError("ResourceAlreadyExistsException", f"{arn} already exists"))
         now = time.time()
-        steps = self._steps(CREATE_STEPS)
+        steps = self._creation_steps("dataset-group")
         self._dataset_groups[arn] = _Resource(
             {"name": body["name"], "datasetGroupArn": arn, "status": steps[0],
              "creationDateTime": now, "lastUpdatedDateTime": now,
@@ -253,15 +205,13 @@ class ReferenceService:
         group = self._dataset_group(body["datasetGroupArn"])
         snapshot = dict(group.body)
         group.advance()
-        if "describe-dataset-group-bad-domain" in self.behaviour.faults:
-            snapshot["domain"] = "GENERAL"
         return {"datasetGroup": snapshot}
 
     def _op_DeleteDatasetGroup(self, body: dict[str, Any]) -> dict[str, Any]:
         arn = body["datasetGroupArn"]
         self._dataset_group(arn)
         if any(t.body["datasetGroupArn"] == arn for t in self._trackers.values()):
-            raise ServiceError("ResourceInUseException", f"{arn} has an event tracker")
+            self._reject(ServiceError("ResourceInUseException", f"{arn} has an event tracker"))
         del self._dataset_groups[arn]
         self._events.pop(arn, None)
         return {}
@@ -269,30 +219,17 @@ class ReferenceService:
     # -- event trackers --------------------------------------------------------------------
     def _op_CreateEventTracker(self, body: dict[str, Any]) -> dict[str, Any]:
         group_arn = body["datasetGroupArn"]
-        faults = self.behaviour.faults
-        if group_arn not in self._dataset_groups:  # CreateEventTracker.datasetGroupMustExist
-            missing = f"Could not find resource {group_arn}"
-            if "missing-dataset-group-with-status-200" in faults:
-                raise ServiceError("ResourceNotFoundException", missing, status=200)
-            if "tracker-on-missing-dataset-group" not in faults:
-                raise ServiceError("ResourceNotFoundException", missing)
-        # CreateEventTracker.oneTrackerPerDatasetGroup
+        if group_arn not in self._dataset_groups:
+            self._reject(self._not_found(group_arn, "CreateEventTracker.datasetGroupMustExist"))
         if any(t.body["datasetGroupArn"] == group_arn for t in self._trackers.values()):
-            taken = f"An event tracker already exists for dataset group {group_arn}"
-            if "second-tracker-as-invalid-input" in faults:
-                raise ServiceError("InvalidInputException", taken)
-            if "second-tracker-as-500" in faults:
-                raise ServiceError("InternalFailure", taken, status=500)
-            if "second-tracker-allowed" not in faults:
-                raise ServiceError("ResourceAlreadyExistsException", taken)
+            self._reject(ServiceError(
+                "ResourceAlreadyExistsException",
+                f"An event tracker already exists for dataset group {group_arn}",
+                clause="CreateEventTracker.oneTrackerPerDatasetGroup"))
         arn = self._arn("event-tracker", uuid.uuid4().hex[:8])
         tracking_id = str(uuid.uuid4())
         now = time.time()
-        steps = self._steps(CREATE_STEPS)  # EventTracker.status.createOrder
-        if "create-status-goes-back" in faults:
-            steps = ["CREATE IN_PROGRESS", "CREATE PENDING", ACTIVE]
-        if "status-ready" in faults:
-            steps = ["READY", ACTIVE]
+        steps = self._creation_steps("event-tracker")
         self._trackers[arn] = _Resource(
             {"name": body["name"], "eventTrackerArn": arn, "accountId": ACCOUNT,
              "trackingId": tracking_id, "datasetGroupArn": group_arn, "status": steps[0],
@@ -300,14 +237,11 @@ class ReferenceService:
             steps,
         )
         self._by_tracking_id[tracking_id] = arn
-        answer = {"eventTrackerArn": arn, "trackingId": tracking_id}
-        if "create-response-missing-tracking-id" in faults:
-            del answer["trackingId"]
-        return answer
+        return {"eventTrackerArn": arn, "trackingId": tracking_id}
 
     def _op_DescribeEventTracker(self, body: dict[str, Any]) -> dict[str, Any]:
+        # DescribeEventTracker.agreesWithCreate, EventTracker.status.createOrder/deleteOrder
         arn = body["eventTrackerArn"]
-        faults = self.behaviour.faults
         if arn in self._deleting:
             gone = self._deleting[arn]
             snapshot = dict(gone.body)
@@ -315,93 +249,61 @@ class ReferenceService:
             if len(gone.steps) == 1 and snapshot["status"] == gone.steps[-1]:
                 del self._deleting[arn]
             return {"eventTracker": snapshot}
-        if "deleted-tracker-still-described" in faults and arn in self._retired:
-            return {"eventTracker": dict(self._retired[arn])}
-        never = arn not in self._trackers and arn not in self._retired
-        if "describe-unknown-as-invalid-input" in faults and never:
-            raise ServiceError("InvalidInputException", f"Could not find resource {arn}")
-        tracker = self._tracker(arn)
+        tracker = self._tracker("DescribeEventTracker", arn)
         snapshot = dict(tracker.body)
         tracker.advance()
-        # DescribeEventTracker.agreesWithCreate, .response.valid, EventTracker.status.createOrder
-        if "describe-wrong-name" in faults:
-            snapshot["name"] = snapshot["name"][:-1] + "ab"[snapshot["name"].endswith("a")]
-        if "describe-wrong-tracking-id" in faults:
-            snapshot["trackingId"] = snapshot["trackingId"][::-1]
-        if "describe-wrong-dataset-group" in faults:
-            snapshot["datasetGroupArn"] += "-other"
-        if "describe-account-id-not-a-string" in faults:
-            snapshot["accountId"] = int(ACCOUNT)
-        if "active-then-create-in-progress" in faults and snapshot["status"] == ACTIVE:
-            if arn in self._shown_active:
-                snapshot["status"] = "CREATE IN_PROGRESS"
-            self._shown_active.add(arn)
         return {"eventTracker": snapshot}
 
     def _op_ListEventTrackers(self, body: dict[str, Any]) -> dict[str, Any]:
         # ListEventTrackers.filterByDatasetGroup / .maxResults / .paging / .invalidNextToken
-        faults = self.behaviour.faults
         group_arn = body.get("datasetGroupArn")
-        if "list-ignores-filter" in faults:
-            group_arn = None
         after = self._page_after(body.get("nextToken"), group_arn)
-        bodies = [t.body for t in [*self._trackers.values(), *self._deleting.values()]]
-        if "deleted-tracker-still-listed" in faults:
-            bodies += [b for a, b in self._retired.items() if a not in self._deleting]
         rows = sorted(
-            (b for b in bodies if group_arn is None or b["datasetGroupArn"] == group_arn),
+            (b for b in self._listed() if group_arn is None or b["datasetGroupArn"] == group_arn),
             key=lambda t: t["eventTrackerArn"],
         )
         rows = [r for r in rows if after is None or r["eventTrackerArn"] > after]
-        if "paging-loses-item" in faults and after is not None:
-            rows = rows[1:]
-        size = body.get("maxResults", 100)
-        if "list-ignores-max-results" in faults:
-            size = 100
-        page = rows[:size]
+        page, last = self._page(rows, body.get("maxResults", 100), after)
         answer: dict[str, Any] = {"eventTrackers": [
             {k: r[k] for k in ("name", "eventTrackerArn", "status",
                                "creationDateTime", "lastUpdatedDateTime")} for r in page
         ]}
-        if "list-status-not-a-string" in faults:
-            for summary in answer["eventTrackers"]:
-                summary["status"] = 1
-        if page and len(rows) > len(page):
-            last = page[-1]
-            if "paging-repeats-item" in faults and len(page) > 1:
-                last = page[-2]
+        if last is not None:
             token = uuid.uuid4().hex + uuid.uuid4().hex  # opaque: only issued tokens work
             self._tokens[token] = (last["eventTrackerArn"], group_arn)
             answer["nextToken"] = token
         return answer
 
+    def _listed(self) -> list[dict[str, Any]]:
+        """The trackers a listing shows: live ones and those still being deleted."""
+        return [t.body for t in [*self._trackers.values(), *self._deleting.values()]]
+
+    def _page(self, rows: list[dict[str, Any]], size: int, after: str | None
+              ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of ``rows`` (the trackers listed after ``after``, in ARN order): at
+        most ``size`` of them, and the row the next page follows (``None``: no more)."""
+        page = rows[:size]
+        return page, (page[-1] if page and len(rows) > len(page) else None)
+
     def _page_after(self, token: str | None, group_arn: str | None) -> str | None:
-        """The last ARN of the page a token was issued for (keyset paging)."""
+        """The last ARN of the page a token was issued for (keyset paging); a token never
+        issued, or issued for another listing, is refused."""
         if token is None:
             return None
         issued = self._tokens.get(token)
         if issued is None or issued[1] != group_arn:
-            if "invalid-next-token-accepted" in self.behaviour.faults:
-                return None
-            raise ServiceError("InvalidNextTokenException", "The next token is not valid")
+            self._reject(ServiceError("InvalidNextTokenException", "The next token is not valid",
+                                      clause="ListEventTrackers.invalidNextToken"))
+            return None  # let through: listed from the start
         return issued[0]
 
     def _op_DeleteEventTracker(self, body: dict[str, Any]) -> dict[str, Any]:
         arn = body["eventTrackerArn"]
-        faults = self.behaviour.faults
-        if arn not in self._trackers and arn not in self._retired:  # never existed
-            if "delete-unknown-as-invalid-input" in faults:
-                raise ServiceError("InvalidInputException", f"Could not find resource {arn}")
-            if "delete-unknown-with-status-500" in faults:
-                raise ServiceError("ResourceNotFoundException",
-                                   f"Could not find resource {arn}", status=500)
-        tracker = self._tracker(arn)
+        tracker = self._tracker("DeleteEventTracker", arn)
         del self._trackers[arn]
-        self._retired[arn] = tracker.body
+        self._deleted[arn] = tracker.body
         self._by_tracking_id.pop(tracker.body["trackingId"], None)
-        steps = list(DELETE_STEPS) if self.behaviour.progressive else []
-        if "delete-status-goes-back" in faults:  # EventTracker.status.deleteOrder
-            steps = [DELETE_STEPS[1], DELETE_STEPS[0]]
+        steps = self._deletion_steps("event-tracker")  # EventTracker.status.deleteOrder
         if steps:
             tracker.steps = steps
             tracker.body["status"] = steps[0]
@@ -411,18 +313,14 @@ class ReferenceService:
 
     # -- events ----------------------------------------------------------------------------
     def _op_PutEvents(self, body: dict[str, Any]) -> dict[str, Any]:
-        faults = self.behaviour.faults
-        arn = self._by_tracking_id.get(body["trackingId"])
-        tracker = self._trackers[arn].body if arn else self._untracked(body["trackingId"])
+        tracker = self._sender(body["trackingId"])
         if tracker is None:
             return {}
         if tracker["status"] != ACTIVE:
-            raise ServiceError("InvalidInputException", "The event tracker is not ACTIVE")
+            self._reject(ServiceError("InvalidInputException", "The event tracker is not ACTIVE",
+                                      clause="PutEvents.beforeActive"))
         # PutEvents.semantics.recordedInDatasetGroup: the tracker's group, no other
-        group_arn = tracker["datasetGroupArn"]
-        if "events-recorded-elsewhere" in faults:
-            group_arn = ELSEWHERE
-        store = self._events.setdefault(group_arn, [])
+        store = self._events.setdefault(self._recording_group(tracker), [])
         for event in body["eventList"]:
             store.append({
                 "event": json.loads(json.dumps(event)),
@@ -434,24 +332,30 @@ class ReferenceService:
             })
         return {}
 
-    def _untracked(self, tracking_id: str) -> dict[str, Any] | None:
-        """A tracking ID no live tracker has is rejected (PutEvents.unknownTrackingId,
-        PutEvents.deletedTrackingId), unless a fault takes it (None: the events are dropped)."""
-        faults = self.behaviour.faults
-        deleted = next((b for b in self._retired.values() if b["trackingId"] == tracking_id),
+    def _sender(self, tracking_id: str) -> dict[str, Any] | None:
+        """The live tracker a tracking ID belongs to. One no live tracker has is refused
+        (PutEvents.deletedTrackingId, PutEvents.unknownTrackingId); let through, the events
+        go to the tracker it was, or nowhere (``None``)."""
+        arn = self._by_tracking_id.get(tracking_id)
+        if arn is not None:
+            return self._trackers[arn].body
+        deleted = next((b for b in self._deleted.values() if b["trackingId"] == tracking_id),
                        None)
-        if deleted is not None and "deleted-tracker-accepts-events" in faults:
+        invalid = "The tracking ID is not valid"
+        if deleted is not None:
+            self._reject(ServiceError("InvalidInputException", invalid,
+                                      clause="PutEvents.deletedTrackingId"))
             return deleted
-        if deleted is None and "unknown-tracking-id-accepted" in faults:
-            return None
-        raise ServiceError("InvalidInputException", "The tracking ID is not valid")
+        self._reject(ServiceError("InvalidInputException", invalid,
+                                  clause="PutEvents.unknownTrackingId"))
+        return None
+
+    def _recording_group(self, tracker: Mapping[str, Any]) -> str:
+        """The dataset group a tracker's events are recorded in: its own."""
+        return tracker["datasetGroupArn"]
 
     def _generated_event_id(self) -> str | None:
         """A new unique eventId (PutEvents.semantics.eventIdGenerated)."""
-        if "generated-event-ids-repeat" in self.behaviour.faults:
-            return "generated"
-        if "generated-event-ids-missing" in self.behaviour.faults:
-            return None
         return str(uuid.uuid4())
 
     # -- inspect ---------------------------------------------------------------------------
@@ -468,32 +372,36 @@ class ReferenceService:
         for record in stored:
             if record["userId"] is not None:
                 session_user.setdefault(record["sessionId"], record["userId"])
-        faults = self.behaviour.faults
-        field_name = str if "properties-keys-unmapped" in faults else upper_snake
         seen: set[str] = set()
         out = []
         for record in stored:
-            user = record["userId"] or session_user.get(record["sessionId"])
-            if "session-not-associated" in faults:
-                user = record["userId"]
-            # PutEvents.semantics.duplicateEventIdNotTrained: only the first of an eventId
-            used = record["eventId"] not in seen or "duplicate-event-ids-trained" in faults
+            user = self._user_of(record, session_user)
+            used = self._used_in_training(record["eventId"], seen)
             seen.add(record["eventId"])
             out.append({**record, "userId": user, "usedInTraining": used,
-                        "fields": interaction_fields(record["event"], user, field_name)})
+                        "fields": interaction_fields(record["event"], user, self._field_name)})
         return out
 
+    def _user_of(self, record: Mapping[str, Any], session_user: Mapping[str, str]
+                 ) -> str | None:
+        """The user of a recorded event: its own userId, else its session's
+        (PutEvents.semantics.sessionAssociatesUser)."""
+        return record["userId"] or session_user.get(record["sessionId"])
 
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+    def _used_in_training(self, event_id: str, earlier: set[str]) -> bool:
+        """Whether an event trains: only the first of an eventId
+        (PutEvents.semantics.duplicateEventIdNotTrained)."""
+        return event_id not in earlier
 
-
-def upper_snake(key: str) -> str:
-    """A camelCase properties key as its Interactions schema field: numRatings -> NUM_RATINGS."""
-    return _CAMEL_BOUNDARY.sub("_", key).upper()
+    def _field_name(self, key: str) -> str:
+        """The Interactions field a properties key maps to
+        (PutEvents.semantics.propertiesMapToFields)."""
+        return contracts.interaction_field(key)
 
 
 def interaction_fields(event: Mapping[str, Any], user_id: str | None,
-                       field_name: Callable[[str], str] = upper_snake) -> dict[str, Any]:
+                       field_name: Callable[[str], str] = contracts.interaction_field
+                       ) -> dict[str, Any]:
     """The Interactions fields an event maps to (PutEvents.semantics.propertiesMapToFields)."""
     fields: dict[str, Any] = {}
     try:

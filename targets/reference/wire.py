@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from .service import ReferenceService, ServiceError
+from personalize_conformance.targets.reference.service import ReferenceService, ServiceError
 
 JSON_11 = "application/x-amz-json-1.1"
 REST_JSON = "application/json"

@@ -19,9 +19,11 @@ def harness(pytestconfig: pytest.Config) -> Iterator[Harness]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_history(harness: Harness) -> None:
-    """Each test's reproductions start from its own calls."""
-    harness.begin_test()
+def _test_record(harness: Harness, request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test records its own checks (the plugin reports them), and its reproductions
+    start from its own calls."""
+    with harness.running_test(request.node):
+        yield
 
 
 @pytest.fixture

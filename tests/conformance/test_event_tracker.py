@@ -7,9 +7,7 @@ import pytest
 from personalize_conformance.checks import accepted, holds, rejected
 from personalize_conformance.contracts import catalog
 from personalize_conformance.harness import Harness
-from personalize_conformance.targets import TargetError
-
-from .support import (
+from personalize_conformance.suite.support import (
     arns,
     check_account_list,
     check_response,
@@ -20,6 +18,7 @@ from .support import (
     walk,
     watch_create,
 )
+from personalize_conformance.targets import TargetError
 
 AGREE = "DescribeEventTracker.agreesWithCreate"
 

@@ -27,8 +27,7 @@ from hypothesis.stateful import (
 from personalize_conformance.checks import accepted, holds, rejected
 from personalize_conformance.harness import Harness
 from personalize_conformance.strategies import put_events
-
-from .support import (
+from personalize_conformance.suite.support import (
     arns,
     check_account_list,
     check_response,

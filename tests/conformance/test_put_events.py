@@ -91,9 +91,9 @@ def test_events_before_active_are_accepted_or_rejected_with_a_client_error(
     body = _with_events(created["trackingId"], [{"eventType": "click", "sentAt": 1553631760}])
     try:
         harness.invoke("PutEvents", body)
-        ran(BEFORE_ACTIVE, "accepted")
+        ran(harness, BEFORE_ACTIVE, "accepted")
     except TargetError as exc:
-        ran(BEFORE_ACTIVE, "rejected")
+        ran(harness, BEFORE_ACTIVE, "rejected")
         holds(harness, BEFORE_ACTIVE,
               catalog()[BEFORE_ACTIVE].accepts_error(exc.status, exc.code, harness.strict),
               "accepted, or rejected with a client error (4xx)", exc.as_dict(), "PutEvents",

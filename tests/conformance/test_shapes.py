@@ -128,8 +128,8 @@ def _draw(data: st.DataObject, strategy: Callable[[], st.SearchStrategy], label:
         raise CannotGenerate(f"{type(exc).__name__}: {exc}".splitlines()[0]) from exc
 
 
-def _run_given(body: Callable[[st.DataObject], None], clause_ids: list[str], side: str,
-               max_examples: int | None = None) -> None:
+def _run_given(harness: Harness, body: Callable[[st.DataObject], None], clause_ids: list[str],
+               side: str, max_examples: int | None = None) -> None:
     """Run ``body`` as a Hypothesis property under the active profile (at most
     ``max_examples`` when given); if the strategies cannot make its cases, record
     ``clause_ids`` as not exercised on ``side``."""
@@ -141,7 +141,7 @@ def _run_given(body: Callable[[st.DataObject], None], clause_ids: list[str], sid
     except (CannotGenerate, Unsatisfiable, FailedHealthCheck) as exc:
         reason = f"the strategies cannot make a case: {type(exc).__name__}: {exc}"
         for clause_id in clause_ids:
-            checks.not_exercised(clause_id, side, reason.splitlines()[0])
+            checks.not_exercised(harness, clause_id, side, reason.splitlines()[0])
 
 
 @pytest.mark.parametrize("operation", _valid_params())
@@ -168,17 +168,18 @@ def test_valid_requests_are_accepted(harness: Harness, operation: str):
         requests(schema_name)  # the strategy can be built at all
     except Exception as exc:
         for clause_id in ids:
-            checks.not_exercised(clause_id, "accepted", f"the strategies cannot make a case: "
+            checks.not_exercised(harness, clause_id, "accepted",
+                                 f"the strategies cannot make a case: "
                                  f"{type(exc).__name__}: {exc}")
         return
     if operation in REUSABLE:
         with _pinned(harness, operation) as shared:
-            _run_given(lambda data: check(data, shared), ids, "accepted")
+            _run_given(harness, lambda data: check(data, shared), ids, "accepted")
     else:
         def fresh(data: st.DataObject) -> None:
             with _pinned(harness, operation, data.draw) as pinned:
                 check(data, pinned)
-        _run_given(fresh, ids, "accepted")
+        _run_given(harness, fresh, ids, "accepted")
 
 
 def _invalid_params() -> list[Any]:
@@ -212,7 +213,7 @@ def test_shape_violations_are_rejected(harness: Harness, clause_id: str,
     clause = catalog()[clause_id]
     reason = _cannot_break(clause)
     if reason:
-        checks.not_exercised(clause_id, "rejected", reason)
+        checks.not_exercised(harness, clause_id, "rejected", reason)
         return
     operation = clause.operation
     with _pinned(harness, operation) as pinned:
@@ -220,7 +221,7 @@ def test_shape_violations_are_rejected(harness: Harness, clause_id: str,
             case = _draw(data, lambda: violations(operation, pinned, clause_id), "violation")
             rejected(harness, clause_id, operation, case.request)
 
-        _run_given(check, [clause_id], "rejected", violation_examples)
+        _run_given(harness, check, [clause_id], "rejected", violation_examples)
 
 
 NEXT_TOKEN = [c.id for c in shape_clauses("ListEventTrackers")

@@ -9,15 +9,51 @@ clauses no conformance test names yet is skipped, saying which clause lacks a te
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from importlib.resources import files
 
 import pytest
 
 from benchmarks.power import kill, named_clauses, run_suite
-from personalize_conformance.contracts import catalog, node_at, schema, split_pointer
-from personalize_conformance.targets import mutants, reference_behaviour
-from personalize_conformance.targets.reference.service import FAULTS
+from personalize_conformance.contracts import (
+    all_operations,
+    catalog,
+    node_at,
+    schema,
+    split_pointer,
+)
+from personalize_conformance.targets import mutants, reference_service
+from personalize_conformance.targets.reference import ReferenceService
+from personalize_conformance.targets.reference.mutants import (
+    SERVICES,
+    PagingLosesItem,
+    apply_patch,
+    mutant,
+)
+from personalize_conformance.targets.reference.service import Behaviour, ServiceError
+
+#: The kinds of mutation an entry may hold (each applied from outside the reference).
+KINDS = {"schema_patches", "error_remaps", "response_patches", "service"}
+#: The behavioural faults the reference carried as named switches before they became data:
+#: none of these names may come back into it.
+OLD_FAULTS = {
+    "second-tracker-allowed", "second-tracker-as-invalid-input", "second-tracker-as-500",
+    "tracker-on-missing-dataset-group", "missing-dataset-group-with-status-200",
+    "describe-unknown-as-invalid-input", "delete-unknown-as-invalid-input",
+    "delete-unknown-with-status-500", "name-too-long-as-validation-exception",
+    "event-type-too-long-as-500", "too-many-tags-with-status-200", "describe-wrong-name",
+    "describe-wrong-tracking-id", "describe-wrong-dataset-group",
+    "create-response-missing-tracking-id", "describe-account-id-not-a-string",
+    "list-status-not-a-string", "describe-dataset-group-bad-domain", "create-status-goes-back",
+    "active-then-create-in-progress", "status-ready", "delete-status-goes-back",
+    "deleted-tracker-still-described", "deleted-tracker-still-listed",
+    "deleted-tracker-accepts-events", "unknown-tracking-id-accepted", "list-ignores-filter",
+    "list-ignores-max-results", "paging-loses-item", "paging-repeats-item",
+    "invalid-next-token-accepted", "events-recorded-elsewhere", "generated-event-ids-repeat",
+    "generated-event-ids-missing", "duplicate-event-ids-trained", "session-not-associated",
+    "properties-keys-unmapped",
+}
 
 #: Every kind of fault the catalog must hold at least one mutant of.
 CATEGORIES = {
@@ -59,17 +95,143 @@ def test_catalog_is_sound():
     for e in entries:
         where = e["id"]
         assert e["kills"] and all(k in catalog().clauses for k in e["kills"]), where
-        assert e.get("schema_patches") or e.get("faults"), f"{where} changes nothing"
-        for fault in e.get("faults", []):
-            assert fault in FAULTS, f"{where}: no fault {fault!r} in service.FAULTS"
-            assert FAULTS[fault] == e["kills"][0], f"{where}: {fault} breaks {FAULTS[fault]}"
-            used.add(fault)
+        assert set(e) <= {"id", "category", "kills", *KINDS}, f"{where}: {set(e)}"
+        assert any(e.get(kind) for kind in KINDS), f"{where} changes nothing"
         for pointer in e.get("schema_patches", {}):
             assert _resolves(pointer), f"{where}: {pointer} is not in the contract schema"
             own = catalog()[e["kills"][0]].schema or ""
             assert own.startswith(pointer), f"{where}: {pointer} is not {e['kills'][0]}'s"
-        reference_behaviour(f"mutant:{where}")  # loads
-    assert used == set(FAULTS), f"faults no mutant uses: {sorted(set(FAULTS) - used)}"
+        for remap in e.get("error_remaps", []):
+            assert remap["clause"] in catalog().clauses, f"{where}: no clause {remap['clause']}"
+            assert remap["clause"] == e["kills"][0], f"{where} remaps {remap['clause']}"
+            answer = remap["answer"]
+            if answer.get("accept"):
+                assert answer == {"accept": True}, f"{where}: accept takes nothing else"
+                assert catalog()[remap["clause"]].kind != "shape", (
+                    f"{where}: let a shape violation through by a schema patch instead")
+            else:
+                assert answer and set(answer) <= {"status", "code"}, f"{where}: {answer}"
+                assert isinstance(answer.get("status", 400), int), where
+                assert isinstance(answer.get("code", ""), str), where
+        for patch in e.get("response_patches", []):
+            assert patch["operation"] in all_operations(), f"{where}: {patch['operation']}"
+            assert patch["patch"], f"{where}: an empty patch"
+            for op in patch["patch"]:
+                assert op["op"] in ("add", "replace", "remove"), f"{where}: {op}"
+                assert op["path"].startswith("/"), f"{where}: {op}"
+                assert ("value" in op) == (op["op"] != "remove"), f"{where}: {op}"
+        if "service" in e:
+            assert e["service"] in SERVICES, f"{where}: no service {e['service']!r}"
+            used.add(e["service"])
+        service = reference_service(f"mutant:{where}")  # loads
+        assert isinstance(service, ReferenceService) and type(service) is not ReferenceService
+        if "service" in e:
+            assert isinstance(service, SERVICES[e["service"]]), where
+    assert used == set(SERVICES), (
+        f"services no mutant uses: {sorted(set(SERVICES) - used)}")
+
+
+def test_the_reference_names_no_fault():
+    """The reference implements the documents and nothing else: no mutant id, category,
+    old fault name or mutant service appears in its source."""
+    source = (files("personalize_conformance.targets.reference") / "service.py").read_text(
+        encoding="utf-8")
+    names = {*mutants(), *CATEGORIES, *OLD_FAULTS, *SERVICES,
+             *(m["category"] for m in mutants().values())}
+    # a name counts as a word of its own (a category may be a step of a clause id:
+    # "semantics" in PutEvents.semantics.eventIdGenerated)
+    found = sorted(n for n in names
+                   if re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w.-])", source, re.I))
+    assert not found, f"service.py names faults: {found}"
+    said = re.findall(r"\b(?:faults?|faulty|mutants?)\b", source, re.I)
+    assert not said, f"service.py says {said}"
+
+
+def test_each_kind_of_mutation_is_applied_from_outside():
+    """A remap answers differently (or lets through), a response patch rewrites an answer,
+    a schema patch changes the validators, a service subclass its step; the reference is
+    untouched by all of them."""
+    def service(**entry) -> ReferenceService:
+        return mutant({"id": "t", **entry})
+
+    group = {"name": "g1"}
+    ref = ReferenceService()
+    arn = ref.call("CreateDatasetGroup", group)["datasetGroupArn"]
+    ref.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
+    second = {"name": "t2", "datasetGroupArn": arn}
+    with pytest.raises(ServiceError) as caught:
+        ref.call("CreateEventTracker", second)
+    assert caught.value.clause == "CreateEventTracker.oneTrackerPerDatasetGroup"
+    assert (caught.value.status, caught.value.code) == (400, "ResourceAlreadyExistsException")
+
+    remapped = service(error_remaps=[{"clause": "CreateEventTracker.oneTrackerPerDatasetGroup",
+                                      "answer": {"status": 500, "code": "InternalFailure"}}])
+    remapped.call("CreateDatasetGroup", group)
+    remapped.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
+    with pytest.raises(ServiceError) as caught:
+        remapped.call("CreateEventTracker", second)
+    assert (caught.value.status, caught.value.code) == (500, "InternalFailure")
+    assert caught.value.message.startswith("An event tracker already exists")
+
+    accepting = service(error_remaps=[{"clause": "CreateEventTracker.oneTrackerPerDatasetGroup",
+                                       "answer": {"accept": True}}])
+    accepting.call("CreateDatasetGroup", group)
+    accepting.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
+    assert "trackingId" in accepting.call("CreateEventTracker", second)
+
+    long_name = {"name": "n" * 64, "datasetGroupArn": arn}
+    with pytest.raises(ServiceError) as caught:
+        ref.call("CreateEventTracker", long_name)
+    assert caught.value.clause == "CreateEventTracker.name.maxLength"
+    patched = service(schema_patches={
+        "CreateEventTrackerRequest.json#/properties/name/maxLength": 64})
+    patched.call("CreateDatasetGroup", group)
+    assert "trackingId" in patched.call("CreateEventTracker", long_name)
+
+    rewritten = service(response_patches=[{"operation": "ListEventTrackers", "patch": [
+        {"op": "replace", "path": "/eventTrackers/*/status", "value": 1}]}])
+    rewritten.call("CreateDatasetGroup", group)
+    rewritten.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
+    assert [t["status"] for t in rewritten.call("ListEventTrackers", {})["eventTrackers"]] == [1]
+    assert [t["status"] for t in ref.call("ListEventTrackers", {})["eventTrackers"]] == [
+        "ACTIVE"]
+
+    ready = service(service="StatusReady")
+    ready.call("CreateDatasetGroup", group)
+    tracker = ready.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
+    described = ready.call("DescribeEventTracker",
+                           {"eventTrackerArn": tracker["eventTrackerArn"]})
+    assert described["eventTracker"]["status"] == "READY"
+
+
+def test_reference_service_builds_the_mutant():
+    """``reference_service(name)``, as ``serve`` calls it, is the mutant's service."""
+    service = reference_service("mutant:paging-loses-item", progressive=True)
+    assert isinstance(service, PagingLosesItem) and service.behaviour.progressive
+    assert type(reference_service("reference")) is ReferenceService
+    assert reference_service("reference", progressive=True).behaviour == Behaviour(
+        progressive=True)
+
+
+@pytest.mark.parametrize("document, patch, want", [
+    ({"a": {"b": 1}}, [{"op": "replace", "path": "/a/b", "value": "x"}], {"a": {"b": "x"}}),
+    ({"a": {"b": 1}}, [{"op": "remove", "path": "/a/b"}], {"a": {}}),
+    ({"a": {}}, [{"op": "add", "path": "/a/c", "value": [1]}], {"a": {"c": [1]}}),
+    ({"l": [1, 2]}, [{"op": "add", "path": "/l/-", "value": 3}], {"l": [1, 2, 3]}),
+    ({"l": [{"s": 1}, {"s": 2}]}, [{"op": "replace", "path": "/l/*/s", "value": 0}],
+     {"l": [{"s": 0}, {"s": 0}]}),
+    ({"l": []}, [{"op": "replace", "path": "/l/*/s", "value": 0}], {"l": []}),
+    ({"a/b": 1}, [{"op": "remove", "path": "/a~1b"}], {}),
+])
+def test_response_patches_are_json_patches(document, patch, want):
+    before = json.dumps(document)
+    assert apply_patch(document, patch) == want
+    assert json.dumps(document) == before  # a new copy
+
+
+def test_a_json_patch_replaces_only_what_exists():
+    with pytest.raises(KeyError):
+        apply_patch({"a": {}}, [{"op": "replace", "path": "/a/b", "value": 1}])
 
 
 @pytest.mark.parametrize("mutant_id", MUTANTS)

@@ -10,13 +10,15 @@ import botocore.config
 import pytest
 from botocore.exceptions import ClientError
 
+from personalize_conformance.contracts import interaction_field, status_order
 from personalize_conformance.targets import TargetError
 from personalize_conformance.targets.reference import (
     Behaviour,
     ReferenceHttpTarget,
+    ReferenceService,
     ReferenceTarget,
 )
-from personalize_conformance.targets.reference.service import upper_snake
+from personalize_conformance.targets.reference.service import ServiceError
 
 MISSING_GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/nowhere"
 MISSING_TRACKER = "arn:aws:personalize:us-east-1:123456789012:event-tracker/nothing"
@@ -143,8 +145,70 @@ def test_inspect_records_events_with_the_documented_semantics(ref):
 @pytest.mark.parametrize("key, field", [("numRatings", "NUM_RATINGS"), ("itemId", "ITEM_ID"),
                                         ("numberOfRatings", "NUMBER_OF_RATINGS"),
                                         ("eventValue", "EVENT_VALUE"), ("x", "X")])
-def test_property_keys_map_to_upper_snake_fields(key, field):
-    assert upper_snake(key) == field
+def test_property_keys_map_to_upper_snake_fields(ref, key, field):
+    assert interaction_field(key) == field
+    group = new_group(ref)
+    tracking_id = new_tracker(ref, group)["trackingId"]
+    ref.invoke("PutEvents", {"trackingId": tracking_id, "sessionId": "s", "eventList": [
+        {"eventType": "e", "sentAt": 1, "properties": json.dumps({key: 1})}]})
+    assert ref.inspect(group)[0]["fields"][field] == 1
+
+
+def test_statuses_are_the_contracts_orders():
+    """The progressive statuses are read from the catalog's orders, not restated."""
+    ref = ReferenceTarget(Behaviour(progressive=True))
+    group = new_group(ref)
+    arn = {"eventTrackerArn": new_tracker(ref, group)["eventTrackerArn"]}
+    create = [ref.invoke("DescribeEventTracker", arn)["eventTracker"]["status"]
+              for _ in range(3)]
+    assert create == [rank[0] for rank in status_order("EventTracker.status.createOrder")]
+    ref.invoke("DeleteEventTracker", arn)
+    delete = [ref.invoke("DescribeEventTracker", arn)["eventTracker"]["status"]
+              for _ in range(2)]
+    assert delete == [rank[0] for rank in status_order("EventTracker.status.deleteOrder")]
+
+
+def refusal(service: ReferenceService, operation: str, body: dict) -> ServiceError:
+    with pytest.raises(ServiceError) as caught:
+        service.call(operation, body)
+    return caught.value
+
+
+def test_each_refusal_names_the_clause_it_keeps():
+    service = ReferenceService()
+    group = service.call("CreateDatasetGroup", {"name": "g"})["datasetGroupArn"]
+    tracker = service.call("CreateEventTracker", {"name": "t", "datasetGroupArn": group})
+    arn = {"eventTrackerArn": tracker["eventTrackerArn"]}
+    put = {"trackingId": tracker["trackingId"], "sessionId": "s",
+           "eventList": [{"eventType": "click", "sentAt": 1}]}
+    cases = [
+        ("CreateEventTracker", {"name": "t2", "datasetGroupArn": group},
+         "CreateEventTracker.oneTrackerPerDatasetGroup"),
+        ("CreateEventTracker", {"name": "t2", "datasetGroupArn": MISSING_GROUP},
+         "CreateEventTracker.datasetGroupMustExist"),
+        ("DescribeEventTracker", {"eventTrackerArn": MISSING_TRACKER},
+         "DescribeEventTracker.unknownIsNotFound"),
+        ("DeleteEventTracker", {"eventTrackerArn": MISSING_TRACKER},
+         "DeleteEventTracker.unknownIsNotFound"),
+        ("ListEventTrackers", {"nextToken": "never-issued"},
+         "ListEventTrackers.invalidNextToken"),
+        ("PutEvents", {**put, "trackingId": "unknown"}, "PutEvents.unknownTrackingId"),
+        ("CreateEventTracker", {"name": "n" * 64, "datasetGroupArn": group},
+         "CreateEventTracker.name.maxLength"),
+        ("PutEvents", {**put, "eventList": []}, "PutEvents.eventList.minItems"),
+        ("DescribeDatasetGroup", {"datasetGroupArn": MISSING_GROUP}, None),
+    ]
+    for operation, body, clause in cases:
+        assert refusal(service, operation, body).clause == clause, (operation, body)
+    service.call("DeleteEventTracker", arn)
+    assert refusal(service, "DescribeEventTracker", arn).clause == (
+        "DeleteEventTracker.thenNotFound")
+    assert refusal(service, "PutEvents", put).clause == "PutEvents.deletedTrackingId"
+    progressive = ReferenceService(Behaviour(progressive=True))
+    group = progressive.call("CreateDatasetGroup", {"name": "g"})["datasetGroupArn"]
+    tracker = progressive.call("CreateEventTracker", {"name": "t", "datasetGroupArn": group})
+    assert refusal(progressive, "PutEvents", {**put, "trackingId": tracker["trackingId"]}
+                   ).clause == "PutEvents.beforeActive"
 
 
 def test_unmodified_boto3_clients_work_against_reference_http():

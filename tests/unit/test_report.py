@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from personalize_conformance import cli, vectors
+from personalize_conformance import cli, outcomes, vectors
 from personalize_conformance import report as report_module
 from personalize_conformance.contracts import catalog
 from personalize_conformance.harness import Harness
@@ -276,3 +276,96 @@ def test_exported_vectors_get_their_expected_outcome_from_the_reference():
         harness.cleanup()
     finally:
         target.stop()
+
+
+# -- what a test records, and the statuses it reports -----------------------------------------
+def test_statuses_travel_as_exception_types_not_as_text():
+    unsupported, inapplicable = outcomes.Unsupported("no Foo"), outcomes.NotApplicable("no x")
+    assert isinstance(unsupported, pytest.skip.Exception)  # pytest reports them skipped
+    assert (outcomes.status_of(unsupported), unsupported.detail) == ("unsupported", "no Foo")
+    assert outcomes.status_of(inapplicable) == "not_applicable"
+    assert str(unsupported) == "unsupported: no Foo"  # the skip reason stays readable
+    assert outcomes.status_of(pytest.skip.Exception("unsupported: only text")) is None
+    assert outcomes.status_of(None) is None
+
+
+STATUS_TESTS = '''
+import pytest
+from personalize_conformance import outcomes
+
+@pytest.mark.clause("PutEvents.eventList.maxItems")
+def test_typed():
+    raise outcomes.Unsupported("the target has no PutEvents")
+
+@pytest.mark.clause("PutEvents.eventList.minItems")
+def test_text():
+    pytest.skip("unsupported: a reason that only looks like a status")
+
+@pytest.fixture
+def inapplicable():
+    raise outcomes.NotApplicable("the target lacks capability 'inspect'")
+
+@pytest.mark.clause("PutEvents.semantics.recordedInDatasetGroup")
+def test_in_setup(inapplicable):
+    pass
+'''
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_the_plugin_reads_each_status_from_the_exception_type(tmp_path, workers):
+    """Through the plugin (and xdist's workers): the status rides on the test's report."""
+    (tmp_path / "test_statuses.py").write_text(STATUS_TESTS)
+    done = subprocess.run([sys.executable, "-m", "pytest", "test_statuses.py", "-q",
+                           "-p", "no:cacheprovider", "-n", workers,
+                           "--report-dir", str(tmp_path / "out")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    statuses = {c["id"]: c["status"] for c in load(tmp_path / "out")["clauses"]}
+    assert statuses["PutEvents.eventList.maxItems"] == "unsupported"
+    assert statuses["PutEvents.eventList.minItems"] == "untested"  # an ordinary skip
+    assert statuses["PutEvents.semantics.recordedInDatasetGroup"] == "not_applicable"
+
+
+def test_a_record_belongs_to_one_test_and_counts_its_examples():
+    """Checks record into the harness' record of the running test (``running_test``
+    gives each test a fresh one); examples count the
+    Hypothesis test cases that reached the harness, and the first that failed."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from personalize_conformance import checks
+    from personalize_conformance.targets.reference import ReferenceTarget
+
+    harness = Harness(ReferenceTarget(), run_id="rec")
+    checks.ran(harness, BROKEN, "accepted")  # outside a test: the harness' own record
+    assert harness.record.cases == {BROKEN: 1}
+
+    with harness.running_test() as record:
+        assert harness.record is record and record.cases == {}
+
+        @settings(max_examples=5, database=None, derandomize=True)
+        @given(st.integers())
+        def passing(n: int) -> None:
+            checks.holds(harness, BROKEN, True, "anything", {}, "PutEvents", {})
+            checks.ran(harness, "PutEvents.eventList.minItems", "rejected")
+
+        passing()
+        checks.not_exercised(harness, BROKEN, "rejected", "no case")
+        checks.not_exercised(harness, BROKEN, "rejected", "no case")
+    assert record.examples == 5 and record.first_failing_example is None
+    assert record.cases == {BROKEN: 5, "PutEvents.eventList.minItems": 5}
+    assert record.sides_ran() == {BROKEN: ["held"], "PutEvents.eventList.minItems": ["rejected"]}
+    assert record.not_exercised == {BROKEN: ["rejected: no case"]}
+
+    with harness.running_test() as failing_record:
+        @settings(max_examples=50, database=None, derandomize=True)
+        @given(st.integers(min_value=0, max_value=1000))
+        def failing(n: int) -> None:
+            checks.ran(harness, BROKEN, "accepted")
+            assert n < 500
+
+        with pytest.raises(AssertionError):
+            failing()
+    first = failing_record.first_failing_example
+    assert first is not None and 1 <= first <= failing_record.examples
+    assert record.examples == 5  # the earlier test's record is its own

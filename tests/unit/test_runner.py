@@ -11,11 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from personalize_conformance.targets import reference_behaviour
-from personalize_conformance.targets.reference import ReferenceService
+from personalize_conformance.targets import reference_service
 from personalize_conformance.targets.reference.server import ReferenceServer
-
-from .test_report import check_outputs, verdict_line
+from tests.unit.test_report import check_outputs, verdict_line
 
 REPORT_KEYS = {"target", "profile", "seed", "summary", "clauses"}
 SUMMARY_KEYS = {"passed", "failed", "unsupported", "not_applicable", "waived"}
@@ -38,7 +36,7 @@ def served():
     servers = []
 
     def serve(name: str) -> str:
-        server = ReferenceServer(ReferenceService(reference_behaviour(name))).start()
+        server = ReferenceServer(reference_service(name)).start()
         servers.append(server)
         return server.url
 
@@ -122,3 +120,65 @@ def test_user_mistakes_exit_2_with_one_line(tmp_path, args, words):
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# -- one description of a run's options --------------------------------------------------------
+@pytest.mark.parametrize("args, words", [
+    (["--max-examples", "0"], "--max-examples must be at least 1"),
+    (["--clauses", "No.such.clause"], "--clauses: no clause No.such.clause in the catalog"),
+    (["--target", "mutant:nope"], "unknown mutant 'mutant:nope'"),
+    (["--waivers", "missing.json"], "cannot read waivers file 'missing.json'"),
+])
+def test_the_runner_and_the_plugin_refuse_the_same_values_alike(tmp_path, args, words):
+    """Both read the one table of options: the same names, checks and messages."""
+    runner = run(*args, cwd=tmp_path)
+    assert runner.returncode == 2 and words in runner.stderr
+    assert len(runner.stderr.strip().splitlines()) == 1
+    plugin = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "personalize_conformance.suite",
+         "-p", "no:cacheprovider", *args], cwd=tmp_path, capture_output=True, text=True,
+        timeout=120)
+    assert plugin.returncode == 4 and words in plugin.stderr, plugin.stderr
+
+
+def test_both_sides_declare_their_options_from_the_one_table():
+    from personalize_conformance import cli
+    from personalize_conformance.options import OPTIONS
+
+    runner = next(a for a in cli._parser()._actions if a.dest == "command").choices["run"]
+    flags = {flag for action in runner._actions for flag in action.option_strings}
+    assert flags - {"-h", "--help", "--no-progress"} == {f for o in OPTIONS for f in o.cli}
+    assert {o.name for o in OPTIONS if not o.cli} == {"run_id"}  # plugin only
+    assert {o.name for o in OPTIONS if not o.plugin} == {"profile", "seed", "workers"}
+    assert all(o.foreign for o in OPTIONS if not o.plugin and o.name != "workers")
+
+
+def test_the_runner_hands_its_run_to_pytest_and_gets_the_report_back(tmp_path, monkeypatch):
+    """The target is resolved once and the waivers file read once, in this process; the
+    report comes back in memory, the same as the report.json written."""
+    from personalize_conformance import targets, waivers
+    from personalize_conformance.options import prepare
+
+    resolved: list[str] = []
+    real_resolve = targets.resolve
+    monkeypatch.setattr(targets, "resolve",
+                        lambda name, *a, **k: resolved.append(name) or real_resolve(name, *a, **k))
+    read: list[str] = []
+    real_load = waivers.load
+    monkeypatch.setattr(waivers, "load", lambda path: read.append(str(path)) or real_load(path))
+    waived = tmp_path / "waivers.json"
+    waived.write_text(json.dumps({"waivers": [{"clause": "PutEvents.eventList.maxItems",
+                                               "reason": "known"}]}))
+    run_ = prepare({"target": "mutant:eventList-accepts-11", "waivers": str(waived),
+                    "clauses": ("PutEvents.eventList.maxItems",),
+                    "report_dir": str(tmp_path / "out")}, runner=True)
+    assert resolved == ["mutant:eventList-accepts-11"] and read == [str(waived)]
+    code = pytest.main(["--pyargs", "personalize_conformance.suite", "-q", "-p", "no:xdist",
+                        "-p", "no:cacheprovider", "--hypothesis-profile", run_.settings.profile,
+                        "--hypothesis-seed", str(run_.settings.seed)], plugins=[run_])
+    assert code == 1  # the mutant fails the waived clause's tests
+    assert resolved == ["mutant:eventList-accepts-11"] and read == [str(waived)]
+    assert run_.report == report_of(tmp_path / "out")
+    clause = next(c for c in run_.report["clauses"] if c["id"] == "PutEvents.eventList.maxItems")
+    assert (clause["status"], clause["observed_status"]) == ("waived", "failed")
+    assert run_.report["target"] == "mutant:eventList-accepts-11"

@@ -16,9 +16,9 @@ from typing import ClassVar
 import pytest
 
 from personalize_conformance.harness import Harness
-from personalize_conformance.targets import TargetError, Unsupported, resolve
+from personalize_conformance.targets import TargetError, Unsupported, reference_service, resolve
 from personalize_conformance.targets.boto import BotoTarget
-from personalize_conformance.targets.reference import ReferenceTarget
+from personalize_conformance.targets.reference import ReferenceHttpTarget, ReferenceTarget
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_FAILED = {"unsupported", "passed", "not_applicable", "untested", "incomplete"}
@@ -111,6 +111,35 @@ def test_cleanup_deletes_what_a_run_left_and_lists_what_it_could_not():
     with pytest.raises(TargetError, match="ResourceNotFound"):
         real_invoke("DescribeDatasetGroup", {"datasetGroupArn": kept})
     assert real_invoke("ListEventTrackers", {})["eventTrackers"] == []
+
+
+# -- mutants ---------------------------------------------------------------------------------
+def test_a_mutant_target_serves_its_mutant_in_process_and_over_http():
+    """``mutant:<id>`` is the reference target serving the mutant's service; the same
+    service is served over HTTP too (as ``serve --target mutant:<id>`` does)."""
+    target = resolve("mutant:describe-wrong-name")
+    assert target.name == "mutant:describe-wrong-name"
+    group = target.invoke("CreateDatasetGroup", {"name": "g"})["datasetGroupArn"]
+    created = target.invoke("CreateEventTracker", {"name": "t", "datasetGroupArn": group})
+    described = target.invoke("DescribeEventTracker",
+                              {"eventTrackerArn": created["eventTrackerArn"]})
+    assert described["eventTracker"]["name"] != "t"
+    served = ReferenceHttpTarget(service=reference_service("mutant:second-tracker-as-500"))
+    served.start()
+    try:
+        group = served.invoke("CreateDatasetGroup", {"name": "g"})["datasetGroupArn"]
+        served.invoke("CreateEventTracker", {"name": "t", "datasetGroupArn": group})
+        with pytest.raises(TargetError) as caught:
+            served.invoke("CreateEventTracker", {"name": "u", "datasetGroupArn": group})
+        assert (caught.value.status, caught.value.code) == (500, "InternalFailure")
+    finally:
+        served.stop()
+
+
+def test_serve_refuses_an_unknown_mutant_in_one_line(tmp_path):
+    result = cli("serve", "--target", "mutant:no-such-mutant", cwd=tmp_path)
+    assert result.returncode == 2 and "unknown mutant" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 # -- plugins ---------------------------------------------------------------------------------

@@ -1,0 +1,412 @@
+"""The options of a run, described once.
+
+``OPTIONS`` is the one table: the runner (``personalize-conformance run``, argparse) and
+the pytest plugin (``pytest_addoption``) both declare their options from it, and both
+turn what they were given into one ``RunSettings`` with ``prepare``, which validates each
+option and parses the waivers and replay files. A ``Run`` carries the settings, the target
+(resolved once per process), the harnesses made for it, and at the end the report: the
+runner hands its ``Run`` to pytest in memory (``pytest.main(argv, plugins=[run])``); a bare
+pytest run makes one from its options; an xdist worker from what its controller sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import random
+import socket
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
+
+import pytest
+
+from personalize_conformance import profiles
+from personalize_conformance.targets import Target, TargetConfigError
+
+DEFAULT_TARGET = "reference"
+#: Seconds a single call may take (``--call-timeout``, or the environment variable).
+CALL_TIMEOUT_ENV = "PC_CALL_TIMEOUT"
+DEFAULT_CALL_TIMEOUT = 30.0
+#: Where a bare pytest run keeps its ``Run`` (the runner's is put there by the ``Run``).
+RUN = pytest.StashKey["Run"]()
+#: The key of the settings an xdist controller sends each worker.
+WORKER_INPUT = "pc_settings"
+
+
+class OptionError(ValueError):
+    """An option (or a file it names) the user can fix; one line."""
+
+
+_SAME = object()
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a run: its settings name, flags, parsing, default and validation.
+
+    ``cli``/``plugin`` are its flags on each side (empty: that side lacks it); ``foreign``
+    names the pytest option another plugin declares for it (Hypothesis), which the plugin
+    reads instead of declaring its own. ``kind``: ``value`` takes an argument, ``flag`` is
+    on when given, ``switch`` is the runner's ``--x/--no-x`` (not given: decided from the
+    other options) and the plugin's flag. ``cli_default`` is the runner's default where
+    it differs (the runner writes a report unless told where; pytest only when told).
+    """
+
+    name: str
+    help: str
+    cli: tuple[str, ...] = ()
+    plugin: tuple[str, ...] = ()
+    foreign: str | None = None
+    kind: Literal["value", "flag", "switch"] = "value"
+    type: Callable[[str], Any] | None = None
+    default: Any = None
+    cli_default: Any = _SAME
+    metavar: str | None = None
+    choices: tuple[str, ...] | None = None
+    #: Checks (and may normalise) a given value; raises ``OptionError``.
+    check: Callable[[Any], Any] | None = None
+
+    @property
+    def dest(self) -> str:
+        """The attribute pytest keeps it under (the plugin's long flag, as argparse names it)."""
+        return self.plugin[-1].lstrip("-").replace("-", "_") if self.plugin else self.name
+
+    def default_for(self, runner: bool) -> Any:
+        return self.cli_default if runner and self.cli_default is not _SAME else self.default
+
+    def validated(self, value: Any) -> Any:
+        return self.check(value) if self.check is not None and value is not None else value
+
+
+def _at_least_one(value: int) -> int:
+    if value < 1:
+        raise OptionError("--max-examples must be at least 1")
+    return value
+
+
+def _clause_list(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
+
+
+def _known_clauses(ids: tuple[str, ...]) -> tuple[str, ...]:
+    from personalize_conformance.contracts import catalog
+
+    unknown = sorted(set(ids) - set(catalog().clauses))
+    if unknown:
+        raise OptionError(f"--clauses: no clause {', '.join(unknown)} in the catalog")
+    return ids
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("target", "the implementation to check: reference (default), "
+           "reference-progressive, reference-http, endpoint, moto, moto-server, "
+           "mutant:<id>, package.module:Class, or a name registered by a plugin",
+           cli=("--target",), plugin=("--target",), default=DEFAULT_TARGET),
+    Option("endpoint_url", "the implementation's URL, for --target endpoint",
+           cli=("--endpoint-url",), plugin=("--endpoint-url",)),
+    Option("allow_aws", "allow a run against real AWS (a non-loopback endpoint, or none)",
+           cli=("--allow-aws",), plugin=("--allow-aws",), kind="flag", default=False),
+    Option("call_timeout", "seconds one call may take before it fails as unanswered "
+           f"(default: ${CALL_TIMEOUT_ENV} or {DEFAULT_CALL_TIMEOUT:g}; 0: no limit)",
+           cli=("--call-timeout",), plugin=("--call-timeout",), type=float),
+    Option("profile", "ci: quick and deterministic (default); certify: thorough",
+           cli=("--profile",), foreign="hypothesis_profile", choices=profiles.NAMES),
+    Option("seed", "Hypothesis seed (recorded in the report)",
+           cli=("--seed",), foreign="hypothesis_seed", type=int),
+    Option("report_dir", "where report.json goes (the runner's default: "
+           "./conformance-report; pytest writes none unless given)",
+           cli=("--report-dir",), plugin=("--report-dir",), cli_default="conformance-report"),
+    Option("strict", "hold the target to one reading wherever the documents allow two",
+           cli=("--strict",), plugin=("--strict-readings",), kind="flag", default=False),
+    Option("workers", "pytest-xdist workers: a number or 'auto' (default: 0, in-process)",
+           cli=("-n", "--workers"), cli_default="0"),
+    Option("run_id", "a short id put into the names of the resources the run creates "
+           "(default: a fresh one)", plugin=("--run-id",)),
+    Option("waivers", "JSON file of known deviations: clause ids with a reason each",
+           cli=("--waivers",), plugin=("--waivers",), metavar="FILE"),
+    Option("replay", "re-run only the tests that failed in an earlier report.json "
+           "(the runner: with its profile, seed and strictness unless given)",
+           cli=("--replay",), plugin=("--replay",), metavar="REPORT"),
+    Option("max_examples", "cap Hypothesis examples per test (overrides the profile)",
+           cli=("--max-examples",), plugin=("--max-examples",), type=int,
+           check=_at_least_one),
+    Option("clauses", "run only the tests that check one of these catalog clauses",
+           cli=("--clauses",), plugin=("--clauses",), metavar="ID[,ID...]",
+           type=_clause_list, check=_known_clauses),
+    Option("progress", "show clauses done and the clause running (the runner's default: "
+           "on for certify)", cli=("--progress",), plugin=("--conformance-progress",),
+           kind="switch", default=False, cli_default=None),
+)
+
+
+def _argument(option: Option, runner: bool) -> dict[str, Any]:
+    """The keyword arguments of ``add_argument`` (runner) or ``addoption`` (plugin)."""
+    kwargs: dict[str, Any] = {"dest": option.name if runner else option.dest,
+                              "help": option.help, "default": option.default_for(runner)}
+    if option.kind == "flag" or (option.kind == "switch" and not runner):
+        kwargs["action"] = "store_true"
+    elif option.kind == "switch":
+        kwargs["action"] = argparse.BooleanOptionalAction
+    else:
+        for key in ("type", "metavar", "choices"):
+            if getattr(option, key) is not None:
+                kwargs[key] = getattr(option, key)
+    return kwargs
+
+
+def add_to_argparse(parser: Any) -> None:
+    """Declare the runner's options (``run``) on an argparse parser."""
+    for option in OPTIONS:
+        if option.cli:
+            parser.add_argument(*option.cli, **_argument(option, runner=True))
+
+
+def add_to_pytest(parser: pytest.Parser) -> None:
+    """Declare the plugin's options on pytest's parser."""
+    group = parser.getgroup("personalize-conformance")
+    for option in OPTIONS:
+        if option.plugin:
+            group.addoption(*option.plugin, **_argument(option, runner=False))
+
+
+def values_of(config: pytest.Config) -> dict[str, Any]:
+    """The options a pytest run was given, by settings name (its own and foreign ones)."""
+    values = {}
+    for option in OPTIONS:
+        if option.plugin:
+            values[option.name] = config.getoption(option.dest)
+        elif option.foreign:
+            values[option.name] = getattr(config.option, option.foreign, None)
+    return values
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything a run was asked for, validated; files already parsed."""
+
+    target: str = DEFAULT_TARGET
+    endpoint_url: str | None = None
+    allow_aws: bool = False
+    #: Seconds a call may take (None: no limit), after the option, env and default.
+    call_timeout: float | None = DEFAULT_CALL_TIMEOUT
+    profile: str = profiles.DEFAULT
+    #: The Hypothesis seed as Hypothesis' option holds it (a string), or None.
+    seed: str | None = None
+    report_dir: str | None = None
+    strict: bool = False
+    workers: str = "0"
+    run_id: str = ""
+    waivers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: The ``--replay`` path (recorded as ``replay_of``) and the keys of the tests to rerun.
+    replay: str | None = None
+    replay_tests: tuple[str, ...] | None = None
+    max_examples: int | None = None
+    clauses: tuple[str, ...] | None = None
+    progress: bool = False
+
+    def to_wire(self) -> dict[str, Any]:
+        """What an xdist worker needs, as plain data (it never reads the files itself)."""
+        return {
+            "target": self.target, "endpoint_url": self.endpoint_url,
+            "allow_aws": self.allow_aws, "call_timeout": self.call_timeout,
+            "profile": self.profile, "seed": self.seed, "strict": self.strict,
+            "run_id": self.run_id, "max_examples": self.max_examples,
+            "replay": self.replay,
+            "replay_tests": None if self.replay_tests is None else list(self.replay_tests),
+            "clauses": None if self.clauses is None else list(self.clauses),
+        }
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> RunSettings:
+        values = dict(data)
+        for key in ("replay_tests", "clauses"):
+            if values.get(key) is not None:
+                values[key] = tuple(values[key])
+        return cls(**values)
+
+
+def effective_call_timeout(value: float | None) -> float | None:
+    """``--call-timeout``, else ``$PC_CALL_TIMEOUT``, else the default; 0 means none."""
+    if value is None:
+        value = float(os.environ.get(CALL_TIMEOUT_ENV) or DEFAULT_CALL_TIMEOUT)
+    return value or None
+
+
+def node_key(nodeid: str) -> str:
+    """A node id without its directories, the same wherever the suite was run from."""
+    path, sep, rest = nodeid.partition("::")
+    return path.rsplit("/", 1)[-1] + sep + rest
+
+
+def _earlier(path: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The report ``--replay`` names and the keys of its failing tests (there must be one)."""
+    from personalize_conformance.report import failing_tests
+
+    try:
+        earlier = json.loads(Path(path).read_text(encoding="utf-8"))
+        failing = failing_tests(earlier)
+    except OSError as exc:
+        raise OptionError(f"cannot read --replay {path!r}: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise OptionError(f"--replay {path!r} is not a report.json of this suite") from None
+    if not failing:
+        raise OptionError(f"--replay {path!r}: the report has no failing test to re-run")
+    return earlier, tuple(sorted({node_key(nodeid) for nodeid in failing}))
+
+
+def _waivers(path: str) -> dict[str, str]:
+    from personalize_conformance.waivers import WaiverError, load
+
+    try:
+        return load(path)
+    except WaiverError as exc:
+        raise OptionError(str(exc)) from None
+
+
+def check_reachable(url: str) -> None:
+    """Refuse an ``--endpoint-url`` nothing listens on (the runner checks before a run)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OptionError(f"--endpoint-url {url!r} is not an http(s) URL")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=5):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OptionError(f"cannot reach {url} ({reason}); start the server or fix "
+                          "--endpoint-url") from None
+
+
+def refuse_aws(target: Target, allow_aws: bool) -> None:
+    """Raise ``TargetConfigError`` if ``target`` would reach AWS without ``--allow-aws``."""
+    if target.reaches_aws() and not allow_aws:
+        where = (f"--endpoint-url {target.endpoint_url} is not a loopback address"
+                 if target.endpoint_url else f"target {target.name!r} has no --endpoint-url")
+        raise TargetConfigError(
+            f"{where}, so the run would reach real AWS; give a 127.0.0.1 --endpoint-url, "
+            "or pass --allow-aws to run there (resources are prefixed and deleted)")
+
+
+def resolve_target(settings: RunSettings) -> Target:
+    """The target the settings name, refused if it would reach AWS unallowed."""
+    from personalize_conformance.targets import resolve
+
+    try:
+        target = resolve(settings.target, settings.endpoint_url,
+                         call_timeout=settings.call_timeout)
+        refuse_aws(target, settings.allow_aws)
+    except TargetConfigError as exc:
+        raise OptionError(str(exc)) from None
+    return target
+
+
+class _HarnessFigures(Protocol):
+    throttling_retries: int
+    cleanup_failures: list[dict[str, str]]
+
+
+class Run:
+    """One run in one process: its settings, its target (resolved once, on first use),
+    the harnesses made for it, and, once the session has finished, its report.
+
+    Registered as a pytest plugin (``pytest.main(argv, plugins=[run])``) it puts itself
+    where the conformance plugin looks for it, so pytest's options are not read again.
+    """
+
+    def __init__(self, settings: RunSettings, target: Target | None = None) -> None:
+        self.settings = settings
+        self._target = target
+        self.harnesses: list[_HarnessFigures] = []
+        #: The report built at the end of the session (the controller's), or None.
+        self.report: dict[str, Any] | None = None
+
+    @property
+    def target(self) -> Target:
+        """The run's target, resolved (and checked against ``--allow-aws``) once."""
+        if self._target is None:
+            self._target = resolve_target(self.settings)
+        return self._target
+
+    def harness_figures(self) -> dict[str, Any]:
+        """What the report needs from this process' harnesses (throttling, cleanup)."""
+        return {
+            "throttling_retries": sum(h.throttling_retries for h in self.harnesses),
+            "cleanup_failures": [f for h in self.harnesses for f in h.cleanup_failures],
+        }
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[RUN] = self
+
+
+def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
+    """The run the options ask for, every option validated and every file parsed once.
+
+    ``values`` maps settings names to what was given (missing: the option's default).
+    The runner (``runner=True``) also resolves the target now and checks the endpoint is
+    reachable, takes an earlier report's profile, seed, strictness and example cap when
+    replaying it, and draws a seed when none is given; a pytest run resolves the target
+    now unless it is the default reference (which cannot be misconfigured).
+    """
+    given = {o.name: o.validated(values.get(o.name, o.default_for(runner))) for o in OPTIONS}
+    timeout = effective_call_timeout(given["call_timeout"])
+    probe = RunSettings(target=given["target"], endpoint_url=given["endpoint_url"] or None,
+                        allow_aws=bool(given["allow_aws"]), call_timeout=timeout)
+    target = resolve_target(probe) if runner or probe.target != DEFAULT_TARGET else None
+    if runner and given["endpoint_url"]:
+        check_reachable(given["endpoint_url"])
+    waivers = _waivers(given["waivers"]) if given["waivers"] else {}
+    earlier, replay_tests = _earlier(given["replay"]) if given["replay"] else ({}, None)
+    if not runner:
+        earlier = {}
+    profile = given["profile"] or earlier.get("profile") or profiles.DEFAULT
+    seed = given["seed"] if given["seed"] is not None else earlier.get("seed")
+    if seed is None and runner:
+        seed = random.SystemRandom().randrange(2**32)
+    progress = given["progress"]
+    settings = dataclasses.replace(
+        probe,
+        profile=profile,
+        seed=None if seed is None else str(seed),
+        report_dir=given["report_dir"] or None,
+        strict=bool(given["strict"] or earlier.get("strict")),
+        workers=str(given["workers"] or "0"),
+        run_id=given["run_id"] or uuid.uuid4().hex[:6],
+        waivers=waivers,
+        replay=given["replay"] or None,
+        replay_tests=replay_tests,
+        max_examples=given["max_examples"] or earlier.get("max_examples") or None,
+        clauses=given["clauses"] or None,
+        progress=bool(progress) if progress is not None else profile == "certify",
+    )
+    return Run(settings, target)
+
+
+def run_of(config: pytest.Config) -> Run:
+    """The run of a pytest session (put there by the runner or the plugin)."""
+    return config.stash[RUN]
+
+
+def clause_ids(item: pytest.Item) -> list[str]:
+    """The clause ids a test names with ``@pytest.mark.clause``."""
+    return [cid for mark in item.iter_markers("clause") for cid in mark.args]
+
+
+def selected(settings: RunSettings, items: Iterable[pytest.Item]) -> list[pytest.Item]:
+    """The tests ``--replay`` (those that failed before) and ``--clauses`` (those naming
+    one of them) keep."""
+    keep = list(items)
+    if settings.replay_tests is not None:
+        wanted = set(settings.replay_tests)
+        keep = [item for item in keep if node_key(item.nodeid) in wanted]
+    if settings.clauses:
+        named = set(settings.clauses)
+        keep = [item for item in keep if named.intersection(clause_ids(item))]
+    return keep
