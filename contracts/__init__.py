@@ -9,9 +9,10 @@ which members name a resource); none parses a pointer or restates a fact itself.
   the one schema walk (``nodes``), and ``get``/``put`` of a value at a request path.
 - :mod:`.visit`: :class:`SchemaVisitor`, the one dispatch on a schema node's type for
   every walk that makes something of a schema (strategies, instances).
-- :mod:`.model`: :class:`Clause`, :class:`Catalog`, ``shape_clauses``, ``violated`` and
-  the contract's facts (status orders, resource members, members only the service
-  issues, the properties-key mapping, name lengths).
+- :mod:`.model`: :class:`Clause`, :class:`Catalog`, the register's :class:`Ambiguity`
+  (its :class:`Reading` objects, by id), ``shape_clauses``, ``violated`` and the
+  contract's facts (status orders, resource members, members only the service issues,
+  what answers an unknown value (``x-unknown``), the properties-key mapping, name lengths).
 """
 
 from personalize_conformance.contracts.files import (
@@ -43,8 +44,10 @@ from personalize_conformance.contracts.location import (
     put,
 )
 from personalize_conformance.contracts.model import (
+    Ambiguity,
     Catalog,
     Clause,
+    Reading,
     all_operations,
     catalog,
     clause,
@@ -57,17 +60,19 @@ from personalize_conformance.contracts.model import (
     shape_clauses,
     status_order,
     status_rank,
+    union,
+    unknown_outcome,
     violated,
 )
 from personalize_conformance.contracts.visit import SchemaVisitor
 
 __all__ = [
-    "DELETE", "FORMAT_CHECKER", "ITEMS", "ROOT", "Catalog", "Clause", "Location",
-    "SchemaVisitor", "Validator", "all_operations", "broken_at", "catalog", "check_schema",
-    "clause", "digest", "get", "interaction_field", "issued_by_service", "member_annotations",
-    "name_length", "names_resource", "node_at", "nodes", "operations", "patched_schema",
-    "pointer", "pointer_steps", "put", "raw_schema", "request_schema", "resource_members",
-    "response_schema",
-    "schema", "service_of", "shape_clauses", "split_pointer", "status_order", "status_rank",
-    "validator", "violated",
+    "DELETE", "FORMAT_CHECKER", "ITEMS", "ROOT", "Ambiguity", "Catalog", "Clause", "Location",
+    "Reading", "SchemaVisitor", "Validator", "all_operations", "broken_at", "catalog",
+    "check_schema", "clause", "digest", "get", "interaction_field", "issued_by_service",
+    "member_annotations", "name_length", "names_resource", "node_at", "nodes", "operations",
+    "patched_schema", "pointer", "pointer_steps", "put", "raw_schema", "request_schema",
+    "resource_members", "response_schema", "schema", "service_of", "shape_clauses",
+    "split_pointer", "status_order", "status_rank", "union", "unknown_outcome", "validator",
+    "violated",
 ]

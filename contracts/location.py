@@ -134,13 +134,19 @@ class Location:
     def values(self, request: Any) -> list[Any]:
         """Every value ``request`` has where the keyword applies (for ``required``: each
         object that must hold the member), lists expanded."""
-        values = [request]
+        return [value for _, value in self.located(request)]
+
+    def located(self, request: Any) -> list[tuple[tuple[str | int, ...], Any]]:
+        """:meth:`values`, each with its concrete request path (list items by index)."""
+        found: list[tuple[tuple[str | int, ...], Any]] = [((), request)]
         for step in self.holder_path:
             if step == ITEMS:
-                values = [item for v in values if isinstance(v, list) for item in v]
+                found = [((*where, i), item) for where, v in found if isinstance(v, list)
+                         for i, item in enumerate(v)]
             else:
-                values = [v[step] for v in values if isinstance(v, dict) and step in v]
-        return values
+                found = [((*where, step), v[step]) for where, v in found
+                         if isinstance(v, dict) and step in v]
+        return found
 
     def present(self, request: Any) -> bool:
         """Whether ``request`` has a value where the clause applies (for ``required``: the

@@ -55,11 +55,21 @@ class Clause:
 
     def expected_for(self, strict: bool = False) -> dict:
         """The expected outcome: ``expected``, or under ``--strict`` its ``strict`` entry
-        (else, for an ambiguous clause, the first listed error only)."""
+        (else, for an ambiguous clause, the first listed error only).
+
+        A violation of a shape clause on a member that names a resource or that only the
+        service issues also names nothing that exists (a malformed ARN, a nextToken never
+        issued): in the default mode its outcome is the union of the clause's and the one
+        the member's ``x-unknown`` annotation gives (:func:`unknown_outcome`; ambiguity
+        ``Errors.shapeAndBehaviour``); ``--strict`` keeps the shape clause's own."""
         if strict and "strict" in self.expected:
             return self.expected["strict"]
         if strict and self.ambiguity and self.expected["errors"]:
             return {**self.expected, "errors": self.expected["errors"][:1]}
+        if not strict:
+            unknown = unknown_outcome(self)
+            if unknown is not None:
+                return union(self.expected, unknown)
         return self.expected
 
     def accepts_error(self, status: int, code: str, strict: bool = False) -> bool:
@@ -71,11 +81,54 @@ class Clause:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """One reading of an ambiguity: a short kebab-case ``id`` and what it says."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Ambiguity:
+    """An entry of the ambiguity register: a question the documents leave open, the
+    readings they allow (the default mode's first), what the default mode accepts and what
+    ``--strict`` requires, and the clauses it bears on besides those naming it."""
+
+    id: str
+    question: str
+    sources: tuple[str, ...]
+    readings: tuple[Reading, ...]
+    default: str
+    strict: str
+    affects: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> Ambiguity:
+        """The entry as the catalog writes it (``readings``: ``{"id", "text"}`` objects)."""
+        return cls(entry["id"], entry["question"], tuple(entry["sources"]),
+                   tuple(Reading(r["id"], r["text"]) for r in entry["readings"]),
+                   entry["default"], entry["strict"], tuple(entry.get("affects", ())))
+
+    @property
+    def reading_ids(self) -> tuple[str, ...]:
+        """The ids of the readings, in register order (the first is the default mode's)."""
+        return tuple(r.id for r in self.readings)
+
+    def reading(self, reading_id: str) -> Reading:
+        """The reading called ``reading_id``."""
+        for found in self.readings:
+            if found.id == reading_id:
+                return found
+        raise KeyError(f"no reading {reading_id!r} of {self.id}; "
+                       f"readings: {', '.join(self.reading_ids)}")
+
+
+@dataclass(frozen=True)
 class Catalog:
     """The clause catalog and its ambiguity register."""
 
     clauses: dict[str, Clause]
-    ambiguities: dict[str, dict]
+    ambiguities: dict[str, Ambiguity]
 
     def __getitem__(self, clause_id: str) -> Clause:
         try:
@@ -111,7 +164,7 @@ def catalog() -> Catalog:
                         extra={k: v for k, v in c.items() if k not in _FIELDS})
         for c in data["clauses"]
     }
-    return Catalog(clauses, {a["id"]: a for a in data["ambiguities"]})
+    return Catalog(clauses, {a["id"]: Ambiguity.of(a) for a in data["ambiguities"]})
 
 
 def clause(ref: Clause | str) -> Clause:
@@ -198,6 +251,34 @@ def issued_by_service(operation: str) -> tuple[str, ...]:
     """Request members of ``operation`` only the service can issue (a ``nextToken``)."""
     return tuple(m for m, v in member_annotations(operation, "x-issued-by-service").items()
                  if v)
+
+
+def unknown_outcome(clause: Clause) -> dict | None:
+    """What answers a value that names nothing, for a violation of ``clause`` (a shape
+    clause on a member with an ``x-unknown`` annotation; not ``required``: a missing member
+    names nothing): the outcome of the behavioural clause the annotation names (its
+    default-mode ``expected``), or the ``{"status", "errors"}`` it gives; ``None`` where
+    there is none (no annotation, or ``null``: an unknown value is no error there)."""
+    at = clause.location
+    if at is None or at.keyword == "required":
+        return None
+    given = member_annotations(clause.operation, "x-unknown").get(".".join(at.path))
+    if given is None:
+        return None
+    if isinstance(given, str):
+        given = catalog()[given].expected
+    return {"status": given["status"], "errors": list(given["errors"])}
+
+
+def union(first: dict, second: dict) -> dict:
+    """An outcome accepting what either does: the status where both agree, else any client
+    error; the error codes of both (any, if either accepts any)."""
+    status = first["status"] if first["status"] == second["status"] else "4xx"
+    if not first["errors"] or not second["errors"]:
+        errors: list[str] = []
+    else:
+        errors = [*first["errors"], *(e for e in second["errors"] if e not in first["errors"])]
+    return {"status": status, "errors": errors}
 
 
 def all_operations() -> tuple[str, ...]:

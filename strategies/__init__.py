@@ -7,7 +7,8 @@ given, e.g. a live ``trackingId``):
 
 - ``requests(schema_file, pinned=None)``: valid request bodies, edge-biased (lengths 1
   and the maximum, list sizes at the minimum and maximum, each pattern's whole alphabet
-  incl. ``\\p{L}``/``\\p{N}``/``\\p{Z}``/``\\p{ASCII}`` classes, non-ASCII BMP text).
+  incl. ``\\p{L}``/``\\p{N}``/``\\p{Z}``/``\\p{ASCII}`` classes, taken in every Unicode
+  version consulted (:mod:`.patterns`), non-ASCII BMP text).
   ``put_events(tracking_id=None)``: valid PutEvents bodies (1 to 10 events).
 - ``boundary_vectors(operation, pinned=None) -> [(clause_id, request)]`` and
   ``boundary_for(clause) -> [request]``: deterministic requests just inside each shape
@@ -15,7 +16,9 @@ given, e.g. a live ``trackingId``):
 - ``violations_of(clause, pinned=None)``: a strategy of :class:`Violation`
   (``request, clause (id; also .clause_id), operation, path, keyword, old, new, also``)
   whose request, as botocore sends it (:mod:`.wire`), fails its schema at the clause's
-  pointer and nowhere else but what the catalog says it ``entails`` (listed in ``also``).
+  pointer and nowhere else but what the catalog says it ``entails`` (listed in ``also``),
+  under every reading (other patterns in full and in every Unicode version, JSON strings
+  JSON objects, no nextToken the service never issued: :mod:`.invalid`).
   ``violations(operation, pinned=None, clause=None)``: the same over every shape clause
   of an operation. ``invalid_vectors(clause, count=3) -> [Violation]``: fixed ones (the
   same every run). ``invalid.only_breaks(v)`` re-checks a violation;

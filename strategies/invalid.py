@@ -6,6 +6,14 @@ candidate is kept only if, as botocore would send it, it fails its schema at tha
 clause's pointer and nowhere else but the pointers the catalog says it ``entails``
 (``""`` for a name breaks its minimum length and its pattern); those it does break are
 listed in ``Violation.also``.
+
+"Nowhere else" holds under every reading the documents allow (:func:`_judge`): every
+other rule is kept under its strictest reading (each pattern matched in full, in every
+Unicode version; a ``contentMediaType: application/json`` string a JSON object text, so
+a too-long ``properties`` is still JSON), and a broken pattern is broken under its most
+lenient one (:func:`.patterns.could_match`). Where a violation cannot help breaking a
+behavioural rule too (a malformed ARN names no resource), the catalog's expected outcome
+says so (``x-unknown``: :meth:`Clause.expected_for`), not the generator.
 """
 
 from __future__ import annotations
@@ -17,7 +25,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import regex
 from hypothesis import HealthCheck, Phase, Verbosity, assume, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisWarning, Unsatisfiable
@@ -30,14 +37,24 @@ from personalize_conformance.contracts import (
     Location,
     broken_at,
     get,
+    issued_by_service,
+    nodes,
     put,
     schema,
     shape_clauses,
 )
-from personalize_conformance.strategies.patterns import SAFE, Infeasible, Walker
+from personalize_conformance.strategies.patterns import (
+    SAFE,
+    Infeasible,
+    Walker,
+    could_match,
+    fullmatch,
+)
 from personalize_conformance.strategies.valid import (
     _Draw,
     from_node,
+    is_json,
+    is_json_object,
     length_bounds,
     maximal,
     minimal,
@@ -72,6 +89,9 @@ _Operator = Callable[[st.DrawFn, Mapping[str, Any], Any, Location], list[Any]]
 
 
 def _strings(node: Mapping[str, Any], sizes: Iterable[int], draw: st.DrawFn) -> list[str]:
+    """A string of each size, valid but for its length where it can be: matching the
+    node's pattern in full, a JSON object text for a JSON string (:func:`.valid.string_of`),
+    else any text."""
     out = []
     for size in sizes:
         if size < 0:
@@ -120,7 +140,7 @@ _BREAKERS = "!#%& ~\x00\x7f\u00e9\u4e2d\n\t?*<>\"'{}|^`$a0Z_-:/="
 
 
 def _pattern(draw: st.DrawFn, node: Mapping[str, Any], value: Any, at: Location) -> list[Any]:
-    pattern = regex.compile(node["pattern"])
+    pattern = node["pattern"]
     low, high = length_bounds({k: v for k, v in node.items() if k != "pattern"})
     text = value if isinstance(value, str) and value else _strings(node, [max(low, 1)], draw)[0]
     out = []
@@ -128,11 +148,11 @@ def _pattern(draw: st.DrawFn, node: Mapping[str, Any], value: Any, at: Location)
     for where in (0, len(text) // 2, len(text) - 1):  # start, middle, end
         for char in breakers:
             candidate = text[:where] + char + text[where + 1:]
-            if not pattern.search(candidate):
+            if not could_match(pattern, candidate):  # broken under every reading
                 out.append(candidate)
                 break
     if not out and len(text) < high:  # e.g. an empty string where one must be there
-        out += [c + text for c in breakers if not pattern.search(c + text)][:1]
+        out += [c + text for c in breakers if not could_match(pattern, c + text)][:1]
     return out
 
 
@@ -216,10 +236,12 @@ def entailed(clause: Clause) -> frozenset[str]:
     return clause.entails
 
 
-def _judge(clause: Clause, request: dict, raw: bool = False) -> tuple[str, ...] | None:
+def _judge(clause: Clause, request: dict, raw: bool = False,
+           path: tuple[str | int, ...] | None = None) -> tuple[str, ...] | None:
     """The entailed pointers ``request`` also breaks, as sent (through botocore, or as a
-    raw JSON body), if it breaks ``clause`` and nothing else; ``None`` if it does not
-    break it, or breaks something else too."""
+    raw JSON body), if it breaks ``clause`` and nothing else under any reading; ``None`` if
+    it does not break it, or breaks something else too. ``path``: where the violating value
+    is (the clause's own rules are not asked of it there)."""
     body = as_sent(clause.operation, RawBody(request) if raw else request)
     if body is None:
         return None
@@ -227,13 +249,72 @@ def _judge(clause: Clause, request: dict, raw: bool = False) -> tuple[str, ...] 
     if clause.schema not in broken:
         return None
     others = broken - {clause.schema}
-    return tuple(sorted(others)) if others <= clause.entails else None
+    if not others <= clause.entails or not _every_reading(clause, body, path):
+        return None
+    if any(m in body for m in _foreign_issued(clause)):
+        return None  # a value the service never issued breaks its behavioural rule
+    return tuple(sorted(others))
+
+
+def _foreign_issued(clause: Clause) -> tuple[str, ...]:
+    """The request members only the service issues (a nextToken) that are not what
+    ``clause`` is about: any value of one a generator makes was never issued, so it breaks
+    a behavioural rule (``ListEventTrackers.invalidNextToken``); violations leave them out."""
+    subject = clause.location.subject  # type: ignore[union-attr]
+    return tuple(m for m in issued_by_service(clause.operation) if m != subject)
+
+
+def _without_issued(clause: Clause, request: dict) -> dict:
+    """``request`` without :func:`_foreign_issued` members (top-level, as they are)."""
+    for member in _foreign_issued(clause):
+        request.pop(member, None)
+    return request
+
+
+@cache
+def _readings(file: str) -> tuple[tuple[Location, str], ...]:
+    """The rules of ``file`` whose reading is open, each with its location: ``pattern``
+    (search or full match, Java or ``regex`` semantics, the Unicode version) and a JSON
+    string (``Event.properties.json``: any string, or a JSON object text)."""
+    out = []
+    for steps, node in nodes(schema(file)):
+        where = f"{file}#" + "".join(f"/{step}" for step in steps)
+        if "pattern" in node:
+            out.append((Location.parse(f"{where}/pattern"), node["pattern"]))
+        if is_json(node):
+            out.append((Location.parse(f"{where}/contentMediaType"), ""))
+    return tuple(out)
+
+
+def _every_reading(clause: Clause, body: Any, path: tuple[str | int, ...] | None) -> bool:
+    """Whether ``body`` keeps every rule but ``clause`` (and what it entails) under the
+    strictest reading, and breaks ``clause``'s pattern, if that is it, under the most
+    lenient: each pattern matched in full in every Unicode version, each JSON string a
+    JSON object text. At ``path`` (the violating value) only the rules of other clauses
+    are asked, and a JSON string shorter than any JSON object text (``""`` for a minimum
+    length of 1) is let be: no violation of that clause could be JSON."""
+    own = {clause.schema, *clause.entails}
+    at_path = tuple(path) if path is not None else None
+    for at, pattern in _readings(clause.location.file):  # type: ignore[union-attr]
+        for where, value in at.located(body):
+            if not isinstance(value, str):
+                continue  # a wrong type: the schema's type rule answers for it
+            mine = where == at_path
+            if at.keyword == "contentMediaType":
+                if not (is_json_object(value) or (mine and len(value) < 2)):
+                    return False
+            elif mine and at.pointer == clause.schema:
+                if could_match(pattern, value):
+                    return False
+            elif not (mine and at.pointer in own) and not fullmatch(pattern, value):
+                return False
+    return True
 
 
 @st.composite
 def _break(draw: st.DrawFn, clause: Clause, pinned: Mapping[str, Any] | None) -> Violation:
     at: Location = clause.location  # type: ignore[assignment]
-    request = draw(requests(at.file, pinned))
+    request = _without_issued(clause, draw(requests(at.file, pinned)))
     node, _, path = reach(draw, request, at)
     value = get(request, path)
     if at.member is not None:
@@ -249,7 +330,7 @@ def _break(draw: st.DrawFn, clause: Clause, pinned: Mapping[str, Any] | None) ->
     raw = wire_unbreakable(clause)  # then sent as a raw JSON body, past botocore
     for new in candidates:
         broken = put(request, tuple(path), new)
-        also = _judge(clause, broken, raw)
+        also = _judge(clause, broken, raw, tuple(path))
         if also is None:
             continue
         shown = None if new is DELETE else new
@@ -275,8 +356,8 @@ def _unbreakable(clause_id: str, pointer: str) -> bool:
     at: Location = found.location  # type: ignore[assignment]
     if at.keyword != "type":
         return False
-    request = maximal(schema(at.file))
-    return all(_judge(found, put(request, at.concrete(), new)) is None
+    request = _without_issued(found, maximal(schema(at.file)))
+    return all(_judge(found, put(request, at.concrete(), new), path=at.concrete()) is None
                for new in _type(_no_draw, at.node(), None, at))
 
 
@@ -285,8 +366,10 @@ def _no_draw(strategy: Any) -> Any:
 
 
 def only_breaks(violation: Violation) -> bool:
-    """Whether the request, as sent, fails its schema at its clause (and ``also``) only."""
-    return _judge(contracts.clause(violation.clause), violation.request) is not None
+    """Whether the request, as sent, fails its schema at its clause (and ``also``) only,
+    under every reading."""
+    return _judge(contracts.clause(violation.clause), violation.request,
+                  path=violation.path) is not None
 
 
 def violations_of(clause: Clause | str, pinned: Mapping[str, Any] | None = None

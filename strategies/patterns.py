@@ -3,20 +3,37 @@
 Hypothesis' ``from_regex`` cannot compile the ``\\p{L}`` classes AWS patterns use, and
 it cannot aim at a length (filtering for exactly 1,024 characters never succeeds). So a
 pattern is parsed here with the standard library's regex parser, after each ``\\p{X}`` has
-been spelled out as the code point ranges the ``regex`` module (the validator's engine)
-gives it in the Basic Multilingual Plane, and strings are emitted for a chosen length.
+been spelled out as explicit code point ranges of the Basic Multilingual Plane
+(:func:`translate`), and strings are emitted for a chosen length.
 
 Every choice goes through a :class:`Picker`, so the same emitter serves Hypothesis
 (``draw``) and the fixed boundary vectors (deterministic, walking the whole alphabet).
-Valid means valid under every reading: matched in full, ``\\d`` ASCII, ``.`` matching no
-Java line break, no surrogates.
+Valid means valid under every reading: matched in full, ``\\d``, ``\\w`` and ``\\s`` ASCII,
+``.`` matching no Java line break, no surrogates, and each ``\\p{X}`` class taken in every
+Unicode version in range (ambiguity ``Pattern.unicodeVersion``).
+
+**Unicode versions.** Which characters ``\\p{L}``, ``\\p{N}`` or ``\\p{Z}`` hold depends on
+the Unicode database of the engine: the ``regex`` module (the validator's) has the newest
+(16 or later), Python's ``unicodedata`` its Python's (14.0 on 3.11), a Java 8 service
+Unicode 6.2. Characters assigned since an older version are unassigned there (``U+0C5C``
+is a letter to ``regex``, nothing to Unicode 14), and a few changed class (``U+1885`` Lo
+to Mn, ``U+2183`` Nl to Lu, ``U+200B`` Zs to Cf). The databases consulted
+(:data:`UNICODE_DATABASES`) are the ``regex`` module's, ``unicodedata``'s and
+``unicodedata.ucd_3_2_0`` (Unicode 3.2.0, older than any plausible service runtime: a
+conservative lower bound standing in for Java 8's 6.2, whose data Python does not ship).
+A character is drawn for a valid value of ``\\p{X}`` only if it has class X in every one
+of them (:func:`stable_class`, the intersection); where a class is subtracted (``\\P{X}``,
+``[^\\p{X}]``) the union over them (:func:`any_class`) is taken instead, so what is drawn
+matches in every version. The most lenient reading, used to check that a value breaks a
+pattern in every version (:func:`could_match`), takes each class the other way round.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any, Protocol
@@ -60,6 +77,9 @@ class Alphabet:
 
     def __or__(self, other: Alphabet) -> Alphabet:
         return Alphabet.of(list(self.ranges) + list(other.ranges))
+
+    def __and__(self, other: Alphabet) -> Alphabet:
+        return self.minus(self.minus(other))
 
     def minus(self, other: Alphabet) -> Alphabet:
         out: list[tuple[int, int]] = []
@@ -123,6 +143,68 @@ def unicode_class(name: str) -> Alphabet:
                         if probe.fullmatch(chr(p))})
 
 
+#: The Unicode databases consulted for a ``\\p{X}`` class: name -> the general category
+#: of a character (``None``: the ``regex`` module's, read through :func:`unicode_class`).
+UNICODE_DATABASES: dict[str, Callable[[str], str] | None] = {
+    "regex": None,
+    f"unicodedata {unicodedata.unidata_version}": unicodedata.category,
+    f"unicodedata {unicodedata.ucd_3_2_0.unidata_version}": unicodedata.ucd_3_2_0.category,
+}
+#: General categories, by one-letter group (``\\p{L}``) and two-letter value (``\\p{Lu}``).
+_GENERAL = {"L": "u l t m o", "M": "n c e", "N": "d l o", "P": "c d s e i f o",
+            "S": "m c k o", "Z": "s l p", "C": "c f s o n"}
+GENERAL_CATEGORIES = frozenset([*_GENERAL, "L&", "LC",
+                                *(g + v for g, vs in _GENERAL.items() for v in vs.split())])
+#: Classes whose members no Unicode version changes (``\\p{ASCII}``: U+0000 to U+007F).
+VERSIONLESS = frozenset({"ASCII"})
+
+
+def _in_category(name: str, category: str) -> bool:
+    if name in ("L&", "LC"):
+        return category in ("Lu", "Ll", "Lt")
+    return category.startswith(name) if len(name) == 1 else category == name
+
+
+@cache
+def class_versions(name: str) -> dict[str, Alphabet]:
+    """``\\p{name}`` in each database of :data:`UNICODE_DATABASES` (BMP, no surrogates);
+    ``ValueError`` for a property that is neither a general category nor versionless."""
+    newest = unicode_class(name)
+    if name in VERSIONLESS:
+        return dict.fromkeys(UNICODE_DATABASES, newest)
+    if name not in GENERAL_CATEGORIES:
+        raise ValueError(f"\\p{{{name}}}: no reading of it in every Unicode version "
+                         "(only general categories and ASCII are supported)")
+    out = {}
+    for label, category in UNICODE_DATABASES.items():
+        out[label] = newest if category is None else Alphabet.of(
+            {p for lo, hi in TEXT.ranges for p in range(lo, hi + 1)
+             if _in_category(name, category(chr(p)))})
+    return out
+
+
+@cache
+def stable_class(name: str) -> Alphabet:
+    """The characters in ``\\p{name}`` in every Unicode version consulted: what a valid
+    value draws for it."""
+    versions = list(class_versions(name).values())
+    out = versions[0]
+    for alphabet in versions[1:]:
+        out = out & alphabet
+    return out
+
+
+@cache
+def any_class(name: str) -> Alphabet:
+    """The characters in ``\\p{name}`` in some Unicode version consulted: what a value
+    must avoid to break it in every version."""
+    versions = list(class_versions(name).values())
+    out = versions[0]
+    for alphabet in versions[1:]:
+        out = out | alphabet
+    return out
+
+
 _PROPERTY = re.compile(r"\\([pP])\{([A-Za-z_&]+)\}")
 
 
@@ -131,14 +213,21 @@ def _spell(alphabet: Alphabet) -> str:
                    for lo, hi in alphabet.ranges)
 
 
-def translate(pattern: str) -> str:
-    """``pattern`` with every ``\\p{X}`` / ``\\P{X}`` written out as explicit BMP ranges."""
-    out, i, in_class = [], 0, False
+@cache
+def translate(pattern: str, lenient: bool = False) -> str:
+    """``pattern`` with every ``\\p{X}`` / ``\\P{X}`` written out as explicit BMP ranges:
+    by default the strictest reading (what it matches, it matches in every Unicode version
+    consulted); ``lenient``: the most lenient (what it matches in some version)."""
+    out, i, in_class, negated = [], 0, False, False
     while i < len(pattern):
         match = _PROPERTY.match(pattern, i)
         if match:
-            alphabet = unicode_class(match.group(2))
-            if match.group(1) == "P":
+            name, upper = match.group(2), match.group(1) == "P"
+            # strict: a positive \p takes the intersection; negation (\P, [^...]) or the
+            # lenient reading flips it to the union (each flip undoes the other)
+            alphabet = (any_class(name) if lenient ^ (in_class and negated) ^ upper
+                        else stable_class(name))
+            if upper:
                 alphabet = TEXT.minus(alphabet)
             out.append(_spell(alphabet) if in_class else f"[{_spell(alphabet)}]")
             i = match.end()
@@ -150,6 +239,11 @@ def translate(pattern: str) -> str:
             continue
         if char == "[" and not in_class:
             in_class = True
+            negated = pattern.startswith("[^", i)
+            if negated:
+                out.append("[^")
+                i += 2
+                continue
         elif char == "]" and in_class and out[-1] not in ("[", "[^"):
             in_class = False
         out.append(char)
@@ -311,7 +405,9 @@ class Walker:
 
 
 def fullmatch(pattern: str, value: str) -> bool:
-    """Whether ``value`` matches ``pattern`` in full under the strictest reading."""
+    """Whether ``value`` matches ``pattern`` in full under the strictest reading (ASCII
+    ``\\d``, no Java line break, each ``\\p{X}`` in every Unicode version): valid under
+    every reading."""
     return (not JAVA_LINE_BREAKS.intersection(value)
             and _strict(pattern).fullmatch(value) is not None)
 
@@ -319,3 +415,16 @@ def fullmatch(pattern: str, value: str) -> bool:
 @cache
 def _strict(pattern: str) -> re.Pattern[str]:
     return re.compile(translate(pattern), re.ASCII)
+
+
+def could_match(pattern: str, value: str) -> bool:
+    """Whether ``value`` matches ``pattern`` under some reading: searched (not anchored),
+    with the ``regex`` module's Unicode ``\\d``, ``\\w`` and ``.``, each ``\\p{X}`` as in
+    any Unicode version. A value for which this is false breaks the pattern under every
+    reading."""
+    return _lenient(pattern).search(value) is not None
+
+
+@cache
+def _lenient(pattern: str) -> regex.Pattern[str]:
+    return regex.compile(translate(pattern, lenient=True))

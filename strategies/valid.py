@@ -3,10 +3,11 @@
 A small compiler from the JSON Schema keywords our contracts use to Hypothesis
 strategies (the package docstring says why not hypothesis-jsonschema). Valid means
 valid under every reading the documents allow: patterns matched in full with ASCII
-``\\d`` and no line breaks for ``.`` (:mod:`.patterns`), strings in the Basic
-Multilingual Plane (code points and UTF-16 units agree on length), a
-``contentMediaType: application/json`` string is a JSON object. Sizes lean to the
-edges: the minimum and the maximum are drawn as often as everything between.
+``\\d``, no line breaks for ``.`` and each ``\\p{X}`` in every Unicode version
+(:mod:`.patterns`), strings in the Basic Multilingual Plane (code points and UTF-16
+units agree on length), a ``contentMediaType: application/json`` string is a JSON object.
+Sizes lean to the edges: the minimum and the maximum are drawn as often as everything
+between.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 
 from personalize_conformance.contracts import SchemaVisitor, schema
 from personalize_conformance.strategies.patterns import (
+    SAFE,
     TEXT,
     Alphabet,
     Infeasible,
@@ -103,7 +105,10 @@ def length_bounds(node: Mapping[str, Any]) -> tuple[int, int]:
 
 
 def string_of(node: Mapping[str, Any], size: int, pick: Any) -> str:
-    """A string of exactly ``size`` characters matching ``node``'s pattern (if any)."""
+    """A string of exactly ``size`` characters matching ``node``'s pattern (if any); for a
+    JSON string (:func:`is_json`), a JSON object text (:func:`json_object_of`)."""
+    if is_json(node):
+        return json_object_of(size, pick)
     if "pattern" in node:
         return emit(parse(node["pattern"]), size, pick)
     return pick.text(TEXT, size)
@@ -117,6 +122,41 @@ def _patterned(draw: st.DrawFn, node: Mapping[str, Any]) -> str:
         return string_of(node, size, _Draw(draw))
     except Infeasible:
         return string_of(node, low, _Draw(draw))
+
+
+JSON_MEDIA_TYPE = "application/json"
+#: What a JSON string may hold unescaped (so a text's length is its characters'): BMP
+#: text without a quote, a backslash, a control character, a line break or a noncharacter.
+JSON_SAFE = SAFE.minus(Alphabet.of([(0x00, 0x1F), (0x22, 0x22), (0x5C, 0x5C), (0x7F, 0x9F),
+                                    (0xFDD0, 0xFDEF), (0xFFFE, 0xFFFF)]))
+#: The shortest JSON object text holding a member: ``{"k":""}``.
+_MEMBER = len('{"k":""}')
+
+
+def is_json(node: Mapping[str, Any]) -> bool:
+    """Whether a string node carries JSON text (``contentMediaType: application/json``)."""
+    return node.get("contentMediaType") == JSON_MEDIA_TYPE
+
+
+def is_json_object(text: Any) -> bool:
+    """Whether ``text`` is a string holding a JSON object (the strict reading of a
+    ``contentMediaType: application/json`` string: ambiguity ``Event.properties.json``)."""
+    if not isinstance(text, str):
+        return False
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
+def json_object_of(size: int, pick: Any) -> str:
+    """A JSON object text of exactly ``size`` characters (at least 2): ``{"k":"..."}`` with
+    the string drawn from :data:`JSON_SAFE`; under 8 characters, ``{}`` padded with spaces."""
+    if size < 2:
+        raise Infeasible(f"no JSON object text has {size} characters")
+    if size < _MEMBER:
+        return "{" + " " * (size - 2) + "}"
+    return '{"k":"' + pick.text(JSON_SAFE, size - _MEMBER) + '"}'
 
 
 def _json_text(low: int, high: int) -> st.SearchStrategy[str]:
@@ -138,7 +178,7 @@ class _Strategies(SchemaVisitor[st.SearchStrategy[Any]]):
         return st.just(node["const"])
 
     def _visit_string(self, node: Mapping[str, Any]) -> st.SearchStrategy[str]:
-        if node.get("contentMediaType") == "application/json":
+        if is_json(node):
             return _json_text(node.get("minLength", 0), node.get("maxLength", 1024))
         if "pattern" in node:
             return _patterned(node)
@@ -238,7 +278,7 @@ class _Sample(SchemaVisitor[Any]):
 
     def _visit_string(self, node: Mapping[str, Any]) -> str:
         rng = self.rng
-        if node.get("contentMediaType") == "application/json":
+        if is_json(node):
             return minimal(node) if rng.random() < 0.5 else json.dumps(
                 {f"k{i}": rng.choice([rng.randint(-9, 10**6), "v" * i, 1.5]) for i in range(4)})
         low, high = length_bounds(node)
@@ -330,7 +370,7 @@ class _Minimal(SchemaVisitor[Any]):
         return [self.visit(node.get("items", {})) for _ in range(node.get("minItems", 0))]
 
     def _visit_string(self, node: Mapping[str, Any]) -> str:
-        if node.get("contentMediaType") == "application/json":
+        if is_json(node):
             return "{}" if node.get("minLength", 0) <= 2 else json.dumps({"k": "v" * 8})
         low, high = length_bounds(node)
         for size in range(max(low, 1), high + 1):

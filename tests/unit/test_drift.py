@@ -88,6 +88,20 @@ def test_error_lists_and_clause_codes_are_checked(monkeypatch):
                for p in problems)
 
 
+def test_the_codes_an_unknown_value_adds_are_checked(monkeypatch):
+    """The error a violation naming nothing may also get (``x-unknown``) must be listed
+    by the operation's model too."""
+    assert "ResourceNotFoundException" in contracts.clause(
+        "DescribeDatasetGroup.datasetGroupArn.pattern").expected_for()["errors"]
+    ops = {k: dict(v) for k, v in contracts.operations().items()}
+    ops["DescribeDatasetGroup"]["errors"] = ["InvalidInputException"]
+    monkeypatch.setattr(drift, "operations", lambda: ops)
+    problems = drift.error_drift()
+    assert ("clause DescribeDatasetGroup.datasetGroupArn.pattern expects "
+            "ResourceNotFoundException, which botocore does not list for "
+            "DescribeDatasetGroup") in problems
+
+
 def test_the_drift_command_exits_0_then_1_naming_the_change(monkeypatch, capsys):
     assert cli.main(["drift"]) == 0
     assert "0 differences" in capsys.readouterr().out

@@ -268,7 +268,10 @@ def test_exported_vectors_get_their_expected_outcome_from_the_reference():
             if vector["operation"] == "CreateDatasetGroup" and "datasetGroupArn" in answer:
                 harness.delete_dataset_group(answer["datasetGroupArn"])
             want = vector["expected"]
-            assert outcome[0] == want["status"], (vector["id"], outcome)
+            if want["status"] == "4xx":  # the union with an unknown value's outcome
+                assert 400 <= outcome[0] <= 499, (vector["id"], outcome)
+            else:
+                assert outcome[0] == want["status"], (vector["id"], outcome)
             assert not want["errors"] or outcome[1] in want["errors"], vector["id"]
         harness.cleanup()
     finally:
