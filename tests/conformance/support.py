@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from personalize_conformance.checks import accepted, holds, rejected
+from personalize_conformance.checks import accepted, describe_expected, holds, rejected
 from personalize_conformance.contracts import (
     catalog,
     response_schema,
@@ -185,3 +185,44 @@ def watch_create(harness: Harness, arn: str) -> list[str]:
             raise TimeoutError(f"{arn} not ACTIVE after {harness.wait_seconds}s: {seen}")
         time.sleep(delay)
         delay = min(delay * 2, 1.0)
+
+
+#: A create operation -> how its resource is described: the describe operation, the key
+#: of the description, the ARN member, and the members a create of another resource (with
+#: the same name) must leave as they were.
+DESCRIBED_BY: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "CreateDatasetGroup": ("DescribeDatasetGroup", "datasetGroup", "datasetGroupArn",
+                           ("name", "datasetGroupArn", "status", "creationDateTime", "domain",
+                            "roleArn", "kmsKeyArn")),
+    "CreateEventTracker": ("DescribeEventTracker", "eventTracker", "eventTrackerArn",
+                           ("name", "eventTrackerArn", "trackingId", "datasetGroupArn",
+                            "status", "creationDateTime", "accountId")),
+}
+
+
+def create_with_name_in_use(harness: Harness, clause_id: str, operation: str,
+                            request: Mapping[str, Any], first_arn: str
+                            ) -> dict[str, Any] | None:
+    """``operation`` (a create) with the name of the live resource ``first_arn``: rejected
+    with the error ``clause_id`` expects, or a separate resource (an ARN of its own); either
+    way ``first_arn`` is described as it was. The create response, ``None`` if rejected."""
+    describe_op, key, arn_member, kept = DESCRIBED_BY[operation]
+    first = {arn_member: first_arn}
+    before = harness.invoke(describe_op, first)[key]
+    created: dict[str, Any] | None = None
+    try:
+        created = harness.invoke(operation, request)
+    except TargetError as exc:
+        ok = catalog()[clause_id].accepts_error(exc.status, exc.code, strict=harness.strict)
+        holds(harness, clause_id, ok, describe_expected(catalog()[clause_id], harness.strict)
+              + ", or a separate resource", exc.as_dict(), operation, request)
+    else:
+        holds(harness, clause_id, created.get(arn_member) != first_arn,
+              f"rejected, or a separate resource: an ARN other than {first_arn}",
+              {arn_member: created.get(arn_member)}, operation, request)
+    after = accepted(harness, [clause_id], describe_op, first, whole=True)[key]
+    changed = {k: {"before": before.get(k), "after": after.get(k)} for k in kept
+               if before.get(k) != after.get(k)}
+    holds(harness, clause_id, not changed, f"{first_arn} described as before the create",
+          {"changed": changed}, describe_op, first)
+    return created

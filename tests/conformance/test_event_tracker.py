@@ -12,7 +12,9 @@ from personalize_conformance.suite.support import (
     arns,
     check_account_list,
     check_response,
+    create_with_name_in_use,
     delete_and_wait,
+    describe,
     never_seen,
     require_response_schema,
     response_clauses,
@@ -145,6 +147,52 @@ def test_dataset_group_responses_are_valid(harness: Harness):
         check_response(harness, "DescribeDatasetGroup", describe_request, described)
     finally:
         harness.delete_dataset_group(created["datasetGroupArn"])
+
+
+SAME_GROUP_NAME = "CreateDatasetGroup.sameName.noOverwrite"
+SAME_TRACKER_NAME = "CreateEventTracker.sameName.noOverwrite"
+GROUP_IN_USE = "DeleteDatasetGroup.withTracker.inUse"
+
+
+@pytest.mark.clause(SAME_GROUP_NAME)
+def test_a_dataset_group_name_in_use_alters_no_dataset_group(harness: Harness, dataset_group):
+    name = harness.invoke("DescribeDatasetGroup",
+                          {"datasetGroupArn": dataset_group})["datasetGroup"]["name"]
+    created = create_with_name_in_use(harness, SAME_GROUP_NAME, "CreateDatasetGroup",
+                                      {"name": name}, dataset_group)
+    if created is not None:
+        harness.delete_dataset_group(created["datasetGroupArn"])
+
+
+@pytest.mark.clause(SAME_TRACKER_NAME)
+def test_a_tracker_name_in_use_alters_no_tracker(harness: Harness, dataset_group, tracker):
+    """The name of a live tracker, for a tracker on another dataset group."""
+    name = describe(harness, tracker["eventTrackerArn"])["name"]
+    other = harness.create_dataset_group()
+    try:
+        create_with_name_in_use(harness, SAME_TRACKER_NAME, "CreateEventTracker",
+                                {"name": name, "datasetGroupArn": other},
+                                tracker["eventTrackerArn"])
+    finally:
+        harness.delete_dataset_group(other)
+
+
+@pytest.mark.clause(GROUP_IN_USE)
+def test_a_dataset_group_with_a_tracker_is_not_deleted(harness: Harness, dataset_group, tracker):
+    """The harness deletes a group's trackers first; here the group goes first."""
+    group = {"datasetGroupArn": dataset_group}
+    rejected(harness, GROUP_IN_USE, "DeleteDatasetGroup", group, whole=True)
+    shown = accepted(harness, [GROUP_IN_USE], "DescribeDatasetGroup", group,
+                     whole=True).get("datasetGroup", {})
+    holds(harness, GROUP_IN_USE, shown.get("status") == "ACTIVE",
+          "the dataset group still ACTIVE", {"status": shown.get("status")},
+          "DescribeDatasetGroup", group)
+    request = {"eventTrackerArn": tracker["eventTrackerArn"]}
+    kept = accepted(harness, [GROUP_IN_USE], "DescribeEventTracker", request,
+                    whole=True).get("eventTracker", {})
+    got = {k: kept.get(k) for k in ("datasetGroupArn", "status")}
+    holds(harness, GROUP_IN_USE, got == {"datasetGroupArn": dataset_group, "status": "ACTIVE"},
+          f"the tracker still ACTIVE on {dataset_group}", got, "DescribeEventTracker", request)
 
 
 def _documented_errors() -> dict[str, set[str]]:

@@ -34,6 +34,7 @@ from personalize_conformance.suite.support import (
     arns,
     check_account_list,
     check_response,
+    create_with_name_in_use,
     delete_and_wait,
     never_seen,
     response_clause,
@@ -42,6 +43,11 @@ from personalize_conformance.suite.support import (
 )
 
 MAX_GROUPS = 3
+#: Names each run draws from, for its dataset groups and for its trackers: a pool this
+#: small makes a create reuse the name of a live resource often.
+NAME_POOL = 3
+SAME_GROUP_NAME = "CreateDatasetGroup.sameName.noOverwrite"
+SAME_TRACKER_NAME = "CreateEventTracker.sameName.noOverwrite"
 PAGE_SIZES = (1, 2, 3, 100)
 #: How many recently deleted trackers the invariants re-check each step.
 RECENT = 2
@@ -54,6 +60,8 @@ EVENT_CLAUSES = {"PutEvents.validRequest.accepted": "accepted",
 CLAUSES = [
     "CreateEventTracker.oneTrackerPerDatasetGroup",
     "CreateEventTracker.datasetGroupMustExist",
+    SAME_GROUP_NAME,
+    SAME_TRACKER_NAME,
     "DescribeEventTracker.agreesWithCreate",
     "DescribeEventTracker.unknownIsNotFound",
     "EventTracker.status.createOrder",
@@ -81,6 +89,8 @@ class Tracker:
 @dataclass
 class Model:
     groups: dict[str, Tracker | None] = field(default_factory=dict)
+    #: The name of each dataset group, by ARN.
+    group_names: dict[str, str] = field(default_factory=dict)
     deleted: list[Tracker] = field(default_factory=list)
 
     def live(self) -> list[Tracker]:
@@ -98,16 +108,35 @@ class Lifecycle(RuleBasedStateMachine):
         self.h.begin_test()  # each run's reproduction starts from its own calls
         self.model = Model()
         self.steps = 0
+        self.group_names = [self.h.new_name("dg") for _ in range(NAME_POOL)]
+        self.tracker_names = [self.h.new_name("et") for _ in range(NAME_POOL)]
 
     # -- dataset groups --------------------------------------------------------------------
     @initialize()
     def first_group(self) -> None:
-        self.model.groups[self.h.create_dataset_group()] = None
+        self._create_group(self.group_names[0])
 
     @precondition(lambda self: len(self.model.groups) < MAX_GROUPS)
-    @rule()
-    def create_group(self) -> None:
-        self.model.groups[self.h.create_dataset_group()] = None
+    @rule(data=st.data())
+    def create_group(self, data: st.DataObject) -> None:
+        self._create_group(data.draw(st.sampled_from(self.group_names), label="group name"))
+
+    def _create_group(self, name: str) -> None:
+        """A dataset group named ``name``; if a live one has the name, the create is
+        rejected or makes a separate group, and the first is left as it was."""
+        request = {"name": name}
+        taken = [arn for arn, n in self.model.group_names.items() if n == name]
+        if taken:
+            created = create_with_name_in_use(self.h, SAME_GROUP_NAME, "CreateDatasetGroup",
+                                              request, taken[0])
+            if created is None:
+                return
+        else:
+            created = self.h.invoke("CreateDatasetGroup", request)
+        arn = created["datasetGroupArn"]
+        self.h.wait_active("DescribeDatasetGroup", "datasetGroup", "datasetGroupArn", arn)
+        self.model.groups[arn] = None
+        self.model.group_names[arn] = name
 
     def _group(self, data: st.DataObject) -> str:
         return data.draw(st.sampled_from(sorted(self.model.groups)), label="dataset group")
@@ -116,13 +145,21 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(data=st.data())
     def create_tracker(self, data: st.DataObject) -> None:
         group = self._group(data)
-        request = {"name": self.h.new_name("et"), "datasetGroupArn": group}
+        name = data.draw(st.sampled_from(self.tracker_names), label="tracker name")
+        request = {"name": name, "datasetGroupArn": group}
         if self.model.groups[group] is not None:
             rejected(self.h, "CreateEventTracker.oneTrackerPerDatasetGroup",
                      "CreateEventTracker", request, whole=True)
             return
-        created = accepted(self.h, ["EventTracker.status.createOrder"], "CreateEventTracker",
-                           request, whole=True)
+        taken = [t.arn for t in self.model.live() if t.name == name]
+        if taken:  # the name of a live tracker on another dataset group
+            created = create_with_name_in_use(self.h, SAME_TRACKER_NAME, "CreateEventTracker",
+                                              request, taken[0])
+            if created is None:
+                return
+        else:
+            created = accepted(self.h, ["EventTracker.status.createOrder"],
+                               "CreateEventTracker", request, whole=True)
         check_response(self.h, "CreateEventTracker", request, created)
         statuses = watch_create(self.h, created["eventTrackerArn"])
         tracker = Tracker(created["eventTrackerArn"], created["trackingId"], request["name"],
