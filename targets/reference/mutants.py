@@ -228,6 +228,37 @@ class DeletedTrackerTakesEvents(ReferenceService):
         return answer
 
 
+class DatasetGroupStatusGoesBack(ReferenceService):
+    """A new dataset group shows CREATE IN_PROGRESS before CREATE PENDING."""
+
+    def _creation_steps(self, kind: str) -> list[str]:
+        if kind != "dataset-group":
+            return super()._creation_steps(kind)
+        pending, in_progress, *rest = documented_steps(CREATE_ORDER)
+        return [in_progress, pending, *rest]
+
+
+class DeletedDatasetGroupStillDescribed(ReferenceService):
+    """A deleted dataset group is still described, as it was."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._gone_groups: dict[str, dict[str, Any]] = {}
+
+    def _op_DeleteDatasetGroup(self, body: dict[str, Any]) -> dict[str, Any]:
+        group = self._dataset_groups.get(body["datasetGroupArn"])
+        answer = super()._op_DeleteDatasetGroup(body)
+        if group is not None:
+            self._gone_groups[body["datasetGroupArn"]] = dict(group.body)
+        return answer
+
+    def _op_DescribeDatasetGroup(self, body: dict[str, Any]) -> dict[str, Any]:
+        gone = self._gone_groups.get(body["datasetGroupArn"])
+        if gone is not None and body["datasetGroupArn"] not in self._dataset_groups:
+            return {"datasetGroup": dict(gone)}
+        return super()._op_DescribeDatasetGroup(body)
+
+
 #: The subclasses an entry's ``service`` may name: name -> class.
 SERVICES: dict[str, type[ReferenceService]] = {cls.__name__: cls for cls in (
     CreateStatusGoesBack, StatusReady, ActiveThenCreateInProgress, DeleteStatusGoesBack,
@@ -236,6 +267,7 @@ SERVICES: dict[str, type[ReferenceService]] = {cls.__name__: cls for cls in (
     GeneratedEventIdsRepeat, GeneratedEventIdsMissing, DuplicateEventIdsTrained,
     SessionNotAssociated, PropertiesKeysUnmapped, SameNameOverwritesDatasetGroup,
     SameNameOverwritesTracker, DatasetGroupDeletedWithTracker, DeletedTrackerTakesEvents,
+    DatasetGroupStatusGoesBack, DeletedDatasetGroupStillDescribed,
 )}
 
 

@@ -14,6 +14,7 @@ from personalize_conformance.suite.support import (
     check_response,
     create_with_name_in_use,
     delete_and_wait,
+    delete_group_and_wait,
     describe,
     never_seen,
     require_response_schema,
@@ -193,6 +194,22 @@ def test_a_dataset_group_with_a_tracker_is_not_deleted(harness: Harness, dataset
     got = {k: kept.get(k) for k in ("datasetGroupArn", "status")}
     holds(harness, GROUP_IN_USE, got == {"datasetGroupArn": dataset_group, "status": "ACTIVE"},
           f"the tracker still ACTIVE on {dataset_group}", got, "DescribeEventTracker", request)
+
+
+GROUP_CREATE_ORDER = "DatasetGroup.status.createOrder"
+GROUP_DELETED = "DeleteDatasetGroup.thenNotFound"
+
+
+@pytest.mark.clause(GROUP_CREATE_ORDER, GROUP_DELETED)
+def test_dataset_group_statuses_follow_the_documented_orders(harness: Harness):
+    request = {"name": harness.new_name("dg")}
+    arn = accepted(harness, [GROUP_CREATE_ORDER], "CreateDatasetGroup",
+                   request)["datasetGroupArn"]
+    try:
+        watch_create(harness, arn, GROUP_CREATE_ORDER)
+        delete_group_and_wait(harness, arn)
+    finally:
+        harness.delete_dataset_group(arn)
 
 
 def _documented_errors() -> dict[str, set[str]]:
