@@ -212,6 +212,40 @@ def test_dataset_group_statuses_follow_the_documented_orders(harness: Harness):
         harness.delete_dataset_group(arn)
 
 
+GROUP_AGREES = "DescribeDatasetGroup.agreesWithCreate"
+LIST_AGREES = "ListEventTrackers.agreesWithDescribe"
+
+
+@pytest.mark.clause(GROUP_AGREES)
+@pytest.mark.parametrize("domain", [None, "ECOMMERCE"])
+def test_describe_dataset_group_agrees_with_create(harness: Harness, domain):
+    request = {"name": harness.new_name("dg"), **({"domain": domain} if domain else {})}
+    arn = accepted(harness, [GROUP_AGREES], "CreateDatasetGroup", request)["datasetGroupArn"]
+    try:
+        described = {"datasetGroupArn": arn}
+        shown = accepted(harness, [GROUP_AGREES], "DescribeDatasetGroup", described,
+                         whole=True).get("datasetGroup", {})
+        want = {"datasetGroupArn": arn, **request}
+        got = {k: shown.get(k) for k in want}
+        holds(harness, GROUP_AGREES, got == want, f"describe shows {want}", got,
+              "DescribeDatasetGroup", described)
+    finally:
+        harness.delete_dataset_group(arn)
+
+
+@pytest.mark.clause(LIST_AGREES)
+def test_list_summaries_agree_with_describe(harness: Harness, dataset_group, tracker):
+    arn = tracker["eventTrackerArn"]
+    shown = describe(harness, arn)
+    request = {"datasetGroupArn": dataset_group}
+    listed = [t for t in walk(harness, request, None) if t.get("eventTrackerArn") == arn]
+    keys = ("name", "status", "creationDateTime")
+    want = {k: shown.get(k) for k in keys}
+    got = [{k: t.get(k) for k in keys} for t in listed]
+    holds(harness, LIST_AGREES, got == [want], f"{arn} listed once as described: {want}",
+          got, "ListEventTrackers", request)
+
+
 def _documented_errors() -> dict[str, set[str]]:
     """Operation -> the exceptions botocore's models list for it."""
     from personalize_conformance.contracts import operations, service_of

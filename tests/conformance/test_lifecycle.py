@@ -1,8 +1,11 @@
 """A model of the event-tracker lifecycle, checked over generated call sequences.
 
 A Hypothesis ``RuleBasedStateMachine`` creates, describes, lists (every page, several
-``maxResults``) and deletes trackers across a few dataset groups, and puts events with
-the tracking IDs of live, deleted and never-seen trackers. Its model says what must be
+``maxResults``) and deletes trackers across a few dataset groups, naming groups and
+trackers from small pools (so a create often reuses the name of a live resource), and
+puts events with the tracking IDs of live, deleted and never-seen trackers; against a
+target without PutEvents, the rules and checks that send events are dropped and the rest
+goes on. Its model says what must be
 true; the invariants compare describe and list with it after every step. On a failure
 Hypothesis prints the shortest step sequence, and the ClauseFailure its reproduction.
 """
