@@ -5,9 +5,9 @@ A Hypothesis ``RuleBasedStateMachine`` creates, describes, lists (every page, se
 trackers from small pools (so a create often reuses the name of a live resource), and
 puts events with the tracking IDs of live, deleted and never-seen trackers; against a
 target without PutEvents, the rules and checks that send events are dropped and the rest
-goes on. Its model says what must be
-true; the invariants compare describe and list with it after every step. On a failure
-Hypothesis prints the shortest step sequence, and the ClauseFailure its reproduction.
+goes on. Its model says what must be true; the invariants compare describe and list with
+it after every step. On a failure Hypothesis prints the shortest step sequence, and the
+ClauseFailure its reproduction.
 """
 
 from __future__ import annotations
