@@ -184,13 +184,90 @@ class PropertiesKeysUnmapped(ReferenceService):
         return key
 
 
+class SameNameOverwritesDatasetGroup(ReferenceService):
+    """CreateDatasetGroup with the name of a dataset group replaces it with a new one."""
+
+    def _op_CreateDatasetGroup(self, body: dict[str, Any]) -> dict[str, Any]:
+        self._dataset_groups.pop(self._arn("dataset-group", body["name"]), None)
+        return super()._op_CreateDatasetGroup(body)
+
+
+class SameNameOverwritesTracker(ReferenceService):
+    """CreateEventTracker with the name of a live tracker moves that tracker to the dataset
+    group of the request (where it may go), and answers with its ARN and tracking ID."""
+
+    def _op_CreateEventTracker(self, body: dict[str, Any]) -> dict[str, Any]:
+        group = body["datasetGroupArn"]
+        same = next((t.body for t in self._trackers.values() if t.body["name"] == body["name"]),
+                    None)
+        if (same is None or group not in self._dataset_groups
+                or any(t.body["datasetGroupArn"] == group for t in self._trackers.values())):
+            return super()._op_CreateEventTracker(body)
+        same["datasetGroupArn"] = group
+        return {"eventTrackerArn": same["eventTrackerArn"], "trackingId": same["trackingId"]}
+
+
+class DatasetGroupDeletedWithTracker(ReferenceService):
+    """DeleteDatasetGroup deletes a dataset group that has an event tracker, which stays."""
+
+    def _op_DeleteDatasetGroup(self, body: dict[str, Any]) -> dict[str, Any]:
+        arn = body["datasetGroupArn"]
+        self._dataset_group(arn)
+        del self._dataset_groups[arn]
+        return {}
+
+
+class DeletedTrackerTakesEvents(ReferenceService):
+    """Deleting an event tracker deletes the events recorded in its dataset group."""
+
+    def _op_DeleteEventTracker(self, body: dict[str, Any]) -> dict[str, Any]:
+        tracker = self._trackers.get(body["eventTrackerArn"])
+        answer = super()._op_DeleteEventTracker(body)
+        if tracker is not None:
+            self._events[tracker.body["datasetGroupArn"]] = []
+        return answer
+
+
+class DatasetGroupStatusGoesBack(ReferenceService):
+    """A new dataset group shows CREATE IN_PROGRESS before CREATE PENDING."""
+
+    def _creation_steps(self, kind: str) -> list[str]:
+        if kind != "dataset-group":
+            return super()._creation_steps(kind)
+        pending, in_progress, *rest = documented_steps(CREATE_ORDER)
+        return [in_progress, pending, *rest]
+
+
+class DeletedDatasetGroupStillDescribed(ReferenceService):
+    """A deleted dataset group is still described, as it was."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._gone_groups: dict[str, dict[str, Any]] = {}
+
+    def _op_DeleteDatasetGroup(self, body: dict[str, Any]) -> dict[str, Any]:
+        group = self._dataset_groups.get(body["datasetGroupArn"])
+        answer = super()._op_DeleteDatasetGroup(body)
+        if group is not None:
+            self._gone_groups[body["datasetGroupArn"]] = dict(group.body)
+        return answer
+
+    def _op_DescribeDatasetGroup(self, body: dict[str, Any]) -> dict[str, Any]:
+        gone = self._gone_groups.get(body["datasetGroupArn"])
+        if gone is not None and body["datasetGroupArn"] not in self._dataset_groups:
+            return {"datasetGroup": dict(gone)}
+        return super()._op_DescribeDatasetGroup(body)
+
+
 #: The subclasses an entry's ``service`` may name: name -> class.
 SERVICES: dict[str, type[ReferenceService]] = {cls.__name__: cls for cls in (
     CreateStatusGoesBack, StatusReady, ActiveThenCreateInProgress, DeleteStatusGoesBack,
     DeletedTrackerStillDescribed, DeletedTrackerStillListed, ListIgnoresFilter,
     ListIgnoresMaxResults, PagingLosesItem, PagingRepeatsItem, EventsRecordedElsewhere,
     GeneratedEventIdsRepeat, GeneratedEventIdsMissing, DuplicateEventIdsTrained,
-    SessionNotAssociated, PropertiesKeysUnmapped,
+    SessionNotAssociated, PropertiesKeysUnmapped, SameNameOverwritesDatasetGroup,
+    SameNameOverwritesTracker, DatasetGroupDeletedWithTracker, DeletedTrackerTakesEvents,
+    DatasetGroupStatusGoesBack, DeletedDatasetGroupStillDescribed,
 )}
 
 

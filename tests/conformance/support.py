@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from personalize_conformance.checks import accepted, holds, rejected
+from personalize_conformance.checks import accepted, describe_expected, holds, rejected
 from personalize_conformance.contracts import (
     catalog,
     response_schema,
@@ -22,6 +22,8 @@ from personalize_conformance.targets import TargetError
 
 CREATE_ORDER = "EventTracker.status.createOrder"
 DELETE_ORDER = "EventTracker.status.deleteOrder"
+GROUP_CREATE_ORDER = "DatasetGroup.status.createOrder"
+GROUP_DELETED = "DeleteDatasetGroup.thenNotFound"
 
 
 def _stated(clause_id: str) -> str:
@@ -164,24 +166,95 @@ def delete_and_wait(harness: Harness, arn: str) -> list[str]:
         delay = min(delay * 2, 1.0)
 
 
-def watch_create(harness: Harness, arn: str) -> list[str]:
-    """Describe a new tracker until ACTIVE or CREATE FAILED, checking the order of statuses
-    (EventTracker.status.createOrder); the statuses seen."""
-    request = {"eventTrackerArn": arn}
-    rank = status_rank(CREATE_ORDER)
-    final = len(status_order(CREATE_ORDER)) - 1
+def watch_create(harness: Harness, arn: str, order: str = CREATE_ORDER) -> list[str]:
+    """Describe a new resource (a tracker; a dataset group for ``DatasetGroup.*``) until
+    ACTIVE or CREATE FAILED, checking the order of statuses ``order`` states (a clause);
+    the statuses seen."""
+    group = arn.split(":")[-1].startswith("dataset-group/")
+    operation, key, member = (("DescribeDatasetGroup", "datasetGroup", "datasetGroupArn")
+                              if group else
+                              ("DescribeEventTracker", "eventTracker", "eventTrackerArn"))
+    request = {member: arn}
+    rank = status_rank(order)
+    final = len(status_order(order)) - 1
     seen: list[str] = []
     deadline = time.monotonic() + harness.wait_seconds
     delay = 0.01
     while True:
-        status = describe(harness, arn).get("status")
+        status = harness.invoke(operation, request)[key].get("status")
         ok = status in rank and (not seen or rank[status] >= rank[seen[-1]])
         seen.append(status)
-        holds(harness, CREATE_ORDER, ok, _stated(CREATE_ORDER), {"statuses": seen},
-              "DescribeEventTracker", request)
+        holds(harness, order, ok, _stated(order), {"statuses": seen}, operation, request)
         if rank[status] == final:
             return seen
         if time.monotonic() > deadline:
             raise TimeoutError(f"{arn} not ACTIVE after {harness.wait_seconds}s: {seen}")
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
+
+#: A create operation -> how its resource is described: the describe operation, the key
+#: of the description, the ARN member, and the members a create of another resource (with
+#: the same name) must leave as they were.
+DESCRIBED_BY: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "CreateDatasetGroup": ("DescribeDatasetGroup", "datasetGroup", "datasetGroupArn",
+                           ("name", "datasetGroupArn", "status", "creationDateTime", "domain",
+                            "roleArn", "kmsKeyArn")),
+    "CreateEventTracker": ("DescribeEventTracker", "eventTracker", "eventTrackerArn",
+                           ("name", "eventTrackerArn", "trackingId", "datasetGroupArn",
+                            "status", "creationDateTime", "accountId")),
+}
+
+
+def create_with_name_in_use(harness: Harness, clause_id: str, operation: str,
+                            request: Mapping[str, Any], first_arn: str
+                            ) -> dict[str, Any] | None:
+    """``operation`` (a create) with the name of the live resource ``first_arn``: rejected
+    with the error ``clause_id`` expects, or a separate resource (an ARN of its own); either
+    way ``first_arn`` is described as it was. The create response, ``None`` if rejected."""
+    describe_op, key, arn_member, kept = DESCRIBED_BY[operation]
+    first = {arn_member: first_arn}
+    before = harness.invoke(describe_op, first)[key]
+    created: dict[str, Any] | None = None
+    try:
+        created = harness.invoke(operation, request)
+    except TargetError as exc:
+        ok = catalog()[clause_id].accepts_error(exc.status, exc.code, strict=harness.strict)
+        holds(harness, clause_id, ok, describe_expected(catalog()[clause_id], harness.strict)
+              + ", or a separate resource", exc.as_dict(), operation, request)
+    else:
+        holds(harness, clause_id, created.get(arn_member) != first_arn,
+              f"rejected, or a separate resource: an ARN other than {first_arn}",
+              {arn_member: created.get(arn_member)}, operation, request)
+    after = accepted(harness, [clause_id], describe_op, first, whole=True)[key]
+    changed = {k: {"before": before.get(k), "after": after.get(k)} for k in kept
+               if before.get(k) != after.get(k)}
+    holds(harness, clause_id, not changed, f"{first_arn} described as before the create",
+          {"changed": changed}, describe_op, first)
+    return created
+
+
+def delete_group_and_wait(harness: Harness, arn: str) -> list[str]:
+    """Delete a dataset group without trackers and describe it until not found, checking
+    DeleteDatasetGroup.thenNotFound (DELETE PENDING, if anything, then not found); the
+    statuses seen on the way."""
+    request = {"datasetGroupArn": arn}
+    accepted(harness, [GROUP_DELETED], "DeleteDatasetGroup", request, whole=True)
+    rank = status_rank(GROUP_DELETED)
+    seen: list[str] = []
+    deadline = time.monotonic() + harness.wait_seconds
+    delay = 0.01
+    while True:
+        try:
+            status = harness.invoke("DescribeDatasetGroup", request)["datasetGroup"].get("status")
+        except TargetError:
+            rejected(harness, GROUP_DELETED, "DescribeDatasetGroup", request, whole=True)
+            return seen
+        seen.append(status)
+        holds(harness, GROUP_DELETED, status in rank, f"{_stated(GROUP_DELETED)}, then not found",
+              {"statuses": seen}, "DescribeDatasetGroup", request)
+        if time.monotonic() > deadline:
+            holds(harness, GROUP_DELETED, False,
+                  f"not found within {harness.wait_seconds}s of the delete",
+                  {"statuses": seen}, "DescribeDatasetGroup", request)
         time.sleep(delay)
         delay = min(delay * 2, 1.0)

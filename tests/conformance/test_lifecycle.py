@@ -1,16 +1,21 @@
 """A model of the event-tracker lifecycle, checked over generated call sequences.
 
 A Hypothesis ``RuleBasedStateMachine`` creates, describes, lists (every page, several
-``maxResults``) and deletes trackers across a few dataset groups, and puts events with
-the tracking IDs of live, deleted and never-seen trackers. Its model says what must be
-true; the invariants compare describe and list with it after every step. On a failure
-Hypothesis prints the shortest step sequence, and the ClauseFailure its reproduction.
+``maxResults``) and deletes trackers across a few dataset groups, naming groups and
+trackers from small pools (so a create often reuses the name of a live resource), and
+puts events with the tracking IDs of live, deleted and never-seen trackers; against a
+target without PutEvents, the rules and checks that send events are dropped and the rest
+goes on. Its model says what must be true; the invariants compare describe and list with
+it after every step. On a failure Hypothesis prints the shortest step sequence, and the
+ClauseFailure its reproduction.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -24,13 +29,15 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from personalize_conformance.checks import accepted, holds, rejected
+from personalize_conformance.checks import accepted, holds, not_exercised, rejected
 from personalize_conformance.harness import Harness
+from personalize_conformance.outcomes import Unsupported
 from personalize_conformance.strategies import put_events
 from personalize_conformance.suite.support import (
     arns,
     check_account_list,
     check_response,
+    create_with_name_in_use,
     delete_and_wait,
     never_seen,
     response_clause,
@@ -39,13 +46,25 @@ from personalize_conformance.suite.support import (
 )
 
 MAX_GROUPS = 3
+#: Names each run draws from, for its dataset groups and for its trackers: a pool this
+#: small makes a create reuse the name of a live resource often.
+NAME_POOL = 3
+SAME_GROUP_NAME = "CreateDatasetGroup.sameName.noOverwrite"
+SAME_TRACKER_NAME = "CreateEventTracker.sameName.noOverwrite"
 PAGE_SIZES = (1, 2, 3, 100)
 #: How many recently deleted trackers the invariants re-check each step.
 RECENT = 2
 
+#: The clauses the model checks with PutEvents, and the side each check runs.
+EVENT_CLAUSES = {"PutEvents.validRequest.accepted": "accepted",
+                 "PutEvents.unknownTrackingId": "rejected",
+                 "PutEvents.deletedTrackingId": "rejected"}
+
 CLAUSES = [
     "CreateEventTracker.oneTrackerPerDatasetGroup",
     "CreateEventTracker.datasetGroupMustExist",
+    SAME_GROUP_NAME,
+    SAME_TRACKER_NAME,
     "DescribeEventTracker.agreesWithCreate",
     "DescribeEventTracker.unknownIsNotFound",
     "EventTracker.status.createOrder",
@@ -55,9 +74,7 @@ CLAUSES = [
     "ListEventTrackers.filterByDatasetGroup",
     "ListEventTrackers.maxResults",
     "ListEventTrackers.paging",
-    "PutEvents.validRequest.accepted",
-    "PutEvents.unknownTrackingId",
-    "PutEvents.deletedTrackingId",
+    *EVENT_CLAUSES,
     # Checked only when the contract has the response schema.
     *filter(None, (response_clause(op) for op in
                    ("CreateEventTracker", "DescribeEventTracker", "ListEventTrackers"))),
@@ -75,6 +92,8 @@ class Tracker:
 @dataclass
 class Model:
     groups: dict[str, Tracker | None] = field(default_factory=dict)
+    #: The name of each dataset group, by ARN.
+    group_names: dict[str, str] = field(default_factory=dict)
     deleted: list[Tracker] = field(default_factory=list)
 
     def live(self) -> list[Tracker]:
@@ -92,16 +111,35 @@ class Lifecycle(RuleBasedStateMachine):
         self.h.begin_test()  # each run's reproduction starts from its own calls
         self.model = Model()
         self.steps = 0
+        self.group_names = [self.h.new_name("dg") for _ in range(NAME_POOL)]
+        self.tracker_names = [self.h.new_name("et") for _ in range(NAME_POOL)]
 
     # -- dataset groups --------------------------------------------------------------------
     @initialize()
     def first_group(self) -> None:
-        self.model.groups[self.h.create_dataset_group()] = None
+        self._create_group(self.group_names[0])
 
     @precondition(lambda self: len(self.model.groups) < MAX_GROUPS)
-    @rule()
-    def create_group(self) -> None:
-        self.model.groups[self.h.create_dataset_group()] = None
+    @rule(data=st.data())
+    def create_group(self, data: st.DataObject) -> None:
+        self._create_group(data.draw(st.sampled_from(self.group_names), label="group name"))
+
+    def _create_group(self, name: str) -> None:
+        """A dataset group named ``name``; if a live one has the name, the create is
+        rejected or makes a separate group, and the first is left as it was."""
+        request = {"name": name}
+        taken = [arn for arn, n in self.model.group_names.items() if n == name]
+        if taken:
+            created = create_with_name_in_use(self.h, SAME_GROUP_NAME, "CreateDatasetGroup",
+                                              request, taken[0])
+            if created is None:
+                return
+        else:
+            created = self.h.invoke("CreateDatasetGroup", request)
+        arn = created["datasetGroupArn"]
+        self.h.wait_active("DescribeDatasetGroup", "datasetGroup", "datasetGroupArn", arn)
+        self.model.groups[arn] = None
+        self.model.group_names[arn] = name
 
     def _group(self, data: st.DataObject) -> str:
         return data.draw(st.sampled_from(sorted(self.model.groups)), label="dataset group")
@@ -110,13 +148,21 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(data=st.data())
     def create_tracker(self, data: st.DataObject) -> None:
         group = self._group(data)
-        request = {"name": self.h.new_name("et"), "datasetGroupArn": group}
+        name = data.draw(st.sampled_from(self.tracker_names), label="tracker name")
+        request = {"name": name, "datasetGroupArn": group}
         if self.model.groups[group] is not None:
             rejected(self.h, "CreateEventTracker.oneTrackerPerDatasetGroup",
                      "CreateEventTracker", request, whole=True)
             return
-        created = accepted(self.h, ["EventTracker.status.createOrder"], "CreateEventTracker",
-                           request, whole=True)
+        taken = [t.arn for t in self.model.live() if t.name == name]
+        if taken:  # the name of a live tracker on another dataset group
+            created = create_with_name_in_use(self.h, SAME_TRACKER_NAME, "CreateEventTracker",
+                                              request, taken[0])
+            if created is None:
+                return
+        else:
+            created = accepted(self.h, ["EventTracker.status.createOrder"],
+                               "CreateEventTracker", request, whole=True)
         check_response(self.h, "CreateEventTracker", request, created)
         statuses = watch_create(self.h, created["eventTrackerArn"])
         tracker = Tracker(created["eventTrackerArn"], created["trackingId"], request["name"],
@@ -170,6 +216,25 @@ class Lifecycle(RuleBasedStateMachine):
             self._check_account_list(max_results)
 
     # -- events ----------------------------------------------------------------------------
+    def events_supported(self) -> bool:
+        """Whether the target may have PutEvents (not yet detected as missing)."""
+        return "PutEvents" not in self.h.unsupported
+
+    def _put(self, check: Callable[..., Any], clause_id: str, body: dict[str, Any]) -> None:
+        """A PutEvents check; a target without PutEvents drops the rules and checks that
+        send events (the first call detects it) and the model goes on with the rest."""
+        if not self.events_supported():
+            return
+        try:
+            check(self.h, [clause_id] if check is accepted else clause_id, "PutEvents", body,
+                  whole=True)
+        except Unsupported:
+            if self.events_supported():  # another operation is missing: the test is skipped
+                raise
+            for event_clause, side in EVENT_CLAUSES.items():
+                not_exercised(self.h, event_clause, side, "the target lacks PutEvents")
+
+    @precondition(events_supported)
     @rule(data=st.data(), kind=st.sampled_from(["live", "deleted", "unknown", "unknown"]))
     def put_events(self, data: st.DataObject, kind: str) -> None:
         pool = {"live": self.model.live(), "deleted": self.model.deleted}.get(kind)
@@ -179,12 +244,11 @@ class Lifecycle(RuleBasedStateMachine):
             kind, tracking_id = "unknown", str(uuid.uuid4())  # fresh: never seen anywhere
         body = data.draw(put_events(tracking_id), label="request")
         if kind == "live":
-            accepted(self.h, ["PutEvents.validRequest.accepted"], "PutEvents", body,
-                     whole=True)
+            self._put(accepted, "PutEvents.validRequest.accepted", body)
         elif kind == "deleted":
-            rejected(self.h, "PutEvents.deletedTrackingId", "PutEvents", body, whole=True)
+            self._put(rejected, "PutEvents.deletedTrackingId", body)
         else:
-            rejected(self.h, "PutEvents.unknownTrackingId", "PutEvents", body, whole=True)
+            self._put(rejected, "PutEvents.unknownTrackingId", body)
 
     # -- invariants ------------------------------------------------------------------------
     def _check_group_list(self, group: str, max_results: int | None) -> None:
@@ -231,7 +295,7 @@ class Lifecycle(RuleBasedStateMachine):
                      {"eventTrackerArn": tracker.arn}, whole=True)
             body = {"trackingId": tracker.tracking_id, "sessionId": "pc-lifecycle",
                     "eventList": [{"eventType": "click", "sentAt": 1553631760}]}
-            rejected(self.h, "PutEvents.deletedTrackingId", "PutEvents", body, whole=True)
+            self._put(rejected, "PutEvents.deletedTrackingId", body)
 
     def teardown(self) -> None:
         for group in self.model.groups:

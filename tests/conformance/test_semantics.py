@@ -14,6 +14,7 @@ from personalize_conformance.checks import accepted, holds
 from personalize_conformance.contracts import interaction_field
 from personalize_conformance.harness import Harness
 from personalize_conformance.strategies import put_events
+from personalize_conformance.suite.support import delete_and_wait
 
 SENT_AT = 1553631760
 #: camelCase keys as the guide writes them: a lowercase word, then capitalised words.
@@ -146,3 +147,18 @@ def test_property_keys_map_to_schema_fields(harness: Harness, tracker, dataset_g
           and fields.get("EVENT_TYPE") == "click" and fields.get("TIMESTAMP") == SENT_AT,
           f"fields {want} (ITEM_ID, NUM_RATINGS...), USER_ID, EVENT_TYPE, TIMESTAMP",
           fields, "PutEvents", body)
+
+
+EVENTS_KEPT = "DeleteEventTracker.semantics.eventsKept"
+
+
+@pytest.mark.clause(EVENTS_KEPT)
+def test_deleting_the_tracker_keeps_its_events(harness: Harness, tracker, dataset_group):
+    put(harness, EVENTS_KEPT, tracker["trackingId"],
+        [event(eventId="k1"), event(eventId="k2")], "session-1")
+    before = [r["eventId"] for r in inspect(harness, dataset_group)]
+    delete_and_wait(harness, tracker["eventTrackerArn"])
+    after = [r["eventId"] for r in inspect(harness, dataset_group)]
+    holds(harness, EVENTS_KEPT, after == before and before[-2:] == ["k1", "k2"],
+          f"the events recorded before the delete, still recorded: {before}", after,
+          "DeleteEventTracker", {"eventTrackerArn": tracker["eventTrackerArn"]})

@@ -228,28 +228,36 @@ NEXT_TOKEN = [c.id for c in shape_clauses("ListEventTrackers")
               if c.location and c.location.subject in issued_by_service("ListEventTrackers")]
 
 
-@pytest.mark.clause(*NEXT_TOKEN, "ListEventTrackers.paging")
+@pytest.mark.clause(*NEXT_TOKEN, "ListEventTrackers.paging", "ListEventTrackers.maxResults")
 def test_issued_next_tokens_are_accepted(harness: Harness):
     """The valid side of the nextToken clauses: tokens the service issued, sent back with
-    the query that issued them (only the service can make a valid one)."""
+    the query that issued them (only the service can make a valid one). A page of more
+    than one tracker is ListEventTrackers.maxResults's failure; paging fails only for a
+    tracker of ours lost or repeated across the pages."""
     groups = [harness.create_dataset_group() for _ in range(3)]
     try:
-        for group in groups:
-            harness.create_tracker(group)
-        pages: list[dict[str, Any]] = []
+        ours = {harness.create_tracker(group)["eventTrackerArn"] for group in groups}
+        listed: list[str] = []
+        pages = 0
         token = None
         while True:
             request = {"maxResults": 1, **({"nextToken": token} if token else {})}
             page = accepted(harness, [*NEXT_TOKEN, "ListEventTrackers.paging"] if token
                             else ["ListEventTrackers.paging"], "ListEventTrackers", request,
                             whole=True)
-            pages.append(page)
+            pages += 1
+            items = page.get("eventTrackers", [])
+            checks.holds(harness, "ListEventTrackers.maxResults", len(items) <= 1,
+                         "at most 1 event tracker on a page", {"count": len(items)},
+                         "ListEventTrackers", request)
+            listed += [item.get("eventTrackerArn") for item in items]
             token = page.get("nextToken")
-            if not token or len(pages) > 500:
+            if not token or pages > 500:
                 break
-        checks.holds(harness, "ListEventTrackers.paging", len(pages) >= 3,
-                     "at least 3 pages of 1 for 3 trackers", {"pages": len(pages)},
-                     "ListEventTrackers", {"maxResults": 1})
+        counts = {arn: listed.count(arn) for arn in sorted(ours)}
+        checks.holds(harness, "ListEventTrackers.paging", all(n == 1 for n in counts.values()),
+                     "each of the 3 trackers exactly once across pages of 1",
+                     {"counts": counts, "pages": pages}, "ListEventTrackers", {"maxResults": 1})
     finally:
         for group in groups:
             harness.delete_dataset_group(group)

@@ -64,7 +64,8 @@ CATEGORIES = {
     "tracker-on-missing-dataset-group", "describe-disagrees-with-create",
     "deleted-tracker-lingers", "unknown-tracking-id-accepted", "list-ignores-parameter",
     "paging-loses-or-repeats", "invalid-next-token-accepted", "status-order",
-    "response-schema", "semantics",
+    "response-schema", "semantics", "create-alters-another", "delete-in-use",
+    "deleted-dataset-group-lingers", "list-disagrees-with-describe",
 }
 MUTANTS = sorted(mutants())
 
