@@ -103,6 +103,15 @@ def _known_clauses(ids: tuple[str, ...]) -> tuple[str, ...]:
     return ids
 
 
+def _readings(text: str) -> dict[str, str]:
+    from personalize_conformance.contracts import parse_readings
+
+    try:
+        return parse_readings(text)
+    except ValueError as exc:
+        raise OptionError(f"--readings: {exc}") from None
+
+
 OPTIONS: tuple[Option, ...] = (
     Option("target", "the implementation to check: reference (default), "
            "reference-progressive, reference-http, endpoint, moto, moto-server, "
@@ -124,6 +133,12 @@ OPTIONS: tuple[Option, ...] = (
            cli=("--report-dir",), plugin=("--report-dir",), cli_default="conformance-report"),
     Option("strict", "hold the target to one reading wherever the documents allow two",
            cli=("--strict",), plugin=("--strict-readings",), kind="flag", default=False),
+    Option("readings", "the readings of the ambiguity register the reference takes "
+           "(reference targets and mutants only): ID=READING[,ID=READING...] "
+           "(ids and readings of contracts/clauses.json 'ambiguities'), or all-alt for "
+           "every entry's alternative (last) reading; under --strict the others take "
+           "their strict_reading", cli=("--readings",), plugin=("--readings",),
+           metavar="ID=READING[,...]|all-alt", check=_readings),
     Option("workers", "pytest-xdist workers: a number or 'auto' (default: 0, in-process)",
            cli=("-n", "--workers"), cli_default="0"),
     Option("run_id", "a short id put into the names of the resources the run creates "
@@ -200,6 +215,8 @@ class RunSettings:
     seed: str | None = None
     report_dir: str | None = None
     strict: bool = False
+    #: ``--readings``: ambiguity id -> reading id, as given (``all-alt`` expanded).
+    readings: Mapping[str, str] | None = None
     workers: str = "0"
     run_id: str = ""
     waivers: Mapping[str, str] = dataclasses.field(default_factory=dict)
@@ -216,6 +233,7 @@ class RunSettings:
             "target": self.target, "endpoint_url": self.endpoint_url,
             "allow_aws": self.allow_aws, "call_timeout": self.call_timeout,
             "profile": self.profile, "seed": self.seed, "strict": self.strict,
+            "readings": None if self.readings is None else dict(self.readings),
             "run_id": self.run_id, "max_examples": self.max_examples,
             "replay": self.replay,
             "replay_tests": None if self.replay_tests is None else list(self.replay_tests),
@@ -229,6 +247,18 @@ class RunSettings:
             if values.get(key) is not None:
                 values[key] = tuple(values[key])
         return cls(**values)
+
+
+def effective_readings(settings: RunSettings) -> dict[str, str] | None:
+    """The readings the run's target takes: for the reference targets, under ``--strict``
+    every entry's ``strict_reading``, then those ``--readings`` gives; ``None`` for any
+    other target (which ``--readings`` cannot configure)."""
+    from personalize_conformance.contracts import strict_readings
+    from personalize_conformance.targets import takes_readings
+
+    if not takes_readings(settings.target):
+        return None
+    return {**(strict_readings() if settings.strict else {}), **(settings.readings or {})}
 
 
 def effective_call_timeout(value: float | None) -> float | None:
@@ -300,7 +330,8 @@ def resolve_target(settings: RunSettings) -> Target:
 
     try:
         target = resolve(settings.target, settings.endpoint_url,
-                         call_timeout=settings.call_timeout)
+                         call_timeout=settings.call_timeout,
+                         readings=effective_readings(settings) or settings.readings)
         refuse_aws(target, settings.allow_aws)
     except TargetConfigError as exc:
         raise OptionError(str(exc)) from None
@@ -357,15 +388,18 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
     """
     given = {o.name: o.validated(values.get(o.name, o.default_for(runner))) for o in OPTIONS}
     timeout = effective_call_timeout(given["call_timeout"])
-    probe = RunSettings(target=given["target"], endpoint_url=given["endpoint_url"] or None,
-                        allow_aws=bool(given["allow_aws"]), call_timeout=timeout)
-    target = resolve_target(probe) if runner or probe.target != DEFAULT_TARGET else None
-    if runner and given["endpoint_url"]:
-        check_reachable(given["endpoint_url"])
-    waivers = _waivers(given["waivers"]) if given["waivers"] else {}
     earlier, replay_tests = _earlier(given["replay"]) if given["replay"] else ({}, None)
     if not runner:
         earlier = {}
+    probe = RunSettings(target=given["target"], endpoint_url=given["endpoint_url"] or None,
+                        allow_aws=bool(given["allow_aws"]), call_timeout=timeout,
+                        strict=bool(given["strict"] or earlier.get("strict")),
+                        readings=given["readings"] or None)
+    target = (resolve_target(probe) if runner or probe.target != DEFAULT_TARGET
+              or probe.readings else None)
+    if runner and given["endpoint_url"]:
+        check_reachable(given["endpoint_url"])
+    waivers = _waivers(given["waivers"]) if given["waivers"] else {}
     profile = given["profile"] or earlier.get("profile") or profiles.DEFAULT
     seed = given["seed"] if given["seed"] is not None else earlier.get("seed")
     if seed is None and runner:
@@ -377,6 +411,7 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
         seed=None if seed is None else str(seed),
         report_dir=given["report_dir"] or None,
         strict=bool(given["strict"] or earlier.get("strict")),
+        readings=given["readings"] or None,
         workers=str(given["workers"] or "0"),
         run_id=given["run_id"] or uuid.uuid4().hex[:6],
         waivers=waivers,
