@@ -13,6 +13,9 @@ behavioural ones it interacts with), all alternatives at once on the whole suite
 
 from __future__ import annotations
 
+import inspect
+import re
+
 import pytest
 
 from benchmarks.power import run_suite
@@ -20,6 +23,7 @@ from personalize_conformance import contracts
 from personalize_conformance.options import OptionError, prepare
 from personalize_conformance.report import verdict
 from personalize_conformance.targets import TargetConfigError, reference_service, resolve
+from personalize_conformance.targets.reference import service as service_module
 from personalize_conformance.targets.reference.service import (
     Behaviour,
     ReferenceService,
@@ -90,6 +94,22 @@ def test_strict_runs_of_the_reference_take_the_strict_readings():
     for entry in REGISTER.values():
         want = "serialization" if entry.id == "Errors.typeMismatch" else entry.strict_reading
         assert service.reading(entry.id) == want, entry.id
+
+
+def test_the_reference_branches_on_reading_ids_of_the_register_only():
+    """Every ``reading(<entry>) == "<reading>"`` and ``{"<reading>": ...}[reading(...)]``
+    in the reference names an entry of the register and one of its readings."""
+    source = inspect.getsource(service_module)
+    compared = re.findall(r'reading\((?:"([^"]+)"|([A-Z]+))\) == "([^"]+)"', source)
+    assert len(compared) >= 8
+    for literal, constant, reading in compared:
+        entry = literal or getattr(service_module, constant)
+        assert reading in REGISTER[entry].reading_ids, (entry, reading)
+    for table, entry in re.findall(r'\{("[^}]+)\}\[\s*self\.reading\("([^"]+)"\)\]', source):
+        assert set(re.findall(r'"([a-z-]+)":', table)) == set(REGISTER[entry].reading_ids)
+    for entry, files in service_module.UNANCHORED.items():
+        assert entry in REGISTER and all(contracts.schema(f) for f in files)
+    assert {service_module.JAVA, service_module.UNITS, service_module.UNICODE} <= set(REGISTER)
 
 
 # -- what each alternative reading changes in the reference --------------------------------
