@@ -146,7 +146,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("waivers", "JSON file of known deviations: clause ids with a reason each",
            cli=("--waivers",), plugin=("--waivers",), metavar="FILE"),
     Option("replay", "re-run only the tests that failed in an earlier report.json "
-           "(the runner: with its profile, seed and strictness unless given)",
+           "(the runner: with its profile, seed, strictness and readings unless given)",
            cli=("--replay",), plugin=("--replay",), metavar="REPORT"),
     Option("max_examples", "cap Hypothesis examples per test (overrides the profile)",
            cli=("--max-examples",), plugin=("--max-examples",), type=int,
@@ -383,18 +383,24 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
     ``values`` maps settings names to what was given (missing: the option's default).
     The runner (``runner=True``) also resolves the target now and checks the endpoint is
     reachable, takes an earlier report's profile, seed, strictness and example cap when
-    replaying it, and draws a seed when none is given; a pytest run resolves the target
-    now unless it is the default reference (which cannot be misconfigured).
+    replaying it (and its readings, for the reference), and draws a seed when none is
+    given; a pytest run resolves the target now unless it is the default reference without
+    readings (which cannot be misconfigured).
     """
+    from personalize_conformance.targets import takes_readings
+
     given = {o.name: o.validated(values.get(o.name, o.default_for(runner))) for o in OPTIONS}
     timeout = effective_call_timeout(given["call_timeout"])
     earlier, replay_tests = _earlier(given["replay"]) if given["replay"] else ({}, None)
     if not runner:
         earlier = {}
+    readings = given["readings"] or None
+    if readings is None and earlier.get("readings") and takes_readings(given["target"]):
+        readings = dict(earlier["readings"])  # replaying: the readings it was run under
     probe = RunSettings(target=given["target"], endpoint_url=given["endpoint_url"] or None,
                         allow_aws=bool(given["allow_aws"]), call_timeout=timeout,
                         strict=bool(given["strict"] or earlier.get("strict")),
-                        readings=given["readings"] or None)
+                        readings=readings)
     target = (resolve_target(probe) if runner or probe.target != DEFAULT_TARGET
               or probe.readings else None)
     if runner and given["endpoint_url"]:
@@ -411,7 +417,6 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
         seed=None if seed is None else str(seed),
         report_dir=given["report_dir"] or None,
         strict=bool(given["strict"] or earlier.get("strict")),
-        readings=given["readings"] or None,
         workers=str(given["workers"] or "0"),
         run_id=given["run_id"] or uuid.uuid4().hex[:6],
         waivers=waivers,
