@@ -3,7 +3,7 @@ register, and the facts of the contract other layers read instead of restating t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
@@ -101,13 +101,29 @@ class Ambiguity:
     default: str
     strict: str
     affects: tuple[str, ...] = ()
+    #: The id of the reading ``--strict`` holds targets to (a strict reference takes it).
+    strict_reading: str = ""
+    #: Readings the suite does not honour: id -> the reason (``rejected_readings``).
+    rejected: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, entry: dict[str, Any]) -> Ambiguity:
         """The entry as the catalog writes it (``readings``: ``{"id", "text"}`` objects)."""
         return cls(entry["id"], entry["question"], tuple(entry["sources"]),
                    tuple(Reading(r["id"], r["text"]) for r in entry["readings"]),
-                   entry["default"], entry["strict"], tuple(entry.get("affects", ())))
+                   entry["default"], entry["strict"], tuple(entry.get("affects", ())),
+                   entry["strict_reading"],
+                   {r["id"]: r["reason"] for r in entry.get("rejected_readings", ())})
+
+    @property
+    def default_reading(self) -> str:
+        """The id of the default reading (the first)."""
+        return self.readings[0].id
+
+    @property
+    def alternative_reading(self) -> str:
+        """The id of the last reading (``--readings all-alt``)."""
+        return self.readings[-1].id
 
     @property
     def reading_ids(self) -> tuple[str, ...]:
@@ -121,6 +137,51 @@ class Ambiguity:
                 return found
         raise KeyError(f"no reading {reading_id!r} of {self.id}; "
                        f"readings: {', '.join(self.reading_ids)}")
+
+
+#: ``--readings`` value for every entry's last (alternative) reading.
+ALL_ALT = "all-alt"
+
+
+def checked_readings(chosen: Mapping[str, str]) -> dict[str, str]:
+    """``chosen`` (ambiguity id -> reading id), checked against the register; raises
+    ``ValueError`` naming the choices for an unknown entry or reading."""
+    register = catalog().ambiguities
+    out = {}
+    for entry_id, reading_id in chosen.items():
+        if entry_id not in register:
+            raise ValueError(f"no ambiguity {entry_id!r} in the register; choose one of: "
+                             f"{', '.join(register)}")
+        entry = register[entry_id]
+        if reading_id not in entry.reading_ids:
+            why = (f" (rejected: {entry.rejected[reading_id]})"
+                   if reading_id in entry.rejected else "")
+            raise ValueError(f"no reading {reading_id!r} of {entry_id}{why}; choose one of: "
+                             f"{', '.join(entry.reading_ids)}")
+        out[entry_id] = reading_id
+    return out
+
+
+def parse_readings(text: str) -> dict[str, str]:
+    """A ``--readings`` value: ``all-alt`` (every entry's last reading) or
+    ``ID=READING[,ID=READING...]``, checked (``ValueError`` otherwise)."""
+    text = text.strip()
+    if text == ALL_ALT:
+        return {a.id: a.alternative_reading for a in catalog().ambiguities.values()}
+    chosen: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        entry_id, sep, reading_id = part.partition("=")
+        if not sep or not entry_id.strip() or not reading_id.strip():
+            raise ValueError(f"{part!r} is not ID=READING (or give {ALL_ALT})")
+        chosen[entry_id.strip()] = reading_id.strip()
+    if not chosen:
+        raise ValueError(f"give ID=READING[,ID=READING...] or {ALL_ALT}")
+    return checked_readings(chosen)
+
+
+def strict_readings() -> dict[str, str]:
+    """Ambiguity id -> the reading ``--strict`` holds targets to (``strict_reading``)."""
+    return {a.id: a.strict_reading for a in catalog().ambiguities.values()}
 
 
 @dataclass(frozen=True)

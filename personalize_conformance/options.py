@@ -103,6 +103,15 @@ def _known_clauses(ids: tuple[str, ...]) -> tuple[str, ...]:
     return ids
 
 
+def _readings(text: str) -> dict[str, str]:
+    from personalize_conformance.contracts import parse_readings
+
+    try:
+        return parse_readings(text)
+    except ValueError as exc:
+        raise OptionError(f"--readings: {exc}") from None
+
+
 OPTIONS: tuple[Option, ...] = (
     Option("target", "the implementation to check: reference (default), "
            "reference-progressive, reference-http, endpoint, moto, moto-server, "
@@ -124,6 +133,12 @@ OPTIONS: tuple[Option, ...] = (
            cli=("--report-dir",), plugin=("--report-dir",), cli_default="conformance-report"),
     Option("strict", "hold the target to one reading wherever the documents allow two",
            cli=("--strict",), plugin=("--strict-readings",), kind="flag", default=False),
+    Option("readings", "the readings of the ambiguity register the reference takes "
+           "(reference targets and mutants only): ID=READING[,ID=READING...] "
+           "(ids and readings of contracts/clauses.json 'ambiguities'), or all-alt for "
+           "every entry's alternative (last) reading; under --strict the others take "
+           "their strict_reading", cli=("--readings",), plugin=("--readings",),
+           metavar="ID=READING[,...]|all-alt", check=_readings),
     Option("workers", "pytest-xdist workers: a number or 'auto' (default: 0, in-process)",
            cli=("-n", "--workers"), cli_default="0"),
     Option("run_id", "a short id put into the names of the resources the run creates "
@@ -131,7 +146,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("waivers", "JSON file of known deviations: clause ids with a reason each",
            cli=("--waivers",), plugin=("--waivers",), metavar="FILE"),
     Option("replay", "re-run only the tests that failed in an earlier report.json "
-           "(the runner: with its profile, seed and strictness unless given)",
+           "(the runner: with its profile, seed, strictness and readings unless given)",
            cli=("--replay",), plugin=("--replay",), metavar="REPORT"),
     Option("max_examples", "cap Hypothesis examples per test (overrides the profile)",
            cli=("--max-examples",), plugin=("--max-examples",), type=int,
@@ -200,6 +215,8 @@ class RunSettings:
     seed: str | None = None
     report_dir: str | None = None
     strict: bool = False
+    #: ``--readings``: ambiguity id -> reading id, as given (``all-alt`` expanded).
+    readings: Mapping[str, str] | None = None
     workers: str = "0"
     run_id: str = ""
     waivers: Mapping[str, str] = dataclasses.field(default_factory=dict)
@@ -216,6 +233,7 @@ class RunSettings:
             "target": self.target, "endpoint_url": self.endpoint_url,
             "allow_aws": self.allow_aws, "call_timeout": self.call_timeout,
             "profile": self.profile, "seed": self.seed, "strict": self.strict,
+            "readings": None if self.readings is None else dict(self.readings),
             "run_id": self.run_id, "max_examples": self.max_examples,
             "replay": self.replay,
             "replay_tests": None if self.replay_tests is None else list(self.replay_tests),
@@ -229,6 +247,18 @@ class RunSettings:
             if values.get(key) is not None:
                 values[key] = tuple(values[key])
         return cls(**values)
+
+
+def effective_readings(settings: RunSettings) -> dict[str, str] | None:
+    """The readings the run's target takes: for the reference targets, under ``--strict``
+    every entry's ``strict_reading``, then those ``--readings`` gives; ``None`` for any
+    other target (which ``--readings`` cannot configure)."""
+    from personalize_conformance.contracts import strict_readings
+    from personalize_conformance.targets import takes_readings
+
+    if not takes_readings(settings.target):
+        return None
+    return {**(strict_readings() if settings.strict else {}), **(settings.readings or {})}
 
 
 def effective_call_timeout(value: float | None) -> float | None:
@@ -300,7 +330,8 @@ def resolve_target(settings: RunSettings) -> Target:
 
     try:
         target = resolve(settings.target, settings.endpoint_url,
-                         call_timeout=settings.call_timeout)
+                         call_timeout=settings.call_timeout,
+                         readings=effective_readings(settings) or settings.readings)
         refuse_aws(target, settings.allow_aws)
     except TargetConfigError as exc:
         raise OptionError(str(exc)) from None
@@ -352,20 +383,29 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
     ``values`` maps settings names to what was given (missing: the option's default).
     The runner (``runner=True``) also resolves the target now and checks the endpoint is
     reachable, takes an earlier report's profile, seed, strictness and example cap when
-    replaying it, and draws a seed when none is given; a pytest run resolves the target
-    now unless it is the default reference (which cannot be misconfigured).
+    replaying it (and its readings, for the reference), and draws a seed when none is
+    given; a pytest run resolves the target now unless it is the default reference without
+    readings (which cannot be misconfigured).
     """
+    from personalize_conformance.targets import takes_readings
+
     given = {o.name: o.validated(values.get(o.name, o.default_for(runner))) for o in OPTIONS}
     timeout = effective_call_timeout(given["call_timeout"])
-    probe = RunSettings(target=given["target"], endpoint_url=given["endpoint_url"] or None,
-                        allow_aws=bool(given["allow_aws"]), call_timeout=timeout)
-    target = resolve_target(probe) if runner or probe.target != DEFAULT_TARGET else None
-    if runner and given["endpoint_url"]:
-        check_reachable(given["endpoint_url"])
-    waivers = _waivers(given["waivers"]) if given["waivers"] else {}
     earlier, replay_tests = _earlier(given["replay"]) if given["replay"] else ({}, None)
     if not runner:
         earlier = {}
+    readings = given["readings"] or None
+    if readings is None and earlier.get("readings") and takes_readings(given["target"]):
+        readings = dict(earlier["readings"])  # replaying: the readings it was run under
+    probe = RunSettings(target=given["target"], endpoint_url=given["endpoint_url"] or None,
+                        allow_aws=bool(given["allow_aws"]), call_timeout=timeout,
+                        strict=bool(given["strict"] or earlier.get("strict")),
+                        readings=readings)
+    target = (resolve_target(probe) if runner or probe.target != DEFAULT_TARGET
+              or probe.readings else None)
+    if runner and given["endpoint_url"]:
+        check_reachable(given["endpoint_url"])
+    waivers = _waivers(given["waivers"]) if given["waivers"] else {}
     profile = given["profile"] or earlier.get("profile") or profiles.DEFAULT
     seed = given["seed"] if given["seed"] is not None else earlier.get("seed")
     if seed is None and runner:

@@ -163,8 +163,9 @@ def _enum(draw: st.DrawFn, node: Mapping[str, Any], value: Any, at: Location) ->
             if c not in options]
 
 
-#: Values of every JSON type; botocore decides which still reach the wire unchanged.
-_WRONG = {"string": "1", "integer": 7, "number": 1.5, "boolean": True,
+#: Values of every JSON type; botocore decides which still reach the wire unchanged. The
+#: string is no digit string: one may stand for a number (sentAt, Event.sentAt.string).
+_WRONG = {"string": "x", "integer": 7, "number": 1.5, "boolean": True,
           "array": ["x"], "object": {"x": "y"}}
 
 

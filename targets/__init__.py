@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib.metadata import entry_points
 from importlib.resources import files
@@ -28,6 +28,7 @@ __all__ = [
     "CAPABILITIES",
     "ENTRY_POINT_GROUP",
     "OPERATIONS",
+    "REFERENCE_TARGETS",
     "NoAnswer",
     "Target",
     "TargetConfigError",
@@ -36,6 +37,7 @@ __all__ = [
     "mutants",
     "reference_service",
     "resolve",
+    "takes_readings",
 ]
 
 
@@ -46,24 +48,35 @@ def mutants() -> dict[str, dict[str, Any]]:
     return {m["id"]: m for m in data["mutants"]}
 
 
-def _reference(endpoint_url: str | None) -> Target:
+#: The targets ``--readings`` applies to (besides ``mutant:<id>``): the reference's.
+REFERENCE_TARGETS = ("reference", "reference-progressive", "reference-http")
+
+
+def takes_readings(name: str) -> bool:
+    """Whether the target ``name`` is the reference (or a mutant of it), which can take
+    any reading of the ambiguity register (``--readings``)."""
+    return name in REFERENCE_TARGETS or name.startswith("mutant:")
+
+
+def _reference(endpoint_url: str | None, readings: Mapping[str, str]) -> Target:
     from personalize_conformance.targets.reference import ReferenceTarget
 
-    return ReferenceTarget()
+    return ReferenceTarget(service=reference_service("reference", readings=readings))
 
 
-def _reference_progressive(endpoint_url: str | None) -> Target:
-    from personalize_conformance.targets.reference import Behaviour, ReferenceTarget
+def _reference_progressive(endpoint_url: str | None, readings: Mapping[str, str]) -> Target:
+    from personalize_conformance.targets.reference import ReferenceTarget
 
-    target = ReferenceTarget(Behaviour(progressive=True))
+    target = ReferenceTarget(service=reference_service("reference", progressive=True,
+                                                       readings=readings))
     target.name = "reference-progressive"
     return target
 
 
-def _reference_http(endpoint_url: str | None) -> Target:
+def _reference_http(endpoint_url: str | None, readings: Mapping[str, str]) -> Target:
     from personalize_conformance.targets.reference import ReferenceHttpTarget
 
-    return ReferenceHttpTarget()
+    return ReferenceHttpTarget(service=reference_service("reference", readings=readings))
 
 
 def _endpoint(endpoint_url: str | None) -> Target:
@@ -85,13 +98,17 @@ def _moto_server(endpoint_url: str | None) -> Target:
     return MotoServerTarget()
 
 
-def reference_service(name: str, *, progressive: bool = False) -> Any:
+def reference_service(name: str, *, progressive: bool = False,
+                      readings: Mapping[str, str] | None = None) -> Any:
     """The ``ReferenceService`` of the reference (``reference``) or of a mutant
-    (``mutant:<id>``: the reference with that entry of ``mutants.json`` applied)."""
+    (``mutant:<id>``: the reference with that entry of ``mutants.json`` applied), taking
+    ``readings`` of the ambiguity register (id -> reading id; ``TargetConfigError`` for
+    one the register lacks)."""
     from personalize_conformance.targets.reference import Behaviour, ReferenceService
 
+    readings = dict(readings or {})
     if name == "reference":
-        return ReferenceService(Behaviour(progressive=progressive))
+        return ReferenceService(Behaviour(progressive=progressive, readings=readings))
     entry = mutants().get(name.removeprefix("mutant:")) if name.startswith("mutant:") else None
     if entry is None:
         raise TargetConfigError(
@@ -102,22 +119,25 @@ def reference_service(name: str, *, progressive: bool = False) -> Any:
 
     if "service" in entry and entry["service"] not in SERVICES:
         raise TargetConfigError(f"mutant {name!r} names an unknown service {entry['service']!r}")
-    return mutant(entry, progressive=progressive)
+    return mutant(entry, progressive=progressive, readings=readings)
 
 
-def _mutant(name: str) -> Target:
+def _mutant(name: str, readings: Mapping[str, str]) -> Target:
     from personalize_conformance.targets.reference import ReferenceTarget
 
-    target = ReferenceTarget(service=reference_service(name))
+    target = ReferenceTarget(service=reference_service(name, readings=readings))
     target.name = name
     return target
 
 
-#: Built-in target names -> factory(endpoint_url).
-BUILTIN: dict[str, Callable[[str | None], Target]] = {
+#: Built-in target names -> factory(endpoint_url) (the reference's also take readings).
+READING_BUILTIN: dict[str, Callable[[str | None, Mapping[str, str]], Target]] = {
     "reference": _reference,
     "reference-progressive": _reference_progressive,
     "reference-http": _reference_http,
+}
+BUILTIN: dict[str, Callable[[str | None], Target]] = {
+    **{name: (lambda url, make=make: make(url, {})) for name, make in READING_BUILTIN.items()},
     "endpoint": _endpoint,
     "moto": _moto,
     "moto-server": _moto_server,
@@ -158,13 +178,23 @@ def registered() -> dict[str, Any]:
 
 
 def resolve(name: str, endpoint_url: str | None = None, *,
-            call_timeout: float | None = None) -> Target:
+            call_timeout: float | None = None,
+            readings: Mapping[str, str] | None = None) -> Target:
     """The target called ``name``: a built-in, ``mutant:<id>``, ``package.module:Class``,
-    or a name registered under the entry-point group ``personalize_conformance.targets``."""
-    if name in BUILTIN:
+    or a name registered under the entry-point group ``personalize_conformance.targets``.
+
+    ``readings`` (ambiguity id -> reading id) configures the reference targets
+    (:func:`takes_readings`); any other target refuses them (``TargetConfigError``)."""
+    if readings and not takes_readings(name):
+        raise TargetConfigError(
+            f"--readings configures the reference only ({', '.join(REFERENCE_TARGETS)}, "
+            f"mutant:<id>), not target {name!r}")
+    if name in READING_BUILTIN:
+        target = READING_BUILTIN[name](endpoint_url, dict(readings or {}))
+    elif name in BUILTIN:
         target = BUILTIN[name](endpoint_url)
     elif name.startswith("mutant:"):
-        target = _mutant(name)
+        target = _mutant(name, dict(readings or {}))
     elif ":" in name:
         target = _plugin(name, endpoint_url)
     elif name in (plugins := registered()):

@@ -369,6 +369,9 @@ class MutantBehaviour(Behaviour):
 
 
 
-def mutant(entry: Mapping[str, Any], *, progressive: bool = False) -> ReferenceService:
-    """The service of a ``targets/mutants.json`` entry."""
-    return mutant_class(entry.get("service"))(MutantBehaviour(progressive, entry))
+def mutant(entry: Mapping[str, Any], *, progressive: bool = False,
+           readings: Mapping[str, str] | None = None) -> ReferenceService:
+    """The service of a ``targets/mutants.json`` entry (taking ``readings`` of the
+    ambiguity register, as the reference does)."""
+    return mutant_class(entry.get("service"))(
+        MutantBehaviour(progressive=progressive, readings=dict(readings or {}), entry=entry))

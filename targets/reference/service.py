@@ -10,13 +10,14 @@ data. Accepted events are kept per dataset group and read back by ``recorded_eve
 (the ``inspect`` capability).
 
 ``Behaviour`` holds what a correct implementation may vary: whether statuses progress one
-step per describe. Everything else that changes the service comes from outside, through
-its structure: the validators it checks requests with (``validators``, one per schema
-file), the one method every refusal passes through (``_reject``, each error tagged with
-the clause it keeps), the request handlers (``_op_<Operation>``), and a few small
-overridable steps (``_creation_steps``, ``_deletion_steps``, ``_listed``, ``_page``,
-``_recording_group``, ``_generated_event_id``, ``_user_of``, ``_used_in_training``,
-``_field_name``).
+step per describe, and which reading of each entry of the ambiguity register it takes
+(``readings``: the register's reading ids; the code below branches on those ids only).
+Everything else that changes the service comes from outside, through its structure: the
+validators it checks requests with (``validators``, one per schema file), the one method
+every refusal passes through (``_reject``, each error tagged with the clause it keeps), the
+request handlers (``_op_<Operation>``), and a few small overridable steps
+(``_creation_steps``, ``_deletion_steps``, ``_listed``, ``_page``, ``_recording_group``,
+``_generated_event_id``, ``_user_of``, ``_used_in_training``, ``_field_name``).
 """
 
 from __future__ import annotations
@@ -24,12 +25,18 @@ from __future__ import annotations
 import json
 import threading
 import time
+import unicodedata
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+import jsonschema
+import regex
+
 from personalize_conformance import contracts
+from personalize_conformance.targets.base import TargetConfigError
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -68,9 +75,130 @@ class Behaviour:
     PENDING, CREATE IN_PROGRESS), one step per describe, before ACTIVE; a deleted tracker
     through the deletion order (DELETE PENDING, DELETE IN_PROGRESS) before it is gone.
     Otherwise every change is immediate.
+
+    ``readings``: ambiguity id -> the id of the reading the reference takes (of the
+    register, ``contracts.catalog().ambiguities``); an entry not given takes its first,
+    default reading. Checked against the register (``TargetConfigError`` naming the
+    choices).
     """
 
     progressive: bool = False
+    readings: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        try:
+            contracts.checked_readings(self.readings)
+        except ValueError as exc:
+            raise TargetConfigError(str(exc)) from None
+
+    def reading(self, ambiguity: str) -> str:
+        """The reading taken of the register entry ``ambiguity``."""
+        entry = contracts.catalog().ambiguities[ambiguity]
+        return self.readings.get(ambiguity, entry.default_reading)
+
+
+# -- the alternative readings of the pattern and length rules ------------------------------
+#: Register entries whose readings change how a request is validated.
+UNANCHORED = {"Name.pattern.unanchored": ("Name.json",),
+              "Arn.pattern.unanchored": ("Arn.json", "RoleArn.json", "KmsKeyArn.json"),
+              "NextToken.pattern.unanchored": ("NextToken.json",)}
+JAVA, UNITS, UNICODE = "Pattern.javaSemantics", "String.length.units", "Pattern.unicodeVersion"
+#: Java's line terminators, none of which its '.' matches.
+LINE_TERMINATORS = "\n\r\x85\u2028\u2029"
+
+
+@cache
+def _pattern_entry(pattern: str) -> str | None:
+    """The unanchored-pattern entry of the register a schema pattern belongs to."""
+    for entry, files in UNANCHORED.items():
+        if any(contracts.schema(f).get("pattern") == pattern for f in files):
+            return entry
+    return None
+
+
+@cache
+def java_pattern(pattern: str) -> str:
+    """``pattern`` as Java / ECMA-262 evaluate it, for the regex module: ``\\d`` ASCII
+    only, ``.`` matching no line terminator, ``$`` only at the very end."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            out.append(("0-9" if in_class else "[0-9]") if nxt == "d" else c + nxt)
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+            out.append(c)
+        elif c == "[":
+            in_class = True
+            out.append(c)
+        else:
+            out.append({".": f"[^{LINE_TERMINATORS}]", "$": "\\Z"}.get(c, c))
+        i += 1
+    return "".join(out)
+
+
+_CLASSES = regex.compile(r"\\p\{([LZN])\}")
+
+
+def older_unicode(pattern: str, value: str) -> str:
+    """``value`` with every character a ``\\p{L}``/``\\p{Z}``/``\\p{N}`` class of
+    ``pattern`` matches in the newest Unicode version but not in an older one
+    (``unicodedata.ucd_3_2_0``, ``unicodedata``) put out of every class (U+FFFF)."""
+    classes = set(_CLASSES.findall(pattern))
+    if not classes:
+        return value
+    either = regex.compile("|".join(rf"\p{{{c}}}" for c in sorted(classes)))
+
+    def kept(ch: str) -> bool:
+        return (ch.isascii() or not either.fullmatch(ch)
+                or (unicodedata.ucd_3_2_0.category(ch)[0] in classes
+                    and unicodedata.category(ch)[0] in classes))
+
+    return "".join(ch if kept(ch) else "\uffff" for ch in value)
+
+
+def utf16_length(value: str) -> int:
+    """The length of ``value`` in UTF-16 code units (Java's ``String.length()``)."""
+    return len(value.encode("utf-16-le")) // 2
+
+
+def reading_validator(behaviour: Behaviour) -> Any:
+    """The contract's validator class with ``pattern``, ``minLength`` and ``maxLength``
+    evaluated under ``behaviour``'s readings."""
+
+    def matches(pattern: str, value: str) -> bool:
+        entry = _pattern_entry(pattern)
+        taken = behaviour.reading(entry) if entry else None
+        if taken == "search" and entry == "NextToken.pattern.unanchored":
+            return True  # matches the empty string inside any value
+        if behaviour.reading(UNICODE) == "older":
+            value = older_unicode(pattern, value)
+        if behaviour.reading(JAVA) == "java":
+            pattern = java_pattern(pattern)
+        find = regex.fullmatch if taken == "full-match" else regex.search
+        return bool(find(pattern, value))
+
+    def length(value: str) -> int:
+        return utf16_length(value) if behaviour.reading(UNITS) == "utf16" else len(value)
+
+    def pattern_(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+        if isinstance(instance, str) and not matches(pattern, instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+    def min_length(validator: Any, bound: int, instance: Any, schema: Any) -> Iterator[Any]:
+        if isinstance(instance, str) and length(instance) < bound:
+            yield jsonschema.ValidationError(f"{instance!r} is shorter than {bound}")
+
+    def max_length(validator: Any, bound: int, instance: Any, schema: Any) -> Iterator[Any]:
+        if isinstance(instance, str) and length(instance) > bound:
+            yield jsonschema.ValidationError(f"{instance!r} is longer than {bound}")
+
+    return jsonschema.validators.extend(
+        contracts.Validator,
+        {"pattern": pattern_, "minLength": min_length, "maxLength": max_length})
 
 
 def _describe_error(error: Any) -> str:
@@ -104,6 +232,12 @@ class ReferenceService:
                  validators: Mapping[str, Any] | None = None) -> None:
         self.behaviour = behaviour or Behaviour()
         self.validators = dict(validators or {})
+        #: The validator class requests are checked with, if a reading changes it.
+        self._reading_class = (reading_validator(self.behaviour)
+                               if any(self.behaviour.reading(e) != contracts.catalog()
+                                      .ambiguities[e].default_reading
+                                      for e in (*UNANCHORED, JAVA, UNITS, UNICODE))
+                               else None)
         self._lock = threading.RLock()
         self._dataset_groups: dict[str, _Resource] = {}
         self._trackers: dict[str, _Resource] = {}
@@ -122,9 +256,15 @@ class ReferenceService:
             raise ServiceError("UnknownOperationException", f"unknown operation {operation}")
         if not isinstance(body, dict):
             raise ServiceError("SerializationException", "the request body is not a JSON object")
-        self._validate(operation, body)
         with self._lock:
+            if self.reading("Errors.shapeAndBehaviour") == "behaviour-first":
+                self._look_up_first(operation, body)
+            self._validate(operation, body)
             return handler(body)
+
+    def reading(self, ambiguity: str) -> str:
+        """The reading the service takes of the register entry ``ambiguity``."""
+        return self.behaviour.reading(ambiguity)
 
     def _reject(self, error: ServiceError) -> None:
         """Refuse the request with ``error``. Every refusal of a rule passes here, tagged
@@ -133,23 +273,76 @@ class ReferenceService:
         raise error
 
     def _validator(self, schema_name: str) -> Any:
-        if schema_name in self.validators:
-            return self.validators[schema_name]
-        return contracts.validator(schema_name)
+        found = self.validators.get(schema_name) or contracts.validator(schema_name)
+        if self._reading_class is not None:
+            return self._reading_class(found.schema)
+        return found
 
     def _validate(self, operation: str, body: dict[str, Any]) -> None:
         """A request failing its schema: InvalidInputException, HTTP 400 (each shape
-        clause; Errors.status400), tagged with the shape clause of the first failure."""
+        clause; Errors.status400), tagged with the shape clause of the first failure;
+        under the register's other readings SerializationException for a wrong type
+        (Errors.typeMismatch), TooManyTagsException for too many tags (Tags.tooMany.error).
+        A digit string for sentAt passes (Event.sentAt.string); a properties string that
+        is no JSON object does not (Event.properties.json)."""
         schema_name = contracts.request_schema(operation)
         errors = sorted(
-            self._validator(schema_name).iter_errors(body),
+            (e for e in self._validator(schema_name).iter_errors(body)
+             if not self._digit_sent_at(e, schema_name)),
             key=lambda e: [str(p) for p in e.absolute_path],
         )
         if errors:
             where = contracts.pointer(errors[0], schema_name)
             shape = contracts.catalog().by_schema(where)
-            self._reject(ServiceError("InvalidInputException", _describe_error(errors[0]),
+            code = "InvalidInputException"
+            if (errors[0].validator == "type"
+                    and self.reading("Errors.typeMismatch") == "serialization"):
+                code = "SerializationException"
+            if (errors[0].validator == "maxItems" and list(errors[0].absolute_path) == ["tags"]
+                    and self.reading("Tags.tooMany.error") == "too-many-tags"):
+                code = "TooManyTagsException"
+            self._reject(ServiceError(code, _describe_error(errors[0]),
                                       clause=shape.id if shape else None))
+        if (operation == "PutEvents"
+                and self.reading("Event.properties.json") == "json-object"):
+            for event in body["eventList"]:
+                if "properties" in event and not _json_object(event["properties"]):
+                    self._reject(ServiceError(
+                        "InvalidInputException", "properties is not a JSON object"))
+
+    def _digit_sent_at(self, error: Any, schema_name: str) -> bool:
+        """Whether ``error`` is a digit string given for sentAt, under the reading that
+        accepts one (Event.sentAt.string)."""
+        return (self.reading("Event.sentAt.string") == "digit-string"
+                and error.validator == "type" and isinstance(error.instance, str)
+                and regex.fullmatch("[0-9]+", error.instance) is not None
+                and contracts.pointer(error, schema_name)
+                == contracts.catalog()["PutEvents.eventList[].sentAt.type"].schema)
+
+    def _look_up_first(self, operation: str, body: dict[str, Any]) -> None:
+        """Behaviour first (Errors.shapeAndBehaviour): a member naming a resource of the
+        service or a token it issues is looked up before the request's shape is checked;
+        one naming nothing gets its behavioural error, whatever its shape."""
+        resources = contracts.resource_members(operation)
+        unknown = contracts.member_annotations(operation, "x-unknown")
+        for member, value in body.items():
+            if unknown.get(member) is None:
+                continue
+            key = value if isinstance(value, str) else json.dumps(value)
+            if member in contracts.issued_by_service(operation):
+                if key not in self._tokens:
+                    self._page_after(key, body.get("datasetGroupArn"))
+                continue
+            kind = resources.get(member, {})
+            if kind.get("attribute") == "trackingId":
+                if key not in self._by_tracking_id:
+                    self._sender(key)
+            elif kind.get("kind") == "event-tracker":
+                if key not in self._trackers and key not in self._deleting:
+                    self._tracker(operation, key)
+            elif kind.get("kind") == "dataset-group" and key not in self._dataset_groups:
+                clause = unknown[member] if isinstance(unknown[member], str) else None
+                self._reject(self._not_found(key, clause))
 
     def _creation_steps(self, kind: str) -> list[str]:
         """The statuses a new resource of ``kind`` shows, one per describe
@@ -223,7 +416,9 @@ class ReferenceService:
             self._reject(self._not_found(group_arn, "CreateEventTracker.datasetGroupMustExist"))
         if any(t.body["datasetGroupArn"] == group_arn for t in self._trackers.values()):
             self._reject(ServiceError(
-                "ResourceAlreadyExistsException",
+                {"already-exists": "ResourceAlreadyExistsException",
+                 "in-use": "ResourceInUseException"}[
+                    self.reading("CreateEventTracker.secondTracker.error")],
                 f"An event tracker already exists for dataset group {group_arn}",
                 clause="CreateEventTracker.oneTrackerPerDatasetGroup"))
         arn = self._arn("event-tracker", uuid.uuid4().hex[:8])
@@ -292,7 +487,10 @@ class ReferenceService:
             return None
         issued = self._tokens.get(token)
         if issued is None or issued[1] != group_arn:
-            self._reject(ServiceError("InvalidNextTokenException", "The next token is not valid",
+            code = {"invalid-next-token": "InvalidNextTokenException",
+                    "other-client-error": "InvalidInputException"}[
+                self.reading("ListEventTrackers.invalidNextToken.error")]
+            self._reject(ServiceError(code, "The next token is not valid",
                                       clause="ListEventTrackers.invalidNextToken"))
             return None  # let through: listed from the start
         return issued[0]
@@ -342,12 +540,13 @@ class ReferenceService:
         deleted = next((b for b in self._deleted.values() if b["trackingId"] == tracking_id),
                        None)
         invalid = "The tracking ID is not valid"
+        code = {"invalid-input": "InvalidInputException",
+                "other-client-error": "ResourceNotFoundException"}[
+            self.reading("PutEvents.unknownTrackingId.error")]
         if deleted is not None:
-            self._reject(ServiceError("InvalidInputException", invalid,
-                                      clause="PutEvents.deletedTrackingId"))
+            self._reject(ServiceError(code, invalid, clause="PutEvents.deletedTrackingId"))
             return deleted
-        self._reject(ServiceError("InvalidInputException", invalid,
-                                  clause="PutEvents.unknownTrackingId"))
+        self._reject(ServiceError(code, invalid, clause="PutEvents.unknownTrackingId"))
         return None
 
     def _recording_group(self, tracker: Mapping[str, Any]) -> str:
@@ -397,6 +596,14 @@ class ReferenceService:
         """The Interactions field a properties key maps to
         (PutEvents.semantics.propertiesMapToFields)."""
         return contracts.interaction_field(key)
+
+
+def _json_object(text: Any) -> bool:
+    """Whether ``text`` is a JSON object serialized as a string."""
+    try:
+        return isinstance(json.loads(text), dict)
+    except (TypeError, ValueError):
+        return False
 
 
 def interaction_fields(event: Mapping[str, Any], user_id: str | None,
