@@ -21,11 +21,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
-
 from personalize_conformance.contracts import (
     DELETE,
     ITEMS,
+    Validator,
     catalog,
     get,
     issued_by_service,
@@ -117,8 +116,10 @@ def clauses_at(operation: str, path: tuple[str | int, ...], value: Any,
 
 class _Search:
     def __init__(self, harness: Harness, operation: str, request: Mapping[str, Any],
-                 pinned: Iterable[str], budget: int) -> None:
+                 pinned: Iterable[str], budget: int,
+                 rejection: tuple[int, str | None] | None) -> None:
         self.harness = harness
+        self.rejection = rejection
         self.operation = operation
         self.current = copy.deepcopy(dict(request))
         self.root = schema(request_schema(operation))
@@ -134,8 +135,9 @@ class _Search:
         size = len(value) if isinstance(value, str) else 0
         return base + "x" * (size - len(base))
 
-    def accepts(self, candidate: dict[str, Any]) -> bool:
-        """Re-send ``candidate``; whether the target accepted it."""
+    def accepts(self, candidate: dict[str, Any]) -> bool | None:
+        """Re-send ``candidate``; whether the target accepted it (``None``: it rejected it
+        otherwise than the request, e.g. a create's resource now exists: no conclusion)."""
         if self.resends >= self.budget:
             raise _Budget
         self.resends += 1
@@ -144,8 +146,9 @@ class _Search:
             sent[NAME] = self._fresh(sent[NAME])
         try:
             self.harness.call(self.operation, sent)
-        except TargetError:
-            return False
+        except TargetError as exc:
+            same = self.rejection is None or (exc.status, exc.code) == self.rejection
+            return False if same else None
         return True
 
     def attempt(self, candidate: dict[str, Any]) -> bool:
@@ -153,9 +156,11 @@ class _Search:
         becomes the current (still rejected, smaller) request."""
         if candidate == self.current:
             return False
-        if self.accepts(candidate):
+        answer = self.accepts(candidate)
+        if answer:
             return True
-        self.current = candidate
+        if answer is False:
+            self.current = candidate
         return False
 
     # -- the walk --------------------------------------------------------------------
@@ -180,15 +185,18 @@ class _Search:
 
     def member(self, path: tuple[str | int, ...], node: Mapping[str, Any],
                required: bool) -> Blame | None:
-        value = get(self.current, path)
+        composite = isinstance(get(self.current, path), dict | list)
+        if composite:  # search inside first: a drop that succeeds ends the search
+            found = self.inside(path, node)
+            if found:
+                return found
         if not required and not (self.named and path == (NAME,)):
             if self.attempt(put(self.current, path, DELETE)):
-                return self.inside(path, node) or self.blame(path, "dropped")
+                return self.blame(path, "dropped")
             return None  # dropped: the rejection stayed
-        return self.inside(path, node, value)
+        return None if composite else self.inside(path, node)
 
-    def inside(self, path: tuple[str | int, ...], node: Mapping[str, Any],
-               value: Any = None) -> Blame | None:
+    def inside(self, path: tuple[str | int, ...], node: Mapping[str, Any]) -> Blame | None:
         """Search within the member at ``path`` (kept present)."""
         value = get(self.current, path)
         kind = node.get("type")
@@ -213,28 +221,37 @@ class _Search:
 
     def array(self, path: tuple[str | int, ...], node: Mapping[str, Any]) -> Blame | None:
         items = node.get("items", {})
-        low = node.get("minItems", 0)
-        while len(get(self.current, path)) > low:
-            value = get(self.current, path)
-            shorter = put(self.current, path, value[:-1])
-            if not self.accepts(shorter):
-                self.current = shorter
-                continue
-            # Without its last item the request is accepted: the count, or that item?
-            if len(value) >= 2 and not self.accepts(put(self.current, path, value[1:])):
-                last = (*path, len(value) - 1)
-                return self.inside(last, items) or self.blame(last, "item dropped")
-            if len(value) == 1:
-                found = self.inside((*path, 0), items)
+        low, high = node.get("minItems", 0), node.get("maxItems")
+        value = get(self.current, path)
+        if not value:
+            return None
+        small = minimal(items)
+        if self.named:
+            # a create: the first success changes the target (the resource exists), so
+            # the search goes to the leaves first, where a success names the member
+            for index in range(len(value)):
+                found = self.inside((*path, index), items)
                 if found:
                     return found
+        # the items' contents: all minimal at once, else one at a time
+        every = [copy.deepcopy(small) for _ in value]
+        if not self.named and self.attempt(put(self.current, path, every)):
+            for index in range(len(value)):
+                here = (*path, index)
+                if get(self.current, here) != small and self.attempt(
+                        put(self.current, here, copy.deepcopy(small))):
+                    return self.inside(here, items) or self.blame(here, "item minimized")
+        # the count (the items left are alike): shortened toward the minimum
+        value = get(self.current, path)
+        keep = max(low, 1)
+        if len(value) > keep and self.attempt(put(self.current, path, value[:keep])):
             return self.blame(path, "shortened", size=True, value=value)
-        for index in range(len(get(self.current, path))):
+        value = get(self.current, path)
+        for index in range(0 if self.named else len(value)):
             found = self.inside((*path, index), items)
             if found:
                 return found
         value = get(self.current, path)
-        high = node.get("maxItems")
         longer = [*value, copy.deepcopy(value[-1])] if value else None
         if longer and len(value) == low and (high is None or len(value) < high) \
                 and self.attempt(put(self.current, path, longer)):
@@ -258,7 +275,7 @@ def _off_bound(node: Mapping[str, Any], value: Any) -> Any:
             moved = string_of(node, size, Walker())
         except Exception:
             return None
-        return moved if jsonschema.Draft7Validator(node).is_valid(moved) else None
+        return moved if Validator(node).is_valid(moved) else None
     if isinstance(value, int) and not isinstance(value, bool):
         low, high = node.get("minimum"), node.get("maximum")
         if value == low and (high is None or value + 1 <= high):
@@ -269,10 +286,13 @@ def _off_bound(node: Mapping[str, Any], value: Any) -> Any:
 
 
 def responsible(harness: Harness, operation: str, request: Mapping[str, Any],
-                pinned: Iterable[str] = (), budget: int = MAX_RESENDS) -> Blame:
+                pinned: Iterable[str] = (), budget: int = MAX_RESENDS,
+                rejection: tuple[int, str | None] | None = None) -> Blame:
     """Minimize the rejected valid ``request`` until the target accepts it; the clauses
-    of the member whose change made the rejection go away (none found: ``clauses`` empty)."""
-    search = _Search(harness, operation, request, pinned, budget)
+    of the member whose change made the rejection go away (none found: ``clauses`` empty).
+    ``rejection`` (status, code) is how the target rejected it: a candidate rejected
+    otherwise proves nothing and is not kept."""
+    search = _Search(harness, operation, request, pinned, budget, rejection)
     try:
         found = search.object((), search.root)
     except _Budget:

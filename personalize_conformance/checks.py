@@ -151,7 +151,8 @@ def accepted(harness: Harness, clauses: Sequence[str], operation: str,
         if _not_backed(clauses, operation, request, side="accepted"):
             raise _failure(harness, clauses, operation, request, "accepted: HTTP 200",
                            observed, whole=whole, side="accepted") from None
-        cause = blame.responsible(harness, operation, request, pinned)
+        cause = blame.responsible(harness, operation, request, pinned,
+                                  rejection=(exc.status, exc.code))
         named = blame.with_dependents(cause.clauses) if cause.clauses else list(clauses)
         raise _failure(harness, named, operation, request, "accepted: HTTP 200", observed,
                        whole=whole, extra={"blame": cause.as_dict()}) from None
