@@ -53,6 +53,13 @@ class Clause:
         catalog's ``entails``: ``""`` for a name breaks its minimum length and its pattern)."""
         return frozenset(self.extra.get("entails", ()))
 
+    @property
+    def dependents(self) -> tuple[str, ...]:
+        """The clauses a failure of this clause necessarily fails as well (the catalog's
+        ``dependents``: a PutEvents shape wrongly rejected fails
+        ``PutEvents.validRequest.accepted``)."""
+        return tuple(self.extra.get("dependents", ()))
+
     def expected_for(self, strict: bool = False) -> dict:
         """The expected outcome: ``expected``, or under ``--strict`` its ``strict`` entry
         (else, for an ambiguous clause, the first listed error only).

@@ -8,9 +8,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from personalize_conformance.contracts import Clause, catalog
+from personalize_conformance import blame
+from personalize_conformance.contracts import Clause, catalog, request_schema, violated
 from personalize_conformance.harness import Harness, copy_request
 from personalize_conformance.reproduce import Call, boto3_snippet, chain, cli_script
+from personalize_conformance.strategies.wire import as_sent
 from personalize_conformance.targets import TargetError
 
 
@@ -30,8 +32,51 @@ class ClauseFailure(AssertionError):
         )
 
 
+class SuiteError(ClauseFailure):
+    """A failure the contract does not back: its input, re-checked against the contract,
+    is not what the check claims (a request ``accepted`` calls valid that is not, a
+    request ``rejected`` calls a violation of one clause that breaks others or none).
+    Reported as the status ``error`` of its clauses, never ``failed``, with its input;
+    ``details["suite_error"]`` says what did not hold up."""
+
+
+def _not_backed(clause_ids: Sequence[str], operation: str, request: Mapping, *,
+                side: str) -> str | None:
+    """Why the contract does not back a failure of ``side`` for ``request`` (``None``: it
+    does). ``accepted``: the request as sent is valid. ``rejected`` of a shape clause: the
+    request as sent breaks that clause, and besides it only what it entails."""
+    try:
+        file = request_schema(operation)
+    except (KeyError, FileNotFoundError):
+        return None
+    if file is None:
+        return None
+    body = as_sent(operation, request)
+    if body is None:
+        return "the request cannot be sent as the contract describes it"
+    broken = violated(file, body)
+    if side == "accepted":
+        if broken is None:
+            return "the request breaks a rule of the schema no clause names"
+        if broken:
+            return f"the request is not valid: it breaks {', '.join(sorted(broken))}"
+        return None
+    clause = catalog()[clause_ids[0]]
+    if clause.kind != "shape" or not clause.schema:
+        return None
+    allowed = {clause.id} | {c.id for c in map(catalog().by_schema, clause.entails) if c}
+    if broken is None:
+        return "the request breaks a rule of the schema no clause names"
+    if clause.id not in broken:
+        return f"the request does not break {clause.id} (it breaks: {sorted(broken) or 'none'})"
+    if broken - allowed:
+        return f"the request breaks more than {clause.id}: {sorted(broken - allowed)}"
+    return None
+
+
 def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: Mapping,
-             expected: str, observed: dict[str, Any], *, whole: bool) -> ClauseFailure:
+             expected: str, observed: dict[str, Any], *, whole: bool,
+             side: str | None = None, extra: Mapping[str, Any] | None = None) -> ClauseFailure:
     history = harness.history
     if history and history[-1].operation == operation and history[-1].request == request:
         history = history[:-1]  # the last entry is the failing call itself
@@ -43,7 +88,7 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
         observed_text = f"HTTP {observed['status']} {observed['code']}".strip()
     else:
         observed_text = f"HTTP {observed['status']} (accepted)"
-    return ClauseFailure(clauses, {
+    details = {
         "operation": operation,
         "input": dict(request),
         "expected": expected,
@@ -53,7 +98,12 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
                                    expected, observed_text),
             "cli": cli_script(calls, harness.target.endpoint_url, region),
         },
-    })
+        **(extra or {}),
+    }
+    problem = _not_backed(clauses, operation, request, side=side) if side else None
+    if problem:
+        return SuiteError(clauses, {**details, "suite_error": problem})
+    return ClauseFailure(clauses, details)
 
 
 def ran(harness: Harness, clause_id: str, side: str) -> None:
@@ -82,16 +132,33 @@ def describe_expected(clause: Clause, strict: bool) -> str:
 
 
 def accepted(harness: Harness, clauses: Sequence[str], operation: str,
-             request: Mapping[str, Any], *, whole: bool = False) -> dict[str, Any]:
-    """The target accepts ``request``; returns the response body."""
+             request: Mapping[str, Any], *, whole: bool = False,
+             pinned: Sequence[str] = ()) -> dict[str, Any]:
+    """The target accepts ``request`` (valid: it fills ``clauses``); returns the response
+    body, and credits the accepted side of ``clauses``.
+
+    A rejection fails one root cause: the request is minimized member by member
+    (:func:`blame.responsible`; ``pinned`` members, and those naming live resources, are
+    never changed) and the failure names the clauses of the member whose change made the
+    rejection go away, with their catalog ``dependents``; only when no member is found
+    does it name ``clauses``. A request the contract does not call valid is a suite error."""
     for clause_id in clauses:
         catalog()[clause_id]
-        harness.record.ran(clause_id, "accepted")
     try:
-        return harness.invoke(operation, request)
+        response = harness.invoke(operation, request)
     except TargetError as exc:
-        raise _failure(harness, clauses, operation, request, "accepted: HTTP 200",
-                       exc.as_dict(), whole=whole) from None
+        observed = exc.as_dict()
+        if _not_backed(clauses, operation, request, side="accepted"):
+            raise _failure(harness, clauses, operation, request, "accepted: HTTP 200",
+                           observed, whole=whole, side="accepted") from None
+        cause = blame.responsible(harness, operation, request, pinned,
+                                  rejection=(exc.status, exc.code))
+        named = blame.with_dependents(cause.clauses) if cause.clauses else list(clauses)
+        raise _failure(harness, named, operation, request, "accepted: HTTP 200", observed,
+                       whole=whole, extra={"blame": cause.as_dict()}) from None
+    for clause_id in clauses:
+        harness.record.ran(clause_id, "accepted")
+    return response
 
 
 def rejected(harness: Harness, clause_id: str, operation: str,
@@ -106,9 +173,9 @@ def rejected(harness: Harness, clause_id: str, operation: str,
         if clause.accepts_error(exc.status, exc.code, strict=harness.strict):
             return exc
         raise _failure(harness, [clause_id], operation, request, expected, exc.as_dict(),
-                       whole=whole) from None
+                       whole=whole, side="rejected") from None
     raise _failure(harness, [clause_id], operation, request, expected,
-                   {"status": 200, "body": response}, whole=whole)
+                   {"status": 200, "body": response}, whole=whole, side="rejected")
 
 
 def holds(harness: Harness, clause_id: str, condition: bool, expected: str, observed: Any,

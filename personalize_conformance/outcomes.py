@@ -13,15 +13,18 @@ import pytest
 
 PASSED = "passed"
 FAILED = "failed"
+#: A failure the contract does not back (its input, re-checked, is not what the check
+#: claimed): a fault of the suite, shown with its input, never counted as ``failed``.
+ERROR = "error"
 UNSUPPORTED = "unsupported"  # the target does not implement an operation the clause needs
 NOT_APPLICABLE = "not_applicable"  # the target lacks a capability the clause needs
 WAIVED = "waived"  # the user declared a known deviation; still run and shown
 UNTESTED = "untested"  # no test of this run checked the clause
 INCOMPLETE = "incomplete"  # passed, but not both its accepted and rejected sides ran
 
-#: Report order, worst first (a clause checked by several tests gets the worst).
-ORDER = (FAILED, UNSUPPORTED, NOT_APPLICABLE, UNTESTED, INCOMPLETE, PASSED)
-SUMMARY_KEYS = (PASSED, FAILED, UNSUPPORTED, NOT_APPLICABLE, WAIVED, UNTESTED,
+#: Report order, worst first (a test's status over its phases is the worst).
+ORDER = (FAILED, ERROR, UNSUPPORTED, NOT_APPLICABLE, UNTESTED, INCOMPLETE, PASSED)
+SUMMARY_KEYS = (PASSED, FAILED, ERROR, UNSUPPORTED, NOT_APPLICABLE, WAIVED, UNTESTED,
                 INCOMPLETE)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from personalize_conformance import outcomes, profiles, report
-from personalize_conformance.checks import ClauseFailure
+from personalize_conformance.checks import ClauseFailure, SuiteError
 from personalize_conformance.harness import RECORD, Record
 from personalize_conformance.options import (
     RUN,
@@ -130,6 +130,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         exc = next((e for e in leaves if isinstance(e, ClauseFailure)), leaves[0])
         if isinstance(exc, ClauseFailure):
             rep.user_properties.append(("pc_failure", {**exc.details, "clauses": exc.clauses}))
+            if isinstance(exc, SuiteError):
+                rep.user_properties.append(("pc_status", outcomes.ERROR))
         else:
             observed = "; ".join(dict.fromkeys(f"{type(e).__name__}: {e}" for e in leaves))
             rep.user_properties.append(("pc_failure", {
@@ -152,7 +154,7 @@ def _leaves(exc: BaseException) -> Iterator[BaseException]:
 
 def _status(rep: pytest.TestReport, props: dict[str, Any]) -> str | None:
     if rep.failed:
-        return outcomes.FAILED
+        return outcomes.ERROR if props.get("pc_status") == outcomes.ERROR else outcomes.FAILED
     if rep.skipped:
         return props.get("pc_status")  # None for an ordinary skip
     return outcomes.PASSED if rep.when == "call" else None

@@ -37,7 +37,8 @@ def observed_text(observed: Any) -> str:
 
 
 def _failure_text(failure: Mapping[str, Any]) -> str:
-    lines = [f"test: {failure['test']}", f"expected: {failure['expected']}",
+    lines = [*([f"suite error: {failure['suite_error']}"] if failure.get("suite_error") else []),
+             f"test: {failure['test']}", f"expected: {failure['expected']}",
              f"observed: {observed_text(failure['observed'])}"]
     if failure.get("input") is not None:
         lines.append(f"input: {json.dumps(failure['input'], default=str)}")
@@ -54,7 +55,8 @@ def junit(report: Mapping[str, Any]) -> str:
     failed = sum(c["status"] == outcomes.FAILED for c in clauses)
     skipped = sum(c["status"] in SKIPPED for c in clauses)
     total_time = f"{sum(c['duration'] for c in clauses):.3f}"
-    counts = {"tests": str(len(clauses)), "failures": str(failed), "errors": "0",
+    errors = sum(c["status"] == outcomes.ERROR for c in clauses)
+    counts = {"tests": str(len(clauses)), "failures": str(failed), "errors": str(errors),
               "skipped": str(skipped), "time": total_time}
     root = ET.Element("testsuites", name="personalize-conformance", **counts)
     suite = ET.SubElement(root, "testsuite", name=f"personalize-conformance {report['target']}",
@@ -74,6 +76,12 @@ def junit(report: Mapping[str, Any]) -> str:
             message = (f"expected {first['expected']}; observed "
                        f"{observed_text(first['observed'])}" if first else "failed")
             element = ET.SubElement(case, "failure", message=message, type="ClauseFailure")
+            element.text = "\n\n".join(_failure_text(f) for f in clause["failures"])
+        elif status == outcomes.ERROR:
+            first = clause["failures"][0] if clause["failures"] else None
+            message = (f"suite error: {first.get('suite_error', '')}" if first
+                       else "suite error")
+            element = ET.SubElement(case, "error", message=message, type="SuiteError")
             element.text = "\n\n".join(_failure_text(f) for f in clause["failures"])
         elif status == outcomes.WAIVED:
             ET.SubElement(case, "skipped", message=f"waived ({clause['observed_status']} "
@@ -108,7 +116,7 @@ def markdown(report: Mapping[str, Any]) -> str:
         status = c["status"]
         if status == outcomes.WAIVED:
             status = f"waived (observed: {c['observed_status']})"
-        if c["status"] == outcomes.FAILED:
+        if c["status"] in (outcomes.FAILED, outcomes.ERROR):
             status = f"**{status}**"
         lines.append(f"| `{c['id']}` | {c['level']} | {status} | {c['examples']} | "
                      f"{c['duration']:.2f} |")
@@ -120,6 +128,9 @@ def markdown(report: Mapping[str, Any]) -> str:
         if c.get("waiver"):
             lines += ["", f"Waived: {c['waiver']}"]
         for failure in c["failures"]:
+            if failure.get("suite_error"):
+                lines += ["", f"- suite error (not backed by the contract): "
+                          f"{_cell(failure['suite_error'])}"]
             lines += ["", f"- test: `{failure['test']}`",
                       f"- expected: {failure['expected']}",
                       f"- observed: {_cell(observed_text(failure['observed']))}"]

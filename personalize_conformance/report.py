@@ -19,38 +19,55 @@ from personalize_conformance.contracts import catalog, digest
 BOTH_SIDES = ("accepted", "rejected")
 
 
-def _gated(clause_kind: str, status: str, tests: Iterable[Mapping[str, Any]],
-           clause_id: str) -> str:
-    """The coverage gate: a passed clause is ``incomplete`` unless its checks actually
-    ran: for a shape clause at least one accepted and one rejected case, for any other
-    clause at least one check. Every other status is left as it is."""
-    if status != outcomes.PASSED:
-        return status
-    ran = {side for r in tests for side in r.get("sides", {}).get(clause_id, [])}
-    complete = ran.issuperset(BOTH_SIDES) if clause_kind == "shape" else bool(ran)
-    return status if complete else outcomes.INCOMPLETE
+def _ran(clause_id: str, tests: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The sides of ``clause_id`` the tests' checks ran."""
+    return {side for r in tests for side in r.get("sides", {}).get(clause_id, [])}
+
+
+def _complete(clause_kind: str, ran: set[str]) -> bool:
+    """The coverage gate: a shape clause needs at least one accepted and one rejected
+    case, any other clause at least one check."""
+    return ran.issuperset(BOTH_SIDES) if clause_kind == "shape" else bool(ran)
 
 
 def _record_status(record: Mapping[str, Any], clause_id: str) -> str | None:
     """A test's status for one of its clauses; ``None`` (no verdict) when the test failed
-    on a ClauseFailure naming other clauses, so it did not finish checking this one."""
+    (or hit a suite error) on a ClauseFailure naming other clauses, so it did not finish
+    checking this one."""
     named = (record.get("failure") or {}).get("clauses")
-    if record["status"] == outcomes.FAILED and named and clause_id not in named:
+    if record["status"] in (outcomes.FAILED, outcomes.ERROR) and named \
+            and clause_id not in named:
         return None
     return record["status"]
 
 
 def clause_status(clause: Any, tests: Iterable[Mapping[str, Any]]) -> str:
-    """What the run observed for one clause, from the records of the tests that name it:
-    the worst of their statuses (``outcomes.ORDER``), ``untested`` when none ran, then the
-    coverage gate (``incomplete`` when its checks did not actually run).
+    """What the run observed for one clause, from the records of the tests that name it
+    (or whose failure names it):
+
+    - ``failed`` when some test failed it (dominant), else ``error`` when a failure of it
+      did not hold up against the contract (a suite error);
+    - ``passed`` when its checks ran (the coverage gate: for a shape clause an accepted and
+      a rejected case, for any other clause one check), whatever other tests naming it
+      could not do;
+    - otherwise ``incomplete`` when some of its checks ran, or a test passed without
+      running them; ``unsupported``/``not_applicable`` only when no test could check it
+      (the worst of those); ``untested`` when no test ran.
 
     The one place a clause's status is decided (waivers are applied after, in ``build``).
     """
     tests = list(tests)
     present = {s for s in (_record_status(r, clause.id) for r in tests) if s}
-    status = next((s for s in outcomes.ORDER if s in present), outcomes.UNTESTED)
-    return _gated(clause.kind, status, tests, clause.id)
+    if outcomes.FAILED in present:
+        return outcomes.FAILED
+    if outcomes.ERROR in present:
+        return outcomes.ERROR
+    ran = _ran(clause.id, tests)
+    if _complete(clause.kind, ran):
+        return outcomes.PASSED
+    if ran or outcomes.PASSED in present:
+        return outcomes.INCOMPLETE
+    return next((s for s in outcomes.ORDER if s in present), outcomes.UNTESTED)
 
 
 def _tally(clauses: list[dict[str, Any]], level: str) -> str:
@@ -63,6 +80,7 @@ def verdict(clauses: list[dict[str, Any]]) -> str:
     """The one-line verdict over the clause results, with MUST and SHOULD passed/total."""
     must = [c for c in clauses if c["level"] == "MUST"]
     failed = sum(c["status"] == outcomes.FAILED for c in must)
+    errors = sum(c["status"] == outcomes.ERROR for c in clauses)
     unchecked = sum(c["status"] in (outcomes.UNSUPPORTED, outcomes.UNTESTED,
                                     outcomes.INCOMPLETE) for c in must)
     waived = sum(c["status"] == outcomes.WAIVED for c in clauses)
@@ -73,6 +91,9 @@ def verdict(clauses: list[dict[str, Any]]) -> str:
                 "(unsupported, untested or incomplete)")
     else:
         head = f"conformant with {waived} waivers" if waived else "conformant"
+    if errors:
+        suite = f"suite error: {errors} clauses"
+        head = f"{head}; {suite}" if failed or unchecked else suite
     return f"{head} ({_tally(clauses, 'MUST')}, {_tally(clauses, 'SHOULD')})"
 
 
@@ -96,8 +117,10 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
     waivers = waivers or {}
     by_clause: dict[str, list[Mapping[str, Any]]] = {}
     for record in records:
-        for clause_id in record["clauses"]:
-            by_clause.setdefault(clause_id, []).append(record)
+        named = (record.get("failure") or {}).get("clauses") or []
+        for clause_id in dict.fromkeys([*record["clauses"], *named]):
+            if clause_id in catalog().clauses:
+                by_clause.setdefault(clause_id, []).append(record)
     entries = []
     for clause in catalog():
         tests = sorted(by_clause.get(clause.id, []), key=lambda r: r["test"])
@@ -105,7 +128,8 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
         failures = [
             {"test": r["test"], **r["failure"]}
             for r in tests
-            if _record_status(r, clause.id) == outcomes.FAILED and r.get("failure")
+            if _record_status(r, clause.id) in (outcomes.FAILED, outcomes.ERROR)
+            and r.get("failure")
         ]
         entry = {
             "id": clause.id,

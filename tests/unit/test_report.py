@@ -53,6 +53,8 @@ def check_outputs(directory: Path) -> dict:
                if c["status"] in ("unsupported", "not_applicable", "untested", "waived")]
     assert len(root.findall(".//failure")) == int(root.get("failures")) == len(failed)
     assert len(root.findall(".//skipped")) == int(root.get("skipped")) == len(skipped)
+    errors = [c for c in report["clauses"] if c["status"] == "error"]
+    assert len(root.findall(".//error")) == int(root.get("errors")) == len(errors)
     assert int(root.get("tests")) == len(catalog())
     markdown = (directory / "report.md").read_text()
     assert f"**Verdict: {report['verdict']}**" in markdown
@@ -369,3 +371,117 @@ def test_a_record_belongs_to_one_test_and_counts_its_examples():
     first = failing_record.first_failing_example
     assert first is not None and 1 <= first <= failing_record.examples
     assert record.examples == 5  # the earlier test's record is its own
+
+
+# -- one status per clause, from what was checked ----------------------------------------
+
+SHAPE = catalog()["PutEvents.eventList.maxItems"]
+BEHAVIOUR = catalog()["PutEvents.unknownTrackingId"]
+
+
+def _record(status: str, sides: dict | None = None, failure: dict | None = None) -> dict:
+    return {"test": f"t.py::{status}", "clauses": [SHAPE.id, BEHAVIOUR.id], "status": status,
+            "failure": failure, "sides": sides or {}}
+
+
+BOTH = {SHAPE.id: ["accepted", "rejected"], BEHAVIOUR.id: ["rejected"]}
+
+
+@pytest.mark.parametrize("records, shape, behaviour", [
+    # checked by one test, named by another that stopped unsupported: passed
+    ([_record("passed", BOTH), _record("unsupported")], "passed", "passed"),
+    ([_record("unsupported"), _record("not_applicable")], "unsupported", "unsupported"),
+    ([_record("not_applicable")], "not_applicable", "not_applicable"),
+    ([], "untested", "untested"),
+    # the coverage gate: one side only is incomplete, also beside an unsupported test
+    ([_record("passed", {SHAPE.id: ["accepted"]}), _record("unsupported")],
+     "incomplete", "incomplete"),
+    ([_record("passed")], "incomplete", "incomplete"),
+    # failed dominates, whatever else ran
+    ([_record("passed", BOTH), _record("failed", failure={"clauses": [SHAPE.id]})],
+     "failed", "passed"),
+    # a suite error is its own status, below failed
+    ([_record("passed", BOTH), _record("error", failure={"clauses": [SHAPE.id]})],
+     "error", "passed"),
+    ([_record("error", failure={"clauses": [SHAPE.id]}),
+      _record("failed", failure={"clauses": [SHAPE.id]})], "failed", "untested"),
+    # a test that failed on another clause gives no verdict, but its sides that ran count
+    ([_record("failed", BOTH, failure={"clauses": [BEHAVIOUR.id]})], "passed", "failed"),
+])
+def test_a_clause_status_comes_from_what_was_checked(records, shape, behaviour):
+    assert report_module.clause_status(SHAPE, records) == shape
+    assert report_module.clause_status(BEHAVIOUR, records) == behaviour
+
+
+def test_error_is_ordered_above_passed_and_counted():
+    order = outcomes.ORDER
+    assert order.index(outcomes.FAILED) < order.index(outcomes.ERROR) < order.index(
+        outcomes.PASSED)
+    assert outcomes.ERROR in outcomes.SUMMARY_KEYS
+
+
+@pytest.mark.parametrize("clauses, expected", [
+    (_entries(("MUST", "passed"), ("MUST", "error")),
+     "suite error: 1 clauses (MUST 1/2 passed, SHOULD 0/0 passed)"),
+    (_entries(("MUST", "failed"), ("MUST", "error"), ("SHOULD", "error")),
+     "not conformant: 1 MUST clauses failed; suite error: 2 clauses "
+     "(MUST 0/2 passed, SHOULD 0/1 passed)"),
+])
+def test_the_verdict_line_names_suite_errors(clauses, expected):
+    test_the_verdict_line(clauses, expected)
+
+
+def test_a_failure_names_a_clause_its_test_does_not_mark():
+    """A root cause found outside the clauses a test names still fails that clause."""
+    failure = {"operation": "PutEvents", "input": {"eventList": []}, "expected": "accepted",
+               "observed": {"status": 400}, "reproduction": None,
+               "clauses": [SHAPE.id, "PutEvents.validRequest.accepted"]}
+    records = [{"test": "t.py::semantics", "clauses": ["PutEvents.semantics.eventIdGenerated"],
+                "status": "failed", "failure": failure, "duration": 0.1, "examples": 1,
+                "sides": {}}]
+    built = report_module.build(records, {"target": "t", "endpoint": None, "profile": "ci",
+                                          "seed": "1", "strict": False, "started": "a",
+                                          "finished": "b"})
+    jsonschema.Draft7Validator(report_module.schema()).validate(built)
+    status = {c["id"]: c["status"] for c in built["clauses"]}
+    assert status[SHAPE.id] == status["PutEvents.validRequest.accepted"] == "failed"
+    assert status["PutEvents.semantics.eventIdGenerated"] == "untested"
+
+
+SUITE_ERROR_TESTS = '''
+import pytest
+from personalize_conformance import checks
+from personalize_conformance.harness import Harness
+from personalize_conformance.targets.reference import ReferenceTarget
+
+@pytest.mark.clause("PutEvents.validRequest.accepted")
+def test_contrived():
+    harness = Harness(ReferenceTarget(), run_id="se")
+    group = harness.create_dataset_group()
+    tracking = harness.create_tracker(group)["trackingId"]
+    # not valid: no event (the reference rejects it), yet checked as accepted
+    checks.accepted(harness, ["PutEvents.validRequest.accepted"], "PutEvents",
+                    {"trackingId": tracking, "sessionId": "s", "eventList": []})
+'''
+
+
+def test_a_failure_the_contract_does_not_back_is_a_suite_error(tmp_path):
+    """``accepted`` of an invalid request, which the target rejects: reported ``error``
+    (never ``failed``) with the input and why, in report.json, junit.xml and report.md."""
+    (tmp_path / "test_contrived.py").write_text(SUITE_ERROR_TESTS)
+    done = subprocess.run([sys.executable, "-m", "pytest", "test_contrived.py", "-q",
+                           "-p", "no:cacheprovider", "-n", "0",
+                           "--report-dir", str(tmp_path / "out")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    built = check_outputs(tmp_path / "out")
+    entry = next(c for c in built["clauses"] if c["id"] == "PutEvents.validRequest.accepted")
+    assert entry["status"] == "error"
+    failure = entry["failures"][0]
+    assert failure["input"]["eventList"] == []
+    assert "PutEvents.eventList.minItems" in failure["suite_error"]
+    assert built["summary"]["error"] == 1 and built["summary"]["failed"] == 0
+    assert "suite error: 1 clauses" in built["verdict"]
+    junit = ET.parse(tmp_path / "out" / "junit.xml").getroot()
+    assert junit.get("errors") == "1"
+    assert "suite error" in (tmp_path / "out" / "report.md").read_text()

@@ -1,0 +1,303 @@
+"""One root cause per wrongly rejected valid request.
+
+When a target rejects a valid request, :func:`responsible` minimizes the request member by
+member (drops optional members, replaces a member by its minimal valid value
+(``strategies.valid.minimal``), shortens lists toward their minimum, and moves a value that
+sits at a bound off it), re-sending each candidate, until the rejection goes away: the
+member whose change made it go away is responsible, and only the shape clauses located at
+it (of those, the ones whose bound the rejected value touches) are failed, with the
+clauses the catalog declares ``dependents`` of them.
+
+Pinned members (live ARNs, tracking IDs, service-issued tokens) are never changed. A
+create's ``name`` gets a fresh run-unique name on every re-send (``harness.new_name``), so
+no re-send collides with an earlier resource; what a successful re-send creates is in the
+harness' ledger, deleted at cleanup.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from personalize_conformance.contracts import (
+    DELETE,
+    ITEMS,
+    Validator,
+    catalog,
+    get,
+    issued_by_service,
+    put,
+    request_schema,
+    resource_members,
+    schema,
+    shape_clauses,
+)
+from personalize_conformance.harness import Harness
+from personalize_conformance.strategies.patterns import Walker
+from personalize_conformance.strategies.valid import minimal, string_of
+from personalize_conformance.targets import TargetError
+
+#: The most re-sends one failure may make to find its cause.
+MAX_RESENDS = 30
+#: The member a create names its resource by (a fresh unique name on every re-send).
+NAME = "name"
+#: Keywords whose bound a value may touch, with how to measure the value against it.
+BOUND_KEYWORDS = ("minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum")
+
+
+class _Budget(Exception):
+    """The re-sends are used up."""
+
+
+@dataclass
+class Blame:
+    """What minimization found: the responsible clauses (empty: none found), the request
+    member (concrete path, dotted) that holds the cause, and the re-sends it took."""
+
+    clauses: list[str] = field(default_factory=list)
+    member: str | None = None
+    change: str | None = None
+    resends: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"clauses": self.clauses, "member": self.member, "change": self.change,
+                "resends": self.resends}
+
+
+def with_dependents(clause_ids: Iterable[str]) -> list[str]:
+    """``clause_ids`` and, transitively, the clauses the catalog declares dependent."""
+    out: list[str] = []
+    todo = list(clause_ids)
+    while todo:
+        clause_id = todo.pop(0)
+        if clause_id in out:
+            continue
+        out.append(clause_id)
+        todo.extend(catalog()[clause_id].dependents)
+    return out
+
+
+def _abstract(path: tuple[str | int, ...]) -> tuple[str, ...]:
+    return tuple(ITEMS if isinstance(step, int) else step for step in path)
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in path).lstrip(".")
+
+
+def _touches(keyword: str, bound: Any, value: Any) -> bool:
+    if keyword in ("minLength", "maxLength") and isinstance(value, str):
+        return len(value) == bound
+    if keyword in ("minItems", "maxItems") and isinstance(value, list):
+        return len(value) == bound
+    if keyword in ("minimum", "maximum") and isinstance(value, int | float) \
+            and not isinstance(value, bool):
+        return value == bound
+    return False
+
+
+def clauses_at(operation: str, path: tuple[str | int, ...], value: Any,
+               *, size: bool = False) -> list[str]:
+    """The shape clauses of ``operation`` located at the member ``path`` (the list's size
+    clauses with ``size``), ``required`` aside (the member was there); of those, the ones
+    whose bound ``value`` touches, when any does."""
+    at = _abstract(path)
+    sizes = ("minItems", "maxItems")
+    own = [c for c in shape_clauses(operation)
+           if c.location and c.location.path == at and c.keyword != "required"
+           and (not size or c.keyword in sizes)
+           and not (not size and isinstance(value, list) and c.keyword in sizes)]
+    touched = [c for c in own if c.keyword in BOUND_KEYWORDS
+               and _touches(c.keyword, c.location.bound, value)]
+    return [c.id for c in (touched or own)]
+
+
+class _Search:
+    def __init__(self, harness: Harness, operation: str, request: Mapping[str, Any],
+                 pinned: Iterable[str], budget: int,
+                 rejection: tuple[int, str | None] | None) -> None:
+        self.harness = harness
+        self.rejection = rejection
+        self.operation = operation
+        self.current = copy.deepcopy(dict(request))
+        self.root = schema(request_schema(operation))
+        self.pinned = {*pinned, *resource_members(operation),
+                       *issued_by_service(operation)} - {NAME}
+        self.named = operation.startswith("Create") and NAME in self.root.get("properties", {})
+        self.budget = budget
+        self.resends = 0
+
+    # -- sending ---------------------------------------------------------------------
+    def _fresh(self, value: Any) -> str:
+        base = self.harness.new_name("m")
+        size = len(value) if isinstance(value, str) else 0
+        return base + "x" * (size - len(base))
+
+    def accepts(self, candidate: dict[str, Any]) -> bool | None:
+        """Re-send ``candidate``; whether the target accepted it (``None``: it rejected it
+        otherwise than the request, e.g. a create's resource now exists: no conclusion)."""
+        if self.resends >= self.budget:
+            raise _Budget
+        self.resends += 1
+        sent = dict(candidate)
+        if self.named and NAME in sent:
+            sent[NAME] = self._fresh(sent[NAME])
+        try:
+            self.harness.call(self.operation, sent)
+        except TargetError as exc:
+            same = self.rejection is None or (exc.status, exc.code) == self.rejection
+            return False if same else None
+        return True
+
+    def attempt(self, candidate: dict[str, Any]) -> bool:
+        """``True`` if ``candidate`` is accepted (the change is the cause); otherwise it
+        becomes the current (still rejected, smaller) request."""
+        if candidate == self.current:
+            return False
+        answer = self.accepts(candidate)
+        if answer:
+            return True
+        if answer is False:
+            self.current = candidate
+        return False
+
+    # -- the walk --------------------------------------------------------------------
+    def blame(self, path: tuple[str | int, ...], change: str, *, size: bool = False,
+              value: Any = None) -> Blame:
+        value = get(self.current, path) if value is None else value
+        found = clauses_at(self.operation, path, value, size=size)
+        return Blame(found, _dotted(path), change, self.resends)
+
+    def object(self, path: tuple[str | int, ...], node: Mapping[str, Any]) -> Blame | None:
+        required = set(node.get("required", []))
+        for name, child in node.get("properties", {}).items():
+            here = (*path, name)
+            if not path and name in self.pinned:
+                continue
+            if name not in get(self.current, path):
+                continue
+            found = self.member(here, child, name in required)
+            if found:
+                return found
+        return None
+
+    def member(self, path: tuple[str | int, ...], node: Mapping[str, Any],
+               required: bool) -> Blame | None:
+        composite = isinstance(get(self.current, path), dict | list)
+        if composite:  # search inside first: a drop that succeeds ends the search
+            found = self.inside(path, node)
+            if found:
+                return found
+        if not required and not (self.named and path == (NAME,)):
+            if self.attempt(put(self.current, path, DELETE)):
+                return self.blame(path, "dropped")
+            return None  # dropped: the rejection stayed
+        return None if composite else self.inside(path, node)
+
+    def inside(self, path: tuple[str | int, ...], node: Mapping[str, Any]) -> Blame | None:
+        """Search within the member at ``path`` (kept present)."""
+        value = get(self.current, path)
+        kind = node.get("type")
+        if kind == "object" or "properties" in node:
+            return self.object(path, node) if isinstance(value, dict) else None
+        if kind == "array" or "items" in node:
+            return self.array(path, node) if isinstance(value, list) else None
+        return self.leaf(path, node)
+
+    def leaf(self, path: tuple[str | int, ...], node: Mapping[str, Any]) -> Blame | None:
+        value = get(self.current, path)
+        smallest = minimal(node)
+        if self.named and path == (NAME,):
+            smallest = ""  # the shortest fresh name
+        if smallest != value and self.attempt(put(self.current, path, smallest)):
+            return self.blame(path, "minimal value", value=value)
+        value = get(self.current, path)
+        off = _off_bound(node, value)
+        if off is not None and self.attempt(put(self.current, path, off)):
+            return self.blame(path, "off its bound", value=value)
+        return None
+
+    def array(self, path: tuple[str | int, ...], node: Mapping[str, Any]) -> Blame | None:
+        items = node.get("items", {})
+        low, high = node.get("minItems", 0), node.get("maxItems")
+        value = get(self.current, path)
+        if not value:
+            return None
+        small = minimal(items)
+        if self.named:
+            # a create: the first success changes the target (the resource exists), so
+            # the search goes to the leaves first, where a success names the member
+            for index in range(len(value)):
+                found = self.inside((*path, index), items)
+                if found:
+                    return found
+        # the items' contents: all minimal at once, else one at a time
+        every = [copy.deepcopy(small) for _ in value]
+        if not self.named and self.attempt(put(self.current, path, every)):
+            for index in range(len(value)):
+                here = (*path, index)
+                if get(self.current, here) != small and self.attempt(
+                        put(self.current, here, copy.deepcopy(small))):
+                    return self.inside(here, items) or self.blame(here, "item minimized")
+        # the count (the items left are alike): shortened toward the minimum
+        value = get(self.current, path)
+        keep = max(low, 1)
+        if len(value) > keep and self.attempt(put(self.current, path, value[:keep])):
+            return self.blame(path, "shortened", size=True, value=value)
+        value = get(self.current, path)
+        for index in range(0 if self.named else len(value)):
+            found = self.inside((*path, index), items)
+            if found:
+                return found
+        value = get(self.current, path)
+        longer = [*value, copy.deepcopy(value[-1])] if value else None
+        if longer and len(value) == low and (high is None or len(value) < high) \
+                and self.attempt(put(self.current, path, longer)):
+            return self.blame(path, "lengthened", size=True, value=value)
+        return None
+
+
+def _off_bound(node: Mapping[str, Any], value: Any) -> Any:
+    """A valid value of ``node`` next to ``value`` but off the bound it sits at (``None``:
+    it sits at none, or there is no such value)."""
+    if isinstance(value, str) and "enum" not in node:
+        low, high = node.get("minLength", 0), node.get("maxLength")
+        size = len(value)
+        if size == low and (high is None or size + 1 <= high):
+            size += 1
+        elif high is not None and size == high and size - 1 >= max(low, 1):
+            size -= 1
+        else:
+            return None
+        try:
+            moved = string_of(node, size, Walker())
+        except Exception:
+            return None
+        return moved if Validator(node).is_valid(moved) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        low, high = node.get("minimum"), node.get("maximum")
+        if value == low and (high is None or value + 1 <= high):
+            return value + 1
+        if value == high and (low is None or value - 1 >= low):
+            return value - 1
+    return None
+
+
+def responsible(harness: Harness, operation: str, request: Mapping[str, Any],
+                pinned: Iterable[str] = (), budget: int = MAX_RESENDS,
+                rejection: tuple[int, str | None] | None = None) -> Blame:
+    """Minimize the rejected valid ``request`` until the target accepts it; the clauses
+    of the member whose change made the rejection go away (none found: ``clauses`` empty).
+    ``rejection`` (status, code) is how the target rejected it: a candidate rejected
+    otherwise proves nothing and is not kept."""
+    search = _Search(harness, operation, request, pinned, budget, rejection)
+    try:
+        found = search.object((), search.root)
+    except _Budget:
+        found = None
+    if found is None:
+        return Blame(resends=search.resends)
+    found.resends = search.resends
+    return found

@@ -1,0 +1,137 @@
+"""One root cause per failure: a wrongly rejected valid request fails the clauses of the
+member responsible (found by minimizing the request), with their catalog ``dependents``,
+and nothing else; the blast radius of each mutant is its own clause and the clauses the
+catalog declares dependent on it.
+
+The blast radius over every mutant runs the whole suite once per mutant: opt in with
+``PC_BLAST_RADIUS=all``. Always on: the mutants known to smear, on the tests of their
+operation's clauses.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from benchmarks.power import run_suite
+from personalize_conformance import blame, checks
+from personalize_conformance.contracts import catalog, shape_clauses
+from personalize_conformance.harness import Harness
+from personalize_conformance.targets import mutants, resolve
+
+#: Mutants whose fault used to fail many clauses besides their own.
+SMEARING = ("eventList-rejects-10", "impression-rejects-25", "eventList-rejects-1",
+            "sessionId-rejects-1-char", "impression-rejects-1", "name-rejects-63",
+            "maxResults-rejects-100")
+#: Mutant categories that reject a valid request (where ``dependents`` apply).
+REJECTS_VALID = ("bound-rejects-max", "bound-rejects-min")
+EVERY = os.environ.get("PC_BLAST_RADIUS") == "all"
+
+
+def allowed(mutant_id: str) -> set[str]:
+    """The clauses a run against the mutant may fail: its own and their dependents."""
+    return set(blame.with_dependents([mutants()[mutant_id]["kills"][0]]))
+
+
+def test_the_catalog_declares_dependents_the_mutants_kill():
+    """One source of truth: a mutant's kill list holds what the catalog declares dependent
+    on its own clause; every dependent is a clause."""
+    for clause in catalog():
+        assert all(d in catalog().clauses and d != clause.id for d in clause.dependents)
+    for mutant_id, entry in mutants().items():
+        if entry["category"] in REJECTS_VALID:
+            assert allowed(mutant_id) <= set(entry["kills"]), mutant_id
+    assert "PutEvents.validRequest.accepted" in catalog()["PutEvents.eventList.maxItems"].dependents
+
+
+def _harness(target: str) -> Harness:
+    harness = Harness(resolve(target), run_id="blame", call_timeout=None)
+    harness.target.start()
+    return harness
+
+
+def _tracking_id(harness: Harness) -> str:
+    return harness.create_tracker(harness.create_dataset_group())["trackingId"]
+
+
+def _events(count: int, **members) -> list[dict]:
+    return [{"eventType": "click", "sentAt": 1553631760 + i, **members} for i in range(count)]
+
+
+@pytest.mark.parametrize("target, request_of, want, member", [
+    ("mutant:eventList-rejects-10",
+     lambda t: {"trackingId": t, "sessionId": "s1", "userId": "u", "eventList": _events(10)},
+     ["PutEvents.eventList.maxItems"], "eventList"),
+    ("mutant:impression-rejects-25",
+     lambda t: {"trackingId": t, "sessionId": "s1",
+                "eventList": _events(2) + _events(1, impression=["i"] * 25)},
+     ["PutEvents.eventList[].impression.maxItems"], "eventList[2].impression"),
+    ("mutant:sessionId-rejects-1-char",
+     lambda t: {"trackingId": t, "sessionId": "s", "eventList": _events(4)},
+     ["PutEvents.sessionId.minLength"], "sessionId"),
+    ("mutant:eventList-rejects-1",
+     lambda t: {"trackingId": t, "sessionId": "s1", "eventList": _events(1)},
+     ["PutEvents.eventList.minItems"], "eventList"),
+])
+def test_minimizing_finds_the_member_responsible(target, request_of, want, member):
+    harness = _harness(target)
+    try:
+        request = request_of(_tracking_id(harness))
+        found = blame.responsible(harness, "PutEvents", request)
+        assert (found.clauses, found.member) == (want, member), found
+        assert 0 < found.resends <= blame.MAX_RESENDS
+        with pytest.raises(checks.ClauseFailure) as caught:
+            checks.accepted(harness, [c.id for c in shape_clauses("PutEvents")
+                                      if c.location.present(request)], "PutEvents", request)
+        assert caught.value.clauses == [*want, "PutEvents.validRequest.accepted"]
+        assert caught.value.details["blame"]["member"] == member
+        assert not harness.record.sides  # nothing credited by a rejected request
+    finally:
+        harness.cleanup()
+
+
+def test_a_create_is_minimized_with_fresh_names_and_its_resources_deleted():
+    harness = _harness("mutant:name-rejects-63")
+    try:
+        group = harness.create_dataset_group()
+        request = {"name": harness.new_name("et").ljust(63, "x"), "datasetGroupArn": group}
+        found = blame.responsible(harness, "CreateEventTracker", request,
+                                  pinned=["datasetGroupArn", "name"])
+        assert found.clauses == ["CreateEventTracker.name.maxLength"]
+        assert any(kind == "event-tracker" for kind, _ in harness.created.values())
+    finally:
+        assert harness.cleanup() == []
+        assert not harness.created
+
+
+def test_the_resends_are_bounded():
+    harness = _harness("mutant:eventList-rejects-10")
+    try:
+        request = {"trackingId": _tracking_id(harness), "sessionId": "s1",
+                   "eventList": _events(10)}
+        found = blame.responsible(harness, "PutEvents", request, budget=2)
+        assert (found.clauses, found.resends) == ([], 2)
+    finally:
+        harness.cleanup()
+
+
+def _blast(mutant_id: str, clauses: set[str] | None) -> set[str]:
+    run = run_suite(f"mutant:{mutant_id}", clauses=clauses, profile="ci-kill", quiet=True)
+    assert run.exit_code in (0, 1), (mutant_id, run.exit_code)
+    return run.failed_clauses
+
+
+@pytest.mark.parametrize("mutant_id", SMEARING)
+def test_a_smearing_mutant_fails_only_its_clause_and_dependents(mutant_id):
+    own = catalog()[mutants()[mutant_id]["kills"][0]]
+    nearby = {c.id for c in catalog() if c.operation == own.operation} | allowed(mutant_id)
+    failed = _blast(mutant_id, nearby)
+    assert own.id in failed and failed <= allowed(mutant_id), sorted(failed - allowed(mutant_id))
+
+
+@pytest.mark.skipif(not EVERY, reason="the whole suite per mutant: PC_BLAST_RADIUS=all")
+@pytest.mark.parametrize("mutant_id", sorted(mutants()))
+def test_every_mutant_fails_within_its_blast_radius(mutant_id):
+    failed = _blast(mutant_id, None)
+    assert failed <= allowed(mutant_id), sorted(failed - allowed(mutant_id))
