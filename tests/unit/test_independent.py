@@ -4,17 +4,24 @@ The implementation was written from the public documents alone, by other hands t
 reference, taking the less obvious reading wherever the documents allow two. A correct
 implementation must come out ``conformant``; each of its single injected faults must fail
 the clause it breaks (the fault runs are restricted to that clause with ``--clauses``).
+
+Opt in with ``PC_INDEPENDENT=1``: the runs take about half an hour on 2 cores today (the
+implementation's statuses advance with time; issue 17 is to make them fast).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
 from tests.independent.server import FAULTS, start, stop
+
+pytestmark = pytest.mark.skipif(os.environ.get("PC_INDEPENDENT") != "1",
+                                reason="the independent implementation: PC_INDEPENDENT=1")
 
 
 def run_suite(tmp_path, faults=(), clauses=None) -> dict:
