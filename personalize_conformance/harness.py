@@ -24,7 +24,7 @@ from hypothesis import currently_in_test_context
 from hypothesis.control import cleanup
 from hypothesis.errors import HypothesisException
 
-from personalize_conformance.contracts import name_length
+from personalize_conformance.contracts import name_length, status_order
 from personalize_conformance.options import DEFAULT_CALL_TIMEOUT, OptionError, run_of
 from personalize_conformance.outcomes import NotApplicable
 from personalize_conformance.outcomes import Unsupported as UnsupportedSkip
@@ -32,8 +32,6 @@ from personalize_conformance.reproduce import Call
 from personalize_conformance.targets import NoAnswer, Target, TargetError, Unsupported
 
 HISTORY_LIMIT = 500
-ACTIVE = "ACTIVE"
-CREATE_FAILED = "CREATE FAILED"
 #: Error answers that mean "slow down": retried with backoff and counted.
 THROTTLING_CODES = frozenset({"ThrottlingException", "LimitExceededException",
                               "TooManyRequestsException", "Throttling", "RequestLimitExceeded"})
@@ -252,10 +250,12 @@ class Harness:
         delay = 0.01
         while True:
             body = self.invoke(describe, {field: arn})[key]
-            if body.get("status") == ACTIVE:
+            # the last step of the documented create order: ACTIVE, or CREATE FAILED
+            active, *failed = status_order("EventTracker.status.createOrder")[-1]
+            if body.get("status") == active:
                 return body
-            if body.get("status") == CREATE_FAILED:
-                raise RuntimeError(f"{arn} is {CREATE_FAILED}: {body}")
+            if body.get("status") in failed:
+                raise RuntimeError(f"{arn} is {body.get('status')}: {body}")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{arn} not ACTIVE after {self.wait_seconds}s: {body}")
             time.sleep(delay)
