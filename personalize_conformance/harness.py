@@ -80,6 +80,11 @@ class Record:
         self.examples += 1
         cleanup(self._end_example)
 
+    def failed_here(self) -> None:
+        """The running test case found a failure the test reports later (it goes on)."""
+        if self.first_failing_example is None:
+            self.first_failing_example = self.examples
+
     def _end_example(self) -> None:
         # Hypothesis runs the test case's cleanups while leaving it, so an error that
         # ends the test case is the exception being handled here.
