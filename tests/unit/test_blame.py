@@ -15,9 +15,10 @@ import os
 import pytest
 
 from benchmarks.power import run_suite
-from personalize_conformance import blame, checks
+from personalize_conformance import blame, checks, outcomes
 from personalize_conformance.contracts import catalog, shape_clauses
 from personalize_conformance.harness import Harness
+from personalize_conformance.outcomes import Blocked
 from personalize_conformance.targets import mutants, resolve
 
 #: Mutants whose fault used to fail many clauses besides their own.
@@ -174,3 +175,16 @@ def test_the_valid_requests_go_on_after_a_root_cause():
     assert {i for i, s in status.items() if s != "failed"} == ids - allowed(mutant_id)
     assert all(s == "passed" for i, s in status.items() if i not in allowed(mutant_id)), {
         i: s for i, s in status.items() if s != "passed"}
+
+
+def test_a_create_answered_without_what_a_test_needs_blocks_the_test():
+    """A create whose answer lacks a required member fails its response clause in its
+    own test; a test that needed the resource is ``Blocked`` (its clauses incomplete)."""
+    harness = _harness("mutant:create-response-missing-trackingId")
+    try:
+        group = harness.create_dataset_group()
+        with pytest.raises(Blocked, match="without trackingId") as caught:
+            harness.create_tracker(group)
+        assert outcomes.status_of(caught.value) == outcomes.INCOMPLETE
+    finally:
+        harness.cleanup()
