@@ -273,12 +273,12 @@ class Harness:
 
     def create_dataset_group(self) -> str:
         """A new ACTIVE dataset group; its ARN."""
-        created = self._made("CreateDatasetGroup", {"name": self.new_name("dg")})
+        created = self.make("CreateDatasetGroup", {"name": self.new_name("dg")})
         arn = created["datasetGroupArn"]
         self.wait_active("DescribeDatasetGroup", "datasetGroup", "datasetGroupArn", arn)
         return arn
 
-    def _made(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+    def make(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
         """A create's answer, holding the members its response schema requires; else the
         test is :class:`Blocked` (the create's response clause fails in its own test)."""
         created = self.invoke(operation, request)
@@ -292,7 +292,7 @@ class Harness:
 
     def create_tracker(self, dataset_group_arn: str) -> dict[str, Any]:
         """A new ACTIVE event tracker on the dataset group; the create response."""
-        created = self._made("CreateEventTracker", {
+        created = self.make("CreateEventTracker", {
             "name": self.new_name("et"), "datasetGroupArn": dataset_group_arn,
         })
         self.wait_active("DescribeEventTracker", "eventTracker", "eventTrackerArn",
