@@ -33,6 +33,9 @@ TYPES = {"string": "string", "list": "array", "structure": "object", "integer": 
 #: JSON Schema keywords the drift check compares.
 KEYWORDS = ("type", "minLength", "maxLength", "pattern", "enum", "minItems", "maxItems",
             "minimum", "maximum", "required")
+#: Keywords of rules botocore's shapes cannot carry, stated in its documentation strings
+#: (``dependencies``: a roleArn is only valid with a kmsKeyArn): no constraint to compare.
+PROSE_KEYWORDS = ("dependencies",)
 
 
 @dataclass(frozen=True)
@@ -221,7 +224,8 @@ def expected_shape_clauses() -> dict[str, str]:
 def coverage_drift() -> list[str]:
     """Shape clauses botocore's constraints call for that the catalog lacks, or has extra."""
     want = expected_shape_clauses()
-    have = {c.id: c.schema for c in catalog() if c.kind == "shape"}
+    have = {c.id: c.schema for c in catalog()
+            if c.kind == "shape" and c.keyword not in PROSE_KEYWORDS}
     problems = [f"catalog lacks shape clause {i} ({p})" for i, p in sorted(want.items())
                 if i not in have]
     problems += [f"shape clause {i} points at {have[i]}, botocore's constraint is at {p}"
@@ -242,7 +246,8 @@ def check() -> list[str]:
 
 def summary() -> dict[str, int]:
     """Counts for the report line: botocore request constraints (raw and after dropping
-    minimums of 0, ``required`` per member) and the catalog's shape clauses."""
+    minimums of 0, ``required`` per member), the catalog's shape clauses that match one,
+    and its shape clauses of :data:`PROSE_KEYWORDS` (no botocore constraint)."""
     raw = effective = 0
     for operation, entry in operations().items():
         shapes = model(entry["service"])["shapes"]
@@ -250,8 +255,10 @@ def summary() -> dict[str, int]:
         raw += _raw_count(shapes, ref["shape"], top=True) if ref else 0
         effective += sum(len(c.value) if c.keyword == "required" else 1
                          for c in botocore_constraints(operation, "request"))
-    shape = sum(c.kind == "shape" for c in catalog())
-    return {"botocore_raw": raw, "botocore_effective": effective, "shape_clauses": shape}
+    shape = sum(c.kind == "shape" and c.keyword not in PROSE_KEYWORDS for c in catalog())
+    prose = sum(c.kind == "shape" and c.keyword in PROSE_KEYWORDS for c in catalog())
+    return {"botocore_raw": raw, "botocore_effective": effective, "shape_clauses": shape,
+            "prose_shape_clauses": prose}
 
 
 def _raw_count(shapes: dict, name: str, top: bool = False) -> int:

@@ -68,12 +68,28 @@ def _required(validator, required, instance, schema):
                                                  schema_path=[index])
 
 
+def _dependencies(validator, dependencies, instance, schema):
+    """``dependencies`` (members only: each present member's list of members it needs)
+    with the member and the needed one's index in the schema path
+    (``.../dependencies/roleArn/0``), so each dependency is a clause of its own location."""
+    if validator.is_type(instance, "object"):
+        for member, needs in dependencies.items():
+            if member not in instance:
+                continue
+            for index, needed in enumerate(needs):
+                if needed not in instance:
+                    yield jsonschema.ValidationError(
+                        f"{needed!r} is a dependency of {member!r}",
+                        schema_path=[member, index])
+
+
 #: Draft-07's format checker, with ``regex`` checked by the ``regex`` module (for ``\\p{L}``).
 FORMAT_CHECKER = jsonschema.FormatChecker()
 FORMAT_CHECKER.checkers["regex"] = (regex.compile, (regex.error,))
 
 Validator = jsonschema.validators.extend(
-    jsonschema.Draft7Validator, {"pattern": _regex_pattern, "required": _required},
+    jsonschema.Draft7Validator,
+    {"pattern": _regex_pattern, "required": _required, "dependencies": _dependencies},
     format_checker=FORMAT_CHECKER,
 )
 

@@ -2,9 +2,10 @@
 
 A shape clause's ``schema`` is a pointer into an inlined request schema that ends at the
 keyword it names (``PutEventsRequest.json#/properties/eventList/items/properties/
-eventType/maxLength``); a required member is ``.../required/<index>``. :class:`Location`
-reads that pointer and answers everything else asks of it: the schema node, the bound,
-the request member it constrains, and the values a request has there.
+eventType/maxLength``); a required member is ``.../required/<index>``, a member another
+needs ``.../dependencies/<member>/<index>`` (``roleArn`` needs ``kmsKeyArn``).
+:class:`Location` reads that pointer and answers everything else asks of it: the schema
+node, the bound, the request member it constrains, and the values a request has there.
 """
 
 from __future__ import annotations
@@ -68,22 +69,29 @@ def dotted(path: tuple[str, ...]) -> str:
 @dataclass(frozen=True)
 class Location:
     """A shape clause's schema location: the file, the schema steps to the node that holds
-    the keyword, the keyword, and for ``required`` the member it requires."""
+    the keyword, the keyword, for ``required`` the member it requires, for
+    ``dependencies`` the member present and the member it ``needs``."""
 
     file: str
     steps: tuple[str, ...]
     keyword: str
     pointer: str
     member: str | None = None
+    needs: str | None = None
 
     @classmethod
     def parse(cls, pointer: str) -> Location:
-        """Read a catalog pointer (``File.json#/path/keyword``; ``.../required/<index>``)."""
+        """Read a catalog pointer (``File.json#/path/keyword``; ``.../required/<index>``;
+        ``.../dependencies/<member>/<index>``)."""
         file, parts = split_pointer(pointer)
         if len(parts) >= 2 and parts[-2] == "required" and parts[-1].isdigit():
             holder = node_at(schema(file), parts[:-2])
             return cls(file, tuple(parts[:-2]), "required", pointer,
                        holder["required"][int(parts[-1])])
+        if len(parts) >= 3 and parts[-3] == "dependencies" and parts[-1].isdigit():
+            holder = node_at(schema(file), parts[:-3])
+            return cls(file, tuple(parts[:-3]), "dependencies", pointer, parts[-2],
+                       holder["dependencies"][parts[-2]][int(parts[-1])])
         return cls(file, tuple(parts[:-1]), parts[-1], pointer)
 
     @property
@@ -107,7 +115,10 @@ class Location:
 
     @cached_property
     def bound(self) -> Any:
-        """The keyword's value (``maxLength`` -> 63); for ``required``, the member."""
+        """The keyword's value (``maxLength`` -> 63); for ``required``, the member; for
+        ``dependencies``, the member needed."""
+        if self.keyword == "dependencies":
+            return self.needs
         return self.member if self.keyword == "required" else self.node()[self.keyword]
 
     @cached_property
@@ -118,7 +129,7 @@ class Location:
     @cached_property
     def path(self) -> tuple[str, ...]:
         """The request path to the value the clause constrains (for ``required``, to the
-        member it requires)."""
+        member it requires; for ``dependencies``, to the member that needs another)."""
         return (*self.holder_path, self.member) if self.member else self.holder_path
 
     @property
@@ -150,7 +161,8 @@ class Location:
 
     def present(self, request: Any) -> bool:
         """Whether ``request`` has a value where the clause applies (for ``required``: the
-        member itself), so accepting it is a valid case of the clause."""
+        member itself; for ``dependencies``: the member that needs another), so accepting
+        it is a valid case of the clause."""
         if self.member is not None:
             return any(isinstance(v, dict) and self.member in v for v in self.values(request))
         return bool(self.values(request))

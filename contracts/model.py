@@ -323,12 +323,13 @@ def issued_by_service(operation: str) -> tuple[str, ...]:
 
 def unknown_outcome(clause: Clause) -> dict | None:
     """What answers a value that names nothing, for a violation of ``clause`` (a shape
-    clause on a member with an ``x-unknown`` annotation; not ``required``: a missing member
-    names nothing): the outcome of the behavioural clause the annotation names (its
+    clause on a member with an ``x-unknown`` annotation; not ``required`` or
+    ``dependencies``: a missing member names nothing): the outcome of the behavioural
+    clause the annotation names (its
     default-mode ``expected``), or the ``{"status", "errors"}`` it gives; ``None`` where
     there is none (no annotation, or ``null``: an unknown value is no error there)."""
     at = clause.location
-    if at is None or at.keyword == "required":
+    if at is None or at.keyword in ("required", "dependencies"):
         return None
     given = member_annotations(clause.operation, "x-unknown").get(".".join(at.path))
     if given is None:

@@ -36,7 +36,7 @@ from personalize_conformance.contracts import (
 )
 from personalize_conformance.harness import Harness
 from personalize_conformance.strategies.patterns import Walker
-from personalize_conformance.strategies.valid import minimal, string_of
+from personalize_conformance.strategies.valid import minimal, string_of, with_dependencies
 from personalize_conformance.targets import TargetError
 
 #: The most re-sends one failure may make to find its cause.
@@ -165,10 +165,15 @@ class _Search:
 
     # -- the walk --------------------------------------------------------------------
     def blame(self, path: tuple[str | int, ...], change: str, *, size: bool = False,
-              value: Any = None) -> Blame:
+              value: Any = None, also: Iterable[tuple[str | int, ...]] = ()) -> Blame:
+        """The clauses at ``path`` (and at the ``also`` members dropped with it)."""
         value = get(self.current, path) if value is None else value
         found = clauses_at(self.operation, path, value, size=size)
-        return Blame(found, _dotted(path), change, self.resends)
+        for other in also:
+            found += [c for c in clauses_at(self.operation, other, get(self.current, other))
+                      if c not in found]
+        member = ", ".join(_dotted(p) for p in (path, *also))
+        return Blame(found, member, change, self.resends)
 
     def object(self, path: tuple[str | int, ...], node: Mapping[str, Any]) -> Blame | None:
         required = set(node.get("required", []))
@@ -178,21 +183,25 @@ class _Search:
                 continue
             if name not in get(self.current, path):
                 continue
-            found = self.member(here, child, name in required)
+            found = self.member(here, child, name in required, node)
             if found:
                 return found
         return None
 
     def member(self, path: tuple[str | int, ...], node: Mapping[str, Any],
-               required: bool) -> Blame | None:
+               required: bool, parent: Mapping[str, Any]) -> Blame | None:
         composite = isinstance(get(self.current, path), dict | list)
         if composite:  # search inside first: a drop that succeeds ends the search
             found = self.inside(path, node)
             if found:
                 return found
         if not required and not (self.named and path == (NAME,)):
-            if self.attempt(put(self.current, path, DELETE)):
-                return self.blame(path, "dropped")
+            # with the member go those that need it (a kmsKeyArn and its roleArn)
+            holder = with_dependencies(parent, get(put(self.current, path, DELETE), path[:-1]))
+            also = [(*path[:-1], k) for k in get(self.current, path[:-1])
+                    if k not in holder and k != path[-1]]
+            if self.attempt(put(self.current, path[:-1], holder)):
+                return self.blame(path, "dropped", also=also)
             return None  # dropped: the rejection stayed
         return None if composite else self.inside(path, node)
 
@@ -301,3 +310,56 @@ def responsible(harness: Harness, operation: str, request: Mapping[str, Any],
         return Blame(resends=search.resends)
     found.resends = search.resends
     return found
+
+
+def recurs(clause_id: str, request: Mapping[str, Any]) -> bool:
+    """Whether ``request`` holds again the root cause a blamed shape clause names: a value
+    at the clause's location touching its bound (``maxItems``: exactly as many items),
+    for another keyword any value there."""
+    at = catalog()[clause_id].location
+    if at is None:
+        return False
+    if at.keyword in BOUND_KEYWORDS:
+        return any(_touches(at.keyword, at.bound, v) for v in at.values(request))
+    return at.present(request)
+
+
+def without(operation: str, blamed: Iterable[str], request: Mapping[str, Any]
+            ) -> dict[str, Any] | None:
+    """``request`` without the root causes the ``blamed`` clauses name, so a property can
+    go on checking the other clauses after a failure: a value touching a blamed bound is
+    moved off it (a string one character longer, a list one item shorter...); failing
+    that, or for another keyword, the top-level optional member holding the cause is
+    dropped (with the members that need it); ``None`` when it is in a member the request
+    must have (the request would only show that failure again)."""
+    root = schema(request_schema(operation))
+    out = copy.deepcopy(dict(request))
+    for clause_id in blamed:
+        at = catalog()[clause_id].location
+        if at is not None and at.keyword in BOUND_KEYWORDS:
+            for where, value in at.located(out):
+                if _touches(at.keyword, at.bound, value):
+                    moved = _moved(at.node(), value)
+                    if moved is not None:
+                        out = put(out, where, moved)
+        if not recurs(clause_id, out):
+            continue
+        assert at is not None  # recurs: a shape clause
+        if at.subject in root.get("required", []):
+            return None
+        out.pop(at.subject)
+        out = with_dependencies(root, out)
+    return out
+
+
+def _moved(node: Mapping[str, Any], value: Any) -> Any:
+    """``value`` moved off the bound it touches: :func:`_off_bound`, and for a list one
+    item fewer (at its maximum) or one more (at its minimum); ``None`` where it cannot."""
+    if not isinstance(value, list):
+        return _off_bound(node, value)
+    low, high = node.get("minItems", 0), node.get("maxItems")
+    if len(value) == high and len(value) - 1 >= low:
+        return value[:-1]
+    if value and len(value) == low and (high is None or len(value) < high):
+        return [*value, copy.deepcopy(value[-1])]
+    return None

@@ -74,6 +74,27 @@ def _not_backed(clause_ids: Sequence[str], operation: str, request: Mapping, *,
     return None
 
 
+def rooted(failure: ClauseFailure) -> list[str]:
+    """The shape clauses minimization blamed for a wrongly rejected valid request (empty:
+    no root cause found, or a failure of another kind)."""
+    if isinstance(failure, SuiteError):
+        return []
+    return list((failure.details.get("blame") or {}).get("clauses") or [])
+
+
+def one_failure(failures: Sequence[ClauseFailure]) -> ClauseFailure:
+    """The failures of one property, each of its own root cause, as one: the first's
+    details, naming every failure's clauses; the others' inputs, answers and root causes
+    under ``details["also"]``."""
+    first, others = failures[0], failures[1:]
+    if not others:
+        return first
+    clauses = list(dict.fromkeys(c for f in failures for c in f.clauses))
+    also = [{key: f.details.get(key) for key in ("input", "observed", "blame")}
+            for f in others]
+    return ClauseFailure(clauses, {**first.details, "also": also})
+
+
 def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: Mapping,
              expected: str, observed: dict[str, Any], *, whole: bool,
              side: str | None = None, extra: Mapping[str, Any] | None = None) -> ClauseFailure:

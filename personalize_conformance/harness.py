@@ -24,9 +24,14 @@ from hypothesis import currently_in_test_context
 from hypothesis.control import cleanup
 from hypothesis.errors import HypothesisException
 
-from personalize_conformance.contracts import name_length, status_order
+from personalize_conformance.contracts import (
+    name_length,
+    response_schema,
+    schema,
+    status_order,
+)
 from personalize_conformance.options import DEFAULT_CALL_TIMEOUT, OptionError, run_of
-from personalize_conformance.outcomes import NotApplicable
+from personalize_conformance.outcomes import Blocked, NotApplicable
 from personalize_conformance.outcomes import Unsupported as UnsupportedSkip
 from personalize_conformance.reproduce import Call
 from personalize_conformance.targets import NoAnswer, Target, TargetError, Unsupported
@@ -79,6 +84,11 @@ class Record:
         self._in_example = True
         self.examples += 1
         cleanup(self._end_example)
+
+    def failed_here(self) -> None:
+        """The running test case found a failure the test reports later (it goes on)."""
+        if self.first_failing_example is None:
+            self.first_failing_example = self.examples
 
     def _end_example(self) -> None:
         # Hypothesis runs the test case's cleanups while leaving it, so an error that
@@ -263,13 +273,26 @@ class Harness:
 
     def create_dataset_group(self) -> str:
         """A new ACTIVE dataset group; its ARN."""
-        arn = self.invoke("CreateDatasetGroup", {"name": self.new_name("dg")})["datasetGroupArn"]
+        created = self.make("CreateDatasetGroup", {"name": self.new_name("dg")})
+        arn = created["datasetGroupArn"]
         self.wait_active("DescribeDatasetGroup", "datasetGroup", "datasetGroupArn", arn)
         return arn
 
+    def make(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        """A create's answer, holding the members its response schema requires; else the
+        test is :class:`Blocked` (the create's response clause fails in its own test)."""
+        created = self.invoke(operation, request)
+        file = response_schema(operation)
+        required = schema(file).get("required", ()) if file else ()
+        missing = [m for m in required if not created.get(m)]
+        if missing:
+            raise Blocked(f"{operation} answered without {', '.join(missing)}: nothing to "
+                          f"go on with (its response clause fails in its own test)")
+        return created
+
     def create_tracker(self, dataset_group_arn: str) -> dict[str, Any]:
         """A new ACTIVE event tracker on the dataset group; the create response."""
-        created = self.invoke("CreateEventTracker", {
+        created = self.make("CreateEventTracker", {
             "name": self.new_name("et"), "datasetGroupArn": dataset_group_arn,
         })
         self.wait_active("DescribeEventTracker", "eventTracker", "eventTrackerArn",
@@ -286,7 +309,13 @@ class Harness:
         listed = self.call("ListEventTrackers", {"datasetGroupArn": arn})
         ours = [a for a, (kind, group) in self.created.items()
                 if kind == "event-tracker" and group == arn]
-        for tracker in {*ours, *(t["eventTrackerArn"] for t in listed.get("eventTrackers", []))}:
+        elsewhere = {a for a, (kind, group) in self.created.items()
+                     if kind == "event-tracker" and group != arn}
+        # listed trackers of this run only, none known on another group: a target that
+        # ignores the filter must not make the cleanup delete what is not the group's
+        named = [t["eventTrackerArn"] for t in listed.get("eventTrackers", [])
+                 if str(t.get("name", "")).startswith(f"pc{self.run_id}")]
+        for tracker in {*ours, *named} - elsewhere:
             self._delete_tracker(tracker)
         deadline = time.monotonic() + self.wait_seconds
         while True:

@@ -50,6 +50,14 @@ class NotApplicable(StatusSkip):
     status = NOT_APPLICABLE
 
 
+class Blocked(StatusSkip):
+    """A resource the test needs could not be made: the target broke another clause on
+    the way (a create's answer without what the test goes on with), which fails in its
+    own test; this test's clauses are left ``incomplete``, not failed."""
+
+    status = INCOMPLETE
+
+
 def status_of(error: BaseException | None) -> str | None:
     """The status a test's exception stands for (``None``: none, or an ordinary skip)."""
     return error.status if isinstance(error, StatusSkip) else None

@@ -67,7 +67,9 @@ from personalize_conformance.targets.base import RawBody
 
 @dataclass(frozen=True)
 class Violation:
-    """A request that breaks ``clause`` (and only ``also`` besides), and what changed."""
+    """A request that breaks ``clause`` (and only ``also`` besides), and what changed:
+    ``path`` is the value the clause constrains, ``old`` what was there (for
+    ``dependencies``: the member it needs, which is gone)."""
 
     clause: str
     operation: str
@@ -193,6 +195,7 @@ OPERATORS: dict[str, _Operator] = {
     "enum": _enum,
     "type": _type,
     "required": _required,
+    "dependencies": _required,
 }
 
 
@@ -209,9 +212,9 @@ def supported(clause: Clause) -> bool:
 
 
 def reach(draw: st.DrawFn, request: dict, at: Location) -> tuple[Any, Any, list[str | int]]:
-    """Follow ``at``'s request path into ``request`` (creating absent members and items;
-    a drawn item of each list); returns the schema node holding the keyword, the holder of
-    the value there and the concrete path to that value."""
+    """Follow ``at``'s request path into ``request`` (creating absent members, with those
+    they need, and items; a drawn item of each list); returns the schema node holding the
+    keyword, the holder of the value there and the concrete path to that value."""
     node: Any = schema(at.file)
     holder: Any = None
     value: Any = request
@@ -224,8 +227,11 @@ def reach(draw: st.DrawFn, request: dict, at: Location) -> tuple[Any, Any, list[
             holder, value = value, value[index]
             path.append(index)
         else:
-            if step not in value:
-                value[step] = minimal(child, Walker(draw(st.integers(0, 50))))
+            if step not in value:  # with the members it needs (a roleArn's kmsKeyArn)
+                for member in (step, *node.get("dependencies", {}).get(step, ())):
+                    if member not in value:
+                        value[member] = minimal(node["properties"][member],
+                                                Walker(draw(st.integers(0, 50))))
             holder, value = value, value[step]
             path.append(step)
         node = child
@@ -318,11 +324,14 @@ def _break(draw: st.DrawFn, clause: Clause, pinned: Mapping[str, Any] | None) ->
     request = _without_issued(clause, draw(requests(at.file, pinned)))
     node, _, path = reach(draw, request, at)
     value = get(request, path)
-    if at.member is not None:
-        if at.member not in value:
-            value[at.member] = draw(from_node(node["properties"][at.member]))
+    changed = path  # where the new value goes
+    if at.member is not None:  # required: the member gone; dependencies: the one it needs
+        for member in (at.member, at.needs):
+            if member is not None and member not in value:
+                value[member] = draw(from_node(node["properties"][member]))
         candidates = [DELETE]
-        old = value[at.member]
+        old = value[at.needs or at.member]
+        changed = [*path, at.needs or at.member]
         path.append(at.member)
     else:
         candidates = draw(st.permutations(OPERATORS[at.keyword](draw, node, value, at)))
@@ -330,7 +339,7 @@ def _break(draw: st.DrawFn, clause: Clause, pinned: Mapping[str, Any] | None) ->
     best: Violation | None = None
     raw = wire_unbreakable(clause)  # then sent as a raw JSON body, past botocore
     for new in candidates:
-        broken = put(request, tuple(path), new)
+        broken = put(request, tuple(changed), new)
         also = _judge(clause, broken, raw, tuple(path))
         if also is None:
             continue

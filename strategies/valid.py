@@ -166,6 +166,17 @@ def _json_text(low: int, high: int) -> st.SearchStrategy[str]:
     return objects.filter(lambda s: low <= len(s) <= high)
 
 
+def with_dependencies(node: Mapping[str, Any], instance: dict[str, Any]) -> dict[str, Any]:
+    """``instance`` without the optional members whose ``dependencies`` it lacks (a
+    ``roleArn`` without its ``kmsKeyArn``), until every member present has what it needs."""
+    needs, required = node.get("dependencies", {}), set(node.get("required", ()))
+    while gone := [k for k in instance if k not in required
+                   and any(n not in instance for n in needs.get(k, ()))]:
+        for member in gone:
+            instance.pop(member)
+    return instance
+
+
 class _Strategies(SchemaVisitor[st.SearchStrategy[Any]]):
     """Schema node -> a strategy of its valid instances."""
 
@@ -208,7 +219,10 @@ class _Strategies(SchemaVisitor[st.SearchStrategy[Any]]):
         members = node.get("properties", {})
         fixed = {k: self.visit(v) for k, v in members.items() if k in required}
         optional = {k: self.visit(v) for k, v in members.items() if k not in required}
-        return st.fixed_dictionaries(fixed, optional=optional)
+        drawn = st.fixed_dictionaries(fixed, optional=optional)
+        if not node.get("dependencies"):
+            return drawn
+        return drawn.map(lambda instance: with_dependencies(node, instance))
 
     def _visit_array(self, node: Mapping[str, Any]) -> st.SearchStrategy[list[Any]]:
         low, high = node.get("minItems", 0), node.get("maxItems", 10)
@@ -269,8 +283,9 @@ class _Sample(SchemaVisitor[Any]):
 
     def _visit_object(self, node: Mapping[str, Any]) -> dict[str, Any]:
         required = set(node.get("required", []))
-        return {k: self.visit(v) for k, v in node.get("properties", {}).items()
-                if k in required or self.rng.random() < 0.5}
+        return with_dependencies(node, {
+            k: self.visit(v) for k, v in node.get("properties", {}).items()
+            if k in required or self.rng.random() < 0.5})
 
     def _visit_array(self, node: Mapping[str, Any]) -> list[Any]:
         size = self.pick.integer(node.get("minItems", 0), node.get("maxItems", 10))

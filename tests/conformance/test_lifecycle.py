@@ -254,6 +254,12 @@ class Lifecycle(RuleBasedStateMachine):
     def _check_group_list(self, group: str, max_results: int | None) -> None:
         request = {"datasetGroupArn": group}
         listed = arns(walk(self.h, request, max_results))
+        # a deleted tracker still listed breaks the delete's rule, not the filter's
+        deleted = {t.arn for t in self.model.deleted}
+        lingering = [arn for arn in listed if arn in deleted]
+        holds(self.h, "DeleteEventTracker.thenNotFound", not lingering,
+              "deleted trackers not listed", lingering, "ListEventTrackers", request)
+        listed = [arn for arn in listed if arn not in deleted]
         tracker = self.model.groups[group]
         want = [tracker.arn] if tracker else []
         holds(self.h, "ListEventTrackers.filterByDatasetGroup", listed == want,

@@ -86,8 +86,8 @@ def test_events_before_active_are_accepted_or_rejected_with_a_client_error(
         harness: Harness, dataset_group):
     """Right after CreateEventTracker (no waiting), events with the new tracking ID are
     accepted or rejected with a 4xx; nothing else (a 5xx, a hang)."""
-    created = harness.invoke("CreateEventTracker", {"name": harness.new_name("et"),
-                                                    "datasetGroupArn": dataset_group})
+    created = harness.make("CreateEventTracker", {"name": harness.new_name("et"),
+                                                  "datasetGroupArn": dataset_group})
     body = _with_events(created["trackingId"], [{"eventType": "click", "sentAt": 1553631760}])
     try:
         harness.invoke("PutEvents", body)

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import FailedHealthCheck, HypothesisException, Unsatisfiable
 
-from personalize_conformance import checks, profiles
+from personalize_conformance import blame, checks, profiles
 from personalize_conformance.checks import accepted, rejected
 from personalize_conformance.contracts import (
     Clause,
@@ -101,6 +101,10 @@ def _ids(operation: str) -> list[str]:
     return [c.id for c in shape_clauses(operation)]
 
 
+#: Root causes one valid-requests property gathers before it stops.
+MAX_ROOT_CAUSES = 5
+
+
 def _valid_params() -> list[Any]:
     params = []
     for operation in operations():
@@ -148,14 +152,21 @@ def _run_given(harness: Harness, body: Callable[[st.DataObject], None], clause_i
 def test_valid_requests_are_accepted(harness: Harness, operation: str):
     """Valid requests (members at their edges, optional ones present or absent) are
     accepted; each shape clause whose location the request fills has a valid case; the
-    response validates against its schema."""
+    response validates against its schema. A wrongly rejected request fails its root
+    cause (:mod:`blame`), and the property goes on without that cause (up to
+    ``MAX_ROOT_CAUSES``), so the clauses it had not reached are still checked."""
     clauses = shape_clauses(operation)
     drop = issued_by_service(operation)
     schema_name = request_schema(operation)
+    failures: list[checks.ClauseFailure] = []  # each of its own root cause
 
     def check(data: st.DataObject, pinned: dict[str, Any]) -> None:
         request = _draw(data, lambda: requests(schema_name, pinned), "request")
         request = {k: v for k, v in request.items() if k not in drop}
+        blamed = [c for f in failures for c in checks.rooted(f)]
+        request = blame.without(operation, blamed, request)
+        if request is None:
+            return  # it would only show a root cause already failed
         filled = [c.id for c in clauses if c.location and c.location.present(request)]
         response = accepted(harness, filled, operation, request)
         try:
@@ -174,12 +185,32 @@ def test_valid_requests_are_accepted(harness: Harness, operation: str):
         return
     if operation in REUSABLE:
         with _pinned(harness, operation) as shared:
-            _run_given(harness, lambda data: check(data, shared), ids, "accepted")
+            _until_each_cause(harness, lambda data: check(data, shared), ids, failures)
     else:
         def fresh(data: st.DataObject) -> None:
             with _pinned(harness, operation, data.draw) as pinned:
                 check(data, pinned)
-        _run_given(harness, fresh, ids, "accepted")
+        _until_each_cause(harness, fresh, ids, failures)
+
+
+def _until_each_cause(harness: Harness, body: Callable[[st.DataObject], None],
+                      clause_ids: list[str], failures: list[checks.ClauseFailure]) -> None:
+    """Run the valid-requests property; when it fails with a root cause (shrunk as usual),
+    note the failure and run it again without that cause (``body`` reads ``failures``),
+    until it passes, fails without a root cause or has ``MAX_ROOT_CAUSES``; then raise
+    the failures as one."""
+    while True:
+        try:
+            _run_given(harness, body, clause_ids, "accepted")
+        except checks.ClauseFailure as failure:
+            if not checks.rooted(failure) or len(failures) + 1 >= MAX_ROOT_CAUSES:
+                raise checks.one_failure([*failures, failure]) from None
+            failures.append(failure)
+            harness.record.failed_here()
+            continue
+        break
+    if failures:
+        raise checks.one_failure(failures)
 
 
 def _invalid_params() -> list[Any]:

@@ -270,11 +270,15 @@ def stamp(wall: float) -> float:
 
 
 class Service:
-    def __init__(self, faults=()):
+    def __init__(self, faults=(), step: float = STEP_SECONDS):
         unknown = sorted(set(faults) - set(FAULTS))
         if unknown:
             raise ValueError(f"unknown fault(s): {', '.join(unknown)}")
+        if step <= 0:
+            raise ValueError(f"a status step takes some time, not {step}s")
         self.faults = frozenset(faults)
+        # statuses step every ``step`` seconds: the service's clock runs that much faster
+        self.pace = STEP_SECONDS / step
         self.lock = threading.Lock()
         self.groups: dict[str, DatasetGroup] = {}
         self.trackers: dict[str, Tracker] = {}
@@ -291,7 +295,7 @@ class Service:
         if handler is None:
             raise Refusal("UnknownOperationException", f"No operation named {operation}")
         with self.lock:
-            clock, wall = time.monotonic(), time.time()
+            clock, wall = time.monotonic() * self.pace, time.time()
             self.sweep(clock, wall)
             return handler(body, clock, wall)
 
@@ -650,10 +654,11 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 64
 
 
-def start(port: int = 0, host: str = "127.0.0.1", faults=(), verbose: bool = False):
+def start(port: int = 0, host: str = "127.0.0.1", faults=(), verbose: bool = False,
+          step: float = STEP_SECONDS):
     """Serve in a daemon thread; returns (server, url). ``stop(server)`` ends it."""
     server = Server((host, port), Handler)
-    server.service = Service(faults)
+    server.service = Service(faults, step)
     server.verbose = verbose
     thread = threading.Thread(target=server.serve_forever, name="independent-personalize",
                               daemon=True)
@@ -677,9 +682,12 @@ def main(argv=None) -> int:
                         help="inject one fault (repeatable): " + ", ".join(
                             f"{k} ({v})" for k, v in FAULTS.items()))
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--step-seconds", type=float, default=STEP_SECONDS,
+                        help=f"seconds per status step (default {STEP_SECONDS}; "
+                             "a status also steps every two describes)")
     args = parser.parse_args(argv)
     server = Server((args.host, args.port), Handler)
-    server.service = Service(args.fault)
+    server.service = Service(args.fault, args.step_seconds)
     server.verbose = args.verbose
     print(f"serving on http://{args.host}:{server.server_address[1]}"
           + (f" with faults {', '.join(args.fault)}" if args.fault else ""), flush=True)

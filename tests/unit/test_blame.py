@@ -15,9 +15,10 @@ import os
 import pytest
 
 from benchmarks.power import run_suite
-from personalize_conformance import blame, checks
+from personalize_conformance import blame, checks, outcomes
 from personalize_conformance.contracts import catalog, shape_clauses
 from personalize_conformance.harness import Harness
+from personalize_conformance.outcomes import Blocked
 from personalize_conformance.targets import mutants, resolve
 
 #: Mutants whose fault used to fail many clauses besides their own.
@@ -136,3 +137,54 @@ def test_a_smearing_mutant_fails_only_its_clause_and_dependents(mutant_id):
 def test_every_mutant_fails_within_its_blast_radius(mutant_id):
     failed = _blast(mutant_id, None)
     assert failed <= allowed(mutant_id), sorted(failed - allowed(mutant_id))
+
+
+def test_a_request_goes_on_without_a_root_cause_already_failed():
+    """A value at a blamed bound is moved off it; a cause of another keyword goes with
+    its optional member (and what needs it); in a member a request must have, the
+    request is skipped."""
+    key = ["CreateDatasetGroup.tags[].tagKey.minLength"]
+    tags = [{"tagKey": "k", "tagValue": "v"}, {"tagKey": "key", "tagValue": "v"}]
+    request = {"name": "g", "tags": tags, "domain": "VIDEO_ON_DEMAND"}
+    moved = blame.without("CreateDatasetGroup", key, request)
+    assert not blame.recurs(key[0], moved) and blame.recurs(key[0], request)
+    assert len(moved["tags"][0]["tagKey"]) == 2 and moved["tags"][1] == tags[1]
+    assert {**moved, "tags": tags} == request
+    events = ["PutEvents.eventList.maxItems"]
+    full = {"trackingId": "t", "sessionId": "s", "eventList": _events(10)}
+    assert blame.without("PutEvents", events, full) == {**full, "eventList": _events(9)}
+    fewer = {**full, "eventList": _events(8)}
+    assert blame.without("PutEvents", events, fewer) == fewer
+    pair = {"name": "g", "roleArn": "arn:aws:iam::123456789012:role/r",
+            "kmsKeyArn": "arn:aws:kms:us-west-2:123456789012:key/k"}
+    assert blame.without("CreateDatasetGroup", ["CreateDatasetGroup.roleArn.pattern"],
+                         pair) == {"name": "g"}
+    assert blame.without("CreateDatasetGroup", ["CreateDatasetGroup.name.pattern"],
+                         pair) is None
+
+
+def test_the_valid_requests_go_on_after_a_root_cause():
+    """After the root cause of a wrongly rejected valid request is failed, the property
+    goes on without it: every other clause of the operation is still checked (none left
+    ``incomplete``), and only the root cause fails."""
+    mutant_id = "datasetGroup-tagKey-rejects-1-char"
+    ids = {c.id for c in shape_clauses("CreateDatasetGroup")}
+    run = run_suite(f"mutant:{mutant_id}", clauses=ids, profile="ci", quiet=True)
+    status = {c["id"]: c["status"] for c in run.report["clauses"] if c["id"] in ids}
+    assert {i for i, s in status.items() if s == "failed"} == allowed(mutant_id)
+    assert {i for i, s in status.items() if s != "failed"} == ids - allowed(mutant_id)
+    assert all(s == "passed" for i, s in status.items() if i not in allowed(mutant_id)), {
+        i: s for i, s in status.items() if s != "passed"}
+
+
+def test_a_create_answered_without_what_a_test_needs_blocks_the_test():
+    """A create whose answer lacks a required member fails its response clause in its
+    own test; a test that needed the resource is ``Blocked`` (its clauses incomplete)."""
+    harness = _harness("mutant:create-response-missing-trackingId")
+    try:
+        group = harness.create_dataset_group()
+        with pytest.raises(Blocked, match="without trackingId") as caught:
+            harness.create_tracker(group)
+        assert outcomes.status_of(caught.value) == outcomes.INCOMPLETE
+    finally:
+        harness.cleanup()

@@ -407,6 +407,8 @@ def _break(clause: contracts.Clause) -> dict:
     where = at.concrete()
     if at.keyword == "required":
         return contracts.put(body, where, contracts.DELETE)
+    if at.keyword == "dependencies":  # the member it needs gone
+        return contracts.put(body, (*where[:-1], at.needs), contracts.DELETE)
     keyword, bound, value = at.keyword, at.bound, contracts.get(body, where)
     if keyword == "minLength":
         new: Any = value[: bound - 1]

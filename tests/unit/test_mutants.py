@@ -65,6 +65,7 @@ CATEGORIES = {
     "deleted-tracker-lingers", "unknown-tracking-id-accepted", "list-ignores-parameter",
     "paging-loses-or-repeats", "invalid-next-token-accepted", "status-order",
     "response-schema", "semantics", "create-alters-another", "delete-in-use",
+    "dependency-not-enforced",
     "deleted-dataset-group-lingers", "list-disagrees-with-describe",
 }
 MUTANTS = sorted(mutants())
