@@ -134,3 +134,38 @@ def test_the_reference_takes_each_reading_of_the_protocol_ambiguities(readings):
     run = run_suite("reference-http", clauses=PROTOCOL, quiet=True,
                     extra=["--readings", readings])
     assert run.exit_code == 0 and not run.failed_clauses, sorted(run.failed_clauses)
+
+
+def test_exported_protocol_exchanges_get_their_expected_answer_from_the_reference(tmp_path):
+    """``Protocol.json`` as a vendor replays it (resources filled in), against the
+    reference's HTTP layer: the expected answer every time."""
+    import base64
+
+    from personalize_conformance import vectors
+    from personalize_conformance.contracts.protocol import protocol_of
+    from personalize_conformance.targets.reference import ReferenceService
+    from personalize_conformance.targets.reference.wire import handle
+
+    written = vectors.export(tmp_path)
+    raw = json.loads((tmp_path / vectors.PROTOCOL_FILE).read_text())
+    assert tmp_path / vectors.PROTOCOL_FILE in written and raw["exchanges"]
+    assert {e["clause"] for e in raw["exchanges"]} | {r["clause"] for r in raw["responses"]} \
+        == set(PROTOCOL)
+    service = ReferenceService()
+    group = service.call("CreateDatasetGroup", {"name": "g"})["datasetGroupArn"]
+    tracking = service.call("CreateEventTracker", {"name": "t", "datasetGroupArn": group})
+    for exchange in raw["exchanges"]:
+        request = exchange["request"]
+        body = base64.b64decode(request["body_base64"])
+        if exchange["fill"]:
+            body = json.dumps({**json.loads(body), "trackingId": tracking["trackingId"]}
+                              ).encode()
+        headers = {k: v for k, v in request["headers"].items() if v is not None}
+        status, answer_headers, answer = handle(service, request["method"],
+                                                "http://x" + request["path"], headers, body)
+        want = exchange["expected"]
+        code = error_code(protocol_of(exchange["operation"]), answer_headers, answer)
+        ok = (status == want["status"] or (want["status"] == "4xx" and 400 <= status <= 499)
+              or (want["or_served"] and status == 200))
+        assert ok and (status == 200 or not want["errors"] or code in want["errors"]), (
+            exchange["id"], status, code)
