@@ -25,6 +25,10 @@ OPERATIONS: tuple[str, ...] = (
 CAPABILITIES: frozenset[str] = frozenset({"inspect", "wire"})
 
 
+#: Request headers that carry credentials: never written into a report.
+SECRET_HEADERS = frozenset({"authorization", "x-amz-security-token"})
+
+
 @dataclass(frozen=True)
 class Exchange:
     """One HTTP request and its answer, as bytes on the wire (header names lower-cased)."""
@@ -40,9 +44,11 @@ class Exchange:
     operation: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON data: bodies as text (UTF-8, invalid bytes replaced)."""
+        """JSON data: bodies as text (UTF-8, invalid bytes replaced), credentials in the
+        request headers (``SECRET_HEADERS``) redacted."""
         return {"request": {"method": self.method, "url": self.url,
-                            "headers": dict(self.request_headers),
+                            "headers": {k: "<redacted>" if k.lower() in SECRET_HEADERS else v
+                                        for k, v in self.request_headers.items()},
                             "body": self.request_body.decode("utf-8", "replace")},
                 "response": {"status": self.status, "headers": dict(self.headers),
                              "body": self.body.decode("utf-8", "replace")}}

@@ -169,3 +169,12 @@ def test_exported_protocol_exchanges_get_their_expected_answer_from_the_referenc
               or (want["or_served"] and status == 200))
         assert ok and (status == 200 or not want["errors"] or code in want["errors"]), (
             exchange["id"], status, code)
+
+
+def test_a_raw_exchange_in_a_report_carries_no_credentials():
+    exchange = Exchange("POST", "http://x/", {"Authorization": "AWS4-HMAC-SHA256 sig",
+                                              "X-Amz-Security-Token": "t", "x-amz-date": "d"},
+                        b"{}")
+    headers = exchange.as_dict()["request"]["headers"]
+    assert headers == {"Authorization": "<redacted>", "X-Amz-Security-Token": "<redacted>",
+                       "x-amz-date": "d"}
