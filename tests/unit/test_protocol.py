@@ -5,7 +5,6 @@ process, and every answer of a run counted as validated."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -15,7 +14,8 @@ from personalize_conformance.contracts.protocol import error_code, error_codes, 
 from personalize_conformance.protocol import RESPONSE_CLAUSES, judge
 from personalize_conformance.targets.base import Exchange
 
-NOW = time.time()
+#: A fixed "now" (parameter ids must be the same on every xdist worker).
+NOW = 1_790_000_000.0
 PROTOCOL = sorted(c.id for c in catalog() if c.kind == "protocol")
 GROUP = {"datasetGroup": {"name": "g", "status": "ACTIVE",
                           "datasetGroupArn": "arn:aws:personalize:us-east-1:1:dataset-group/g",
@@ -56,7 +56,8 @@ def test_one_header_or_status_deviation_breaks_one_clause(change, clause):
 
 
 @pytest.mark.parametrize("value", ["2026-01-01T00:00:00Z", (NOW - 5) * 1000, NOW + 7 * 86400,
-                                   True, 12.0])
+                                   True, 12.0], ids=["iso", "milliseconds", "a-week-ahead",
+                                                     "boolean", "1970"])
 def test_a_timestamp_off_the_wire_format_breaks_the_timestamp_clause_alone(value):
     body = {"datasetGroup": {**GROUP["datasetGroup"], "creationDateTime": value}}
     assert _broken(_answer(body)) == {"Protocol.success.timestamps"}
