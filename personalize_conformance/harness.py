@@ -25,6 +25,7 @@ from hypothesis.control import cleanup
 from hypothesis.errors import HypothesisException
 
 from personalize_conformance.contracts import (
+    catalog,
     name_length,
     response_schema,
     schema,
@@ -33,8 +34,10 @@ from personalize_conformance.contracts import (
 from personalize_conformance.options import DEFAULT_CALL_TIMEOUT, OptionError, run_of
 from personalize_conformance.outcomes import Blocked, NotApplicable
 from personalize_conformance.outcomes import Unsupported as UnsupportedSkip
+from personalize_conformance.protocol import judge
 from personalize_conformance.reproduce import Call
 from personalize_conformance.targets import NoAnswer, Target, TargetError, Unsupported
+from personalize_conformance.targets.base import Exchange
 
 HISTORY_LIMIT = 500
 #: Error answers that mean "slow down": retried with backoff and counted.
@@ -58,6 +61,9 @@ class Record:
     examples: int = 0
     #: Of those, the first that raised an error (not Hypothesis' own control flow).
     first_failing_example: int | None = None
+    #: Protocol clauses a raw answer broke (capability ``wire``): clause id -> the first
+    #: failure, as report data. They fail that clause alone, not the test.
+    wire_failures: dict[str, dict[str, Any]] = field(default_factory=dict)
     _in_example: bool = field(default=False, repr=False)
 
     def ran(self, clause_id: str, side: str) -> None:
@@ -73,6 +79,15 @@ class Record:
         note = f"{side}: {reason}"[:300]
         if note not in reasons:
             reasons.append(note)
+
+    def wire_failed(self, clause_id: str, problem: str, exchange: Exchange) -> None:
+        """An answer on the wire broke the protocol clause ``clause_id`` (the first kept)."""
+        if clause_id not in self.wire_failures:
+            raw = exchange.as_dict()
+            self.wire_failures[clause_id] = {
+                "operation": exchange.operation or None, "input": raw["request"],
+                "expected": catalog()[clause_id].statement, "observed": problem,
+                "reproduction": None, "exchange": raw}
 
     def sides_ran(self) -> dict[str, list[str]]:
         return {clause_id: sorted(sides) for clause_id, sides in self.sides.items()}
@@ -157,9 +172,14 @@ class Harness:
         self.max_throttling_retries = throttling_retries
         self.backoff = backoff
         self.history: list[Call] = []
+        #: The raw exchanges of the current test's calls (capability ``wire``).
+        self.exchanges: list[Exchange] = []
         self.unsupported: dict[str, str] = {}
         #: How many calls were retried because the target throttled.
         self.throttling_retries = 0
+        #: Answers received, and of those judged on the wire (capability ``wire``).
+        self.responses = 0
+        self.responses_validated = 0
         #: Resources this run created and has not deleted: ARN -> (kind, dataset group).
         self.created: dict[str, tuple[str, str | None]] = {}
         #: What ``cleanup`` could not delete: {"arn", "error"}.
@@ -200,8 +220,11 @@ class Harness:
             try:
                 response = self._caller.call(
                     lambda: self.target.invoke(operation, copy_request(request)), self.call_timeout)
+                self._judge_wire()
                 break
             except TargetError as exc:
+                if not isinstance(exc, NoAnswer):
+                    self._judge_wire()
                 if not is_throttling(exc) or attempt >= self.max_throttling_retries:
                     raise
                 self.throttling_retries += 1
@@ -209,6 +232,33 @@ class Harness:
                 attempt += 1
         self._track(operation, request, response)
         return response
+
+    def _judge_wire(self) -> None:
+        """Count the answer just received and, on a target with capability ``wire``, judge
+        its raw exchange against the protocol's response clauses (``protocol.judge``): a
+        broken clause is noted in the record and fails that clause alone."""
+        self.responses += 1
+        exchange = self.target.last_exchange() if "wire" in self.target.capabilities else None
+        if exchange is None or not exchange.operation:
+            return
+        self.responses_validated += 1
+        self.exchanges.append(exchange)
+        del self.exchanges[:-HISTORY_LIMIT]
+        for clause_id, problem in judge(exchange, strict=self.strict).items():
+            if problem:
+                self.record.wire_failed(clause_id, problem, exchange)
+
+    def send_raw(self, operation: str, body: bytes,
+                 headers: Mapping[str, str | None] | None = None) -> Exchange:
+        """Send a request botocore would not build (capability ``wire``; else the test is
+        ``not_applicable``): ``body`` as ``operation``'s, ``headers`` changed, signed; its
+        answer is counted and judged like any other."""
+        self.require("wire")
+        self.record.note_example()
+        exchange = self._caller.call(
+            lambda: self.target.send_raw(operation, body, headers), self.call_timeout)
+        self._judge_wire()
+        return exchange
 
     def _track(self, operation: str, request: Mapping[str, Any], response: Mapping) -> None:
         if operation == "CreateDatasetGroup" and "datasetGroupArn" in response:
@@ -231,6 +281,7 @@ class Harness:
         """Forget earlier calls: each test (and each run of a state machine) starts its
         reproductions from its own calls."""
         self.history.clear()
+        self.exchanges.clear()
 
     @contextlib.contextmanager
     def running_test(self, item: pytest.Item | None = None) -> Iterator[Record]:

@@ -369,6 +369,8 @@ class Run:
         """What the report needs from this process' harnesses (throttling, cleanup)."""
         return {
             "throttling_retries": sum(h.throttling_retries for h in self.harnesses),
+            "responses": sum(h.responses for h in self.harnesses),
+            "responses_validated": sum(h.responses_validated for h in self.harnesses),
             "cleanup_failures": [f for h in self.harnesses for f in h.cleanup_failures],
         }
 

@@ -110,6 +110,7 @@ def _record_properties(item: pytest.Item) -> list[tuple[str, Any]]:
         ("pc_examples", record.examples if hypothesis else 1),
         ("pc_cases", dict(record.cases)),
         ("pc_first_failing_example", record.first_failing_example if hypothesis else None),
+        ("pc_wire_failures", dict(record.wire_failures)),
     ]
 
 
@@ -197,6 +198,8 @@ class Collector:
             record["not_exercised"].setdefault(clause_id, []).extend(reasons)
         if "pc_failure" in props and record["failure"] is None:
             record["failure"] = props["pc_failure"]
+        for clause_id, failure in props.get("pc_wire_failures", {}).items():
+            record.setdefault("wire_failures", {}).setdefault(clause_id, failure)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -207,7 +210,10 @@ class Collector:
 
     def _harness_figures(self) -> dict[str, Any]:
         figures = [self.run.harness_figures(), *self.worker_figures]
+        calls = sum(f.get("responses", 0) for f in figures)
         return {
+            "responses_validated": (
+                f"{sum(f.get('responses_validated', 0) for f in figures)} of {calls}"),
             "throttling_retries": sum(f["throttling_retries"] for f in figures),
             "cleanup_failures": [c for f in figures for c in f["cleanup_failures"]],
         }

@@ -15,8 +15,8 @@ SKIPPED = (outcomes.UNSUPPORTED, outcomes.NOT_APPLICABLE, outcomes.UNTESTED, out
 
 #: Run metadata shown at the top of report.md and as JUnit suite properties, in order.
 META = ("target", "endpoint", "profile", "seed", "strict", "suite_version", "contract_digest",
-        "botocore", "moto", "python", "started", "finished", "throttling_retries",
-        "cleanup_failures", "replay_of")
+        "botocore", "moto", "python", "started", "finished", "responses_validated",
+        "throttling_retries", "cleanup_failures", "replay_of")
 
 
 def _meta(report: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -34,6 +34,8 @@ def _record_status(record: Mapping[str, Any], clause_id: str) -> str | None:
     """A test's status for one of its clauses; ``None`` (no verdict) when the test failed
     (or hit a suite error) on a ClauseFailure naming other clauses, so it did not finish
     checking this one."""
+    if clause_id in (record.get("wire_failures") or {}):
+        return outcomes.FAILED
     named = (record.get("failure") or {}).get("clauses")
     if record["status"] in (outcomes.FAILED, outcomes.ERROR) and named \
             and clause_id not in named:
@@ -118,7 +120,8 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
     by_clause: dict[str, list[Mapping[str, Any]]] = {}
     for record in records:
         named = (record.get("failure") or {}).get("clauses") or []
-        for clause_id in dict.fromkeys([*record["clauses"], *named]):
+        on_wire = list(record.get("wire_failures") or {})
+        for clause_id in dict.fromkeys([*record["clauses"], *named, *on_wire]):
             if clause_id in catalog().clauses:
                 by_clause.setdefault(clause_id, []).append(record)
     entries = []
@@ -126,10 +129,11 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
         tests = sorted(by_clause.get(clause.id, []), key=lambda r: r["test"])
         status = clause_status(clause, tests)
         failures = [
-            {"test": r["test"], **r["failure"]}
+            {"test": r["test"], **((r.get("wire_failures") or {}).get(clause.id)
+                                  or r["failure"])}
             for r in tests
             if _record_status(r, clause.id) in (outcomes.FAILED, outcomes.ERROR)
-            and r.get("failure")
+            and ((r.get("wire_failures") or {}).get(clause.id) or r.get("failure"))
         ]
         entry = {
             "id": clause.id,

@@ -11,10 +11,16 @@ A clause on a member that itself names a resource (an ARN, a tracking ID:
 :func:`contracts.names_resource`) or that only the service can issue (a nextToken:
 :func:`contracts.issued_by_service`) gets no boundary vector: at its bound it names
 nothing on the target.
+
+``Protocol.json`` holds the protocol clauses' cases as raw HTTP exchanges (:func:`protocol`):
+for each malformed request a clause says the service must refuse, the request as bytes
+(method, path, headers, body; sign it with SigV4 before sending) and the answer expected;
+and the rules every answer must keep (the response clauses, with their ``wire`` facts).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,6 +46,14 @@ from personalize_conformance.strategies.invalid import fixed, supported, wire_un
 from personalize_conformance.strategies.wire import as_sent, service_model
 
 FORMAT = "personalize-conformance-vectors/1"
+PROTOCOL_FORMAT = "personalize-conformance-protocol-vectors/1"
+PROTOCOL_FILE = "Protocol.json"
+#: What a vendor does to a raw exchange's request before sending it.
+SIGNING = ("Sign each request with AWS Signature Version 4 (service: its signing_name; your "
+           "region and credentials) after its headers and body are set as given; a header "
+           "given as null is left out.")
+#: The operation each protocol's malformed requests are sent as, and a valid body for it.
+RAW_OPERATIONS = {"json": "ListEventTrackers", "rest-json": "PutEvents"}
 
 
 def fill_text(annotation: Mapping[str, str]) -> str:
@@ -143,6 +157,66 @@ def _built() -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     return files, skipped
 
 
+def _raw_body(operation: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """A valid body of ``operation`` and its ``fill`` (the resource members to replace)."""
+    if operation != "PutEvents":
+        return {}, {}
+    stand_ins = resource_members(operation)
+    body = {"trackingId": stand_ins["trackingId"]["stand-in"], "sessionId": "pc-session",
+            "eventList": [{"eventType": "click", "sentAt": 1700000000}]}
+    return body, {"/trackingId": fill_text(stand_ins["trackingId"])}
+
+
+def _exchange(clause: Clause, operation: str, body: bytes, headers: Mapping[str, Any],
+              index: int, fill: Mapping[str, str], *, or_served: bool = False
+              ) -> dict[str, Any]:
+    http = http_of(operation)
+    expected = clause.expected_for(strict=False)
+    text = body.decode("utf-8", "replace")
+    return {
+        "id": f"{clause.id}:{http['service']}:{index}", "clause": clause.id,
+        "level": clause.level, "statement": clause.statement, "operation": operation,
+        "service": http["service"], "signing_name": http["signing_name"], "fill": dict(fill),
+        "request": {"method": http["method"], "path": http["path"],
+                    "headers": {**http["headers"], **headers}, "body": text,
+                    "body_base64": base64.b64encode(body).decode()},
+        "expected": {"status": expected["status"], "errors": list(expected["errors"]),
+                     "or_served": or_served},
+    }
+
+
+def protocol() -> dict[str, Any]:
+    """The protocol clauses as raw HTTP exchanges (``Protocol.json``; JSON data)."""
+    from personalize_conformance.contracts.protocol import wire
+    from personalize_conformance.protocol import RESPONSE_CLAUSES
+
+    exchanges = []
+    for clause in (c for c in catalog() if c.kind == "protocol"
+                   and c.id not in RESPONSE_CLAUSES):
+        facts = wire(clause.id)
+        for proto in facts["protocols"]:
+            operation = RAW_OPERATIONS[proto]
+            valid, fill = _raw_body(operation)
+            if "bodies" in facts:
+                cases = [(b.encode("latin-1"), {}) for b in facts["bodies"]]
+                fill = {}
+            elif "targets" in facts:
+                cases = [(b"{}", {"X-Amz-Target": target}) for target in facts["targets"]]
+            elif "content_type" in facts:
+                cases = [(json.dumps(valid).encode(), {"Content-Type": facts["content_type"]})]
+            else:  # the request without X-Amz-Target
+                cases = [(b"{}", {"X-Amz-Target": None})]
+            exchanges += [_exchange(clause, operation, body, headers, i, fill,
+                                    or_served=clause.ambiguity is not None)
+                          for i, (body, headers) in enumerate(cases)]
+    responses = [{"clause": c, "level": catalog()[c].level,
+                  "statement": catalog()[c].statement, "wire": dict(wire(c))}
+                 for c in RESPONSE_CLAUSES]
+    return {"format": PROTOCOL_FORMAT, "suite_version": __version__,
+            "contract_digest": digest(), "signing": SIGNING, "exchanges": exchanges,
+            "responses": responses}
+
+
 def build() -> dict[str, dict[str, Any]]:
     """Operation -> its vector file (JSON data; shared, do not modify)."""
     return _built()[0]
@@ -163,15 +237,20 @@ def export(directory: str | Path) -> list[Path]:
         path = out / f"{operation}.json"
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)
+    raw = protocol()
+    (out / PROTOCOL_FILE).write_text(json.dumps(raw, indent=2, ensure_ascii=False) + "\n",
+                                     encoding="utf-8")
     index = {
         "format": FORMAT, "suite_version": __version__, "contract_digest": digest(),
         "files": [p.name for p in written],
+        "protocol": {"file": PROTOCOL_FILE, "exchanges": len(raw["exchanges"]),
+                     "responses": len(raw["responses"])},
         "vectors": sum(len(d["vectors"]) for d in built.values()),
         "not_exported": dict(sorted(not_exported().items())),
         "clauses": len(catalog()),
     }
     (out / "index.json").write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
-    return [*written, out / "index.json"]
+    return [*written, out / PROTOCOL_FILE, out / "index.json"]
 
 
 def check(vector: Mapping[str, Any]) -> list[str]:

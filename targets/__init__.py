@@ -123,9 +123,17 @@ def reference_service(name: str, *, progressive: bool = False,
 
 
 def _mutant(name: str, readings: Mapping[str, str]) -> Target:
-    from personalize_conformance.targets.reference import ReferenceTarget
+    """A mutant in this process; one with ``wire`` faults over HTTP, where they show."""
+    from personalize_conformance.targets.reference import ReferenceHttpTarget, ReferenceTarget
 
-    target = ReferenceTarget(service=reference_service(name, readings=readings))
+    service = reference_service(name, readings=readings)
+    entry = mutants().get(name.removeprefix("mutant:"), {})
+    if "wire" in entry:
+        from personalize_conformance.targets.reference.mutants import wire_handler
+
+        target: Target = ReferenceHttpTarget(service=service, serve=wire_handler(entry))
+    else:
+        target = ReferenceTarget(service=service)
     target.name = name
     return target
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 #: The operations a target serves, by their API names.
@@ -18,8 +19,39 @@ OPERATIONS: tuple[str, ...] = (
     "PutEvents",
 )
 
-#: Capabilities a target may declare. ``inspect``: it can show the events it recorded.
-CAPABILITIES: frozenset[str] = frozenset({"inspect"})
+#: Capabilities a target may declare. ``inspect``: it can show the events it recorded;
+#: ``wire``: it answers over HTTP, keeps each call's raw exchange (``last_exchange``) and
+#: takes raw requests (``send_raw``).
+CAPABILITIES: frozenset[str] = frozenset({"inspect", "wire"})
+
+
+#: Request headers that carry credentials: never written into a report.
+SECRET_HEADERS = frozenset({"authorization", "x-amz-security-token"})
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One HTTP request and its answer, as bytes on the wire (header names lower-cased)."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: bytes
+    status: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    #: The operation the request was for (``""``: none, e.g. an unknown X-Amz-Target).
+    operation: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON data: bodies as text (UTF-8, invalid bytes replaced), credentials in the
+        request headers (``SECRET_HEADERS``) redacted."""
+        return {"request": {"method": self.method, "url": self.url,
+                            "headers": {k: "<redacted>" if k.lower() in SECRET_HEADERS else v
+                                        for k, v in self.request_headers.items()},
+                            "body": self.request_body.decode("utf-8", "replace")},
+                "response": {"status": self.status, "headers": dict(self.headers),
+                             "body": self.body.decode("utf-8", "replace")}}
 
 
 class RawBody(dict):
@@ -95,6 +127,16 @@ class Target(ABC):
     def reaches_aws(self) -> bool:
         """True when calls would reach real AWS (refused unless ``--allow-aws``)."""
         return False
+
+    def last_exchange(self) -> Exchange | None:
+        """The raw exchange of the last call (capability ``wire``); ``None`` without one."""
+        return None
+
+    def send_raw(self, operation: str, body: bytes,
+                 headers: Mapping[str, str | None] | None = None) -> Exchange:
+        """Send ``body`` as ``operation``'s request, signed, with ``headers`` changed (a
+        ``None`` value drops the header); the exchange (capability ``wire``)."""
+        raise NotImplementedError("this target has no 'wire' capability")
 
     def inspect(self, dataset_group_arn: str) -> list[dict[str, Any]]:
         """The events recorded for a dataset group (capability ``inspect``)."""

@@ -6,17 +6,24 @@ to that callable in-process instead of going over a socket (the embedded referen
 
 Whatever the target answers becomes a response body, ``TargetError`` or ``Unsupported``:
 a hang is ``NoAnswer`` (botocore's read/connect timeouts), a dropped connection
-``ConnectionFailed``, and a 2xx answer that is not a JSON object with a JSON content type
-``MalformedResponse`` (botocore would otherwise read garbage as an empty success).
+``ConnectionFailed``, and a 2xx answer whose body is not a JSON object
+``MalformedResponse`` (botocore would otherwise read garbage as an empty success). The
+Content-Type is not judged here: as an SDK that ignores the header, the body is read as
+JSON, and the protocol clause ``Protocol.success.contentType`` judges the header on the
+raw exchange (capability ``wire``: every call's raw request and answer are kept,
+``last_exchange``; ``send_raw`` sends a request botocore would not build, signed by
+botocore's SigV4 signer). An error answer's code is read where the protocol lets a client
+read it (``contracts.protocol.error_code``), not only where botocore looks.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +35,15 @@ import botocore.parsers
 from botocore import xform_name
 
 from personalize_conformance.contracts import service_of
-from personalize_conformance.targets.base import NoAnswer, RawBody, Target, TargetError, Unsupported
+from personalize_conformance.contracts.protocol import error_code, protocol_of
+from personalize_conformance.targets.base import (
+    Exchange,
+    NoAnswer,
+    RawBody,
+    Target,
+    TargetError,
+    Unsupported,
+)
 
 #: (method, url, headers, body) -> (status, headers, body)
 Transport = Callable[[str, str, Mapping[str, str], bytes], tuple[int, dict[str, str], bytes]]
@@ -60,15 +75,12 @@ class _Malformed(Exception):
         self.detail = detail
 
 
-def _check_answer(response_dict: Mapping[str, Any], *, content_type: bool = True,
-                  **_: Any) -> None:
-    """A 2xx answer must be a JSON object (or empty) sent with a JSON content type."""
+def _check_answer(response_dict: Mapping[str, Any], **_: Any) -> None:
+    """A 2xx answer must be a JSON object (or empty), whatever its content type."""
     status = response_dict.get("status_code", 0)
     if not 200 <= status < 300:
         return
     body = response_dict.get("body") or b""
-    headers = {k.lower(): v for k, v in (response_dict.get("headers") or {}).items()}
-    kind = headers.get("content-type", "")
     quoted = body[:QUOTE].decode("utf-8", "replace")
     if body.strip():
         try:
@@ -77,8 +89,6 @@ def _check_answer(response_dict: Mapping[str, Any], *, content_type: bool = True
             raise _Malformed(status, f"the body is not JSON: {quoted!r}") from None
         if not isinstance(parsed, dict):
             raise _Malformed(status, f"the body is not a JSON object: {quoted!r}")
-    if content_type and kind and "json" not in kind.lower():
-        raise _Malformed(status, f"wrong content type {kind!r} for a JSON protocol")
 
 
 def is_loopback(url: str) -> bool:
@@ -115,8 +125,6 @@ class BotoTarget(Target):
     """Any implementation reached through boto3 (HTTP endpoint or in-process transport)."""
 
     name = "endpoint"
-    #: Whether a 2xx answer must carry a JSON content type (the wire protocols say so).
-    require_json_content_type: bool = True
 
     def __init__(
         self,
@@ -131,6 +139,19 @@ class BotoTarget(Target):
         self.call_timeout = call_timeout
         self._transport = transport
         self._clients: dict[str, Any] = {}
+        #: The raw request of the call under way, then its exchange once answered.
+        self._sent: Exchange | None = None
+        self._last: Exchange | None = None
+        if self.over_http():
+            self.capabilities = type(self).capabilities | {"wire"}
+
+    def over_http(self) -> bool:
+        """Whether calls go over HTTP (not to an in-process transport or mock): then the
+        target has capability ``wire``."""
+        return self._transport is None
+
+    def last_exchange(self) -> Exchange | None:
+        return self._last
 
     def reaches_aws(self) -> bool:
         """True when calls would go to AWS itself: no transport, no loopback endpoint."""
@@ -157,12 +178,29 @@ class BotoTarget(Target):
                 config=_config(self.call_timeout),
                 **self._credentials(),
             )
-            client.meta.events.register("before-parse", partial(
-                _check_answer, content_type=self.require_json_content_type))
+            client.meta.events.register("before-send", self._keep_request)
+            client.meta.events.register("before-parse", self._keep_answer)
+            client.meta.events.register("before-parse", _check_answer)
             if self._transport is not None:
                 client.meta.events.register("before-send", self._send_in_process)
             self._clients[service] = client
         return self._clients[service]
+
+    def _keep_request(self, request: botocore.awsrequest.AWSPreparedRequest,
+                      **_: Any) -> None:
+        body = request.body or b""
+        if not isinstance(body, bytes):
+            body = body.encode() if isinstance(body, str) else body.read()
+        self._sent = Exchange(request.method, request.url, _headers(request.headers), body)
+
+    def _keep_answer(self, response_dict: Mapping[str, Any],
+                     operation_model: Any = None, **_: Any) -> None:
+        sent = self._sent or Exchange("", "", {}, b"")
+        self._last = dataclasses.replace(
+            sent, status=int(response_dict.get("status_code") or 0),
+            headers=_headers(response_dict.get("headers") or {}),
+            body=response_dict.get("body") or b"",
+            operation=getattr(operation_model, "name", "") or "")
 
     def _send_in_process(self, request: botocore.awsrequest.AWSPreparedRequest, **_: Any):
         body = request.body or b""
@@ -179,14 +217,17 @@ class BotoTarget(Target):
     def invoke(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
         client = self.client(service_of(operation))
         method = getattr(client, xform_name(operation))
+        self._sent = self._last = None
         try:
             if isinstance(request, RawBody):
-                return _plain(_send_raw(client, method, operation, request))
+                return _plain(_send_raw(client, method, operation, json.dumps(request).encode()))
             return _plain(method(**request))
         except botocore.exceptions.ClientError as exc:
             error = exc.response.get("Error", {})
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            code = error.get("Code", "")
+            raw = self._last
+            code = (error_code(protocol_of(operation), raw.headers, raw.body) if raw
+                    else "") or error.get("Code", "")
             message = error.get("Message", "")
             if self.is_unsupported(operation, status, code, message):
                 raise Unsupported(operation, f"HTTP {status} {code} {message}"[:QUOTE]
@@ -222,15 +263,41 @@ class BotoTarget(Target):
                                   or code in ("", "404"))
 
 
-def _send_raw(client: Any, method: Callable[..., Any], operation: str,
-              body: Mapping[str, Any]) -> Any:
-    """Call ``operation`` with ``body`` as its JSON body, unchanged: botocore builds the
-    request from no members, and the body is swapped in before the request is signed."""
-    data = json.dumps(body).encode()
+    def send_raw(self, operation: str, body: bytes,
+                 headers: Mapping[str, str | None] | None = None) -> Exchange:
+        """``body`` as ``operation``'s request with ``headers`` changed (``None`` drops
+        one), built and signed by botocore; the exchange, whatever the answer."""
+        client = self.client(service_of(operation))
+        self._sent = self._last = None
+        with contextlib.suppress(botocore.exceptions.BotoCoreError,
+                                 botocore.exceptions.ClientError, _Malformed):
+            _send_raw(client, getattr(client, xform_name(operation)), operation, body,
+                      headers or {})
+        if self._last is None:
+            raise TargetError(0, "ConnectionFailed", f"no answer to a raw {operation}")
+        return self._last
+
+
+def _headers(headers: Mapping[Any, Any]) -> dict[str, str]:
+    """Header names lower-cased, values as text."""
+    return {str(k).lower(): v.decode() if isinstance(v, bytes) else str(v)
+            for k, v in headers.items()}
+
+
+def _send_raw(client: Any, method: Callable[..., Any], operation: str, data: bytes,
+              headers: Mapping[str, str | None] | None = None) -> Any:
+    """Call ``operation`` with ``data`` as its body, unchanged, and ``headers`` changed
+    (``None``: removed): botocore builds the request from no members, and the body and
+    headers are swapped in before the request is signed."""
 
     def swap(request: Any, operation_name: str | None = None, **_: Any) -> None:
         if operation_name == operation:
             request.data = data
+            for name, value in (headers or {}).items():
+                if name in request.headers:
+                    del request.headers[name]
+                if value is not None:
+                    request.headers[name] = value
 
     client.meta.events.register_first("request-created", swap, unique_id="pc-raw-body")
     try:

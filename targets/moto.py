@@ -5,8 +5,8 @@ moto 5 implements none of the operations in scope. In-process it raises
 (personalize-events); its server answers HTTP 500 (personalize, an HTML error page) or
 a 404 page (no route for ``POST /events``). Both become ``Unsupported``; a 500 only when
 moto's own response class lacks the action, so a real 500 from an implemented action
-stays a failure. moto's server sends every JSON answer as ``text/html``, so the moto
-targets check that 2xx bodies are JSON objects but not their content type.
+stays a failure. (moto's server labels JSON answers ``text/html``: like any target's
+header, that is judged by ``Protocol.success.contentType`` alone.)
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ class MotoTarget(BotoTarget):
     """moto in this process: ``mock_aws`` around unmodified boto3 clients."""
 
     name = "moto"
-    require_json_content_type = False
 
     def __init__(self, call_timeout: float = DEFAULT_CALL_TIMEOUT) -> None:
         super().__init__(None, call_timeout=call_timeout)
@@ -54,6 +53,9 @@ class MotoTarget(BotoTarget):
 
     def reaches_aws(self) -> bool:
         return False  # mock_aws intercepts every call before it leaves the process
+
+    def over_http(self) -> bool:
+        return False  # in-process: no wire to judge
 
     def _credentials(self) -> dict[str, str]:
         return {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -85,6 +87,9 @@ class MotoServerTarget(MotoTarget):
     """moto's ``ThreadedMotoServer`` on a free 127.0.0.1 port, reached over HTTP."""
 
     name = "moto-server"
+
+    def over_http(self) -> bool:
+        return True
 
     def __init__(self, call_timeout: float = DEFAULT_CALL_TIMEOUT) -> None:
         super().__init__(call_timeout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any, ClassVar
 
@@ -34,16 +35,18 @@ class ReferenceTarget(BotoTarget):
 class ReferenceHttpTarget(BotoTarget):
     """The reference served on a free 127.0.0.1 port for the length of the run.
 
-    Serves ``service`` if given, else ``ReferenceService(behaviour)``.
+    Serves ``service`` if given, else ``ReferenceService(behaviour)``, through ``serve``
+    (the reference's HTTP layer, or a mutant's).
     """
 
     name = "reference-http"
     capabilities: ClassVar[frozenset[str]] = frozenset({"inspect"})
 
     def __init__(self, behaviour: Behaviour | None = None, *,
-                 service: ReferenceService | None = None) -> None:
+                 service: ReferenceService | None = None,
+                 serve: Callable[..., Any] = handle) -> None:
         self.service = service if service is not None else ReferenceService(behaviour)
-        self._server = ReferenceServer(self.service)
+        self._server = ReferenceServer(self.service, serve=serve)
         super().__init__(self._server.url)
 
     def start(self) -> None:

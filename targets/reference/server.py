@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from personalize_conformance.targets.reference.service import ReferenceService
 from personalize_conformance.targets.reference.wire import handle
 
 
-def _handler_for(service: ReferenceService) -> type[BaseHTTPRequestHandler]:
+def _handler_for(service: ReferenceService, serve: Callable[..., Any] = handle
+                 ) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # one answer is two writes: no 40 ms stall
@@ -17,7 +20,7 @@ def _handler_for(service: ReferenceService) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            status, headers, payload = handle(
+            status, headers, payload = serve(
                 service, self.command, self.path, dict(self.headers.items()), body
             )
             self.send_response(status)
@@ -36,11 +39,13 @@ def _handler_for(service: ReferenceService) -> type[BaseHTTPRequestHandler]:
 
 
 class ReferenceServer:
-    """``start()`` binds 127.0.0.1 (port 0: a free one) and serves until ``stop()``."""
+    """``start()`` binds 127.0.0.1 (port 0: a free one) and serves until ``stop()``;
+    ``serve`` answers each request (``wire.handle``, or a mutant's wire handler)."""
 
-    def __init__(self, service: ReferenceService, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, service: ReferenceService, host: str = "127.0.0.1", port: int = 0,
+                 serve: Callable[..., Any] = handle):
         self.service = service
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(service))
+        self._httpd = ThreadingHTTPServer((host, port), _handler_for(service, serve))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 

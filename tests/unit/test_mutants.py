@@ -23,7 +23,7 @@ from personalize_conformance.contracts import (
     schema,
     split_pointer,
 )
-from personalize_conformance.targets import mutants, reference_service
+from personalize_conformance.targets import mutants, reference_service, resolve
 from personalize_conformance.targets.reference import ReferenceService
 from personalize_conformance.targets.reference.mutants import (
     SERVICES,
@@ -34,7 +34,12 @@ from personalize_conformance.targets.reference.mutants import (
 from personalize_conformance.targets.reference.service import Behaviour, ServiceError
 
 #: The kinds of mutation an entry may hold (each applied from outside the reference).
-KINDS = {"schema_patches", "error_remaps", "response_patches", "service"}
+KINDS = {"schema_patches", "error_remaps", "response_patches", "service", "wire"}
+#: What a ``wire`` entry may change (targets/reference/mutants.py, ``wire_handler``).
+WIRE_FAULTS = {"accept", "refuse", "success", "error", "drop_headers"}
+#: The malformed request kinds a ``wire`` entry may accept or refuse.
+REQUEST_KINDS = {"missing-target", "unknown-target", "wrong-content-type", "not-json",
+                 "not-object"}
 #: The behavioural faults the reference carried as named switches before they became data:
 #: none of these names may come back into it.
 OLD_FAULTS = {
@@ -122,6 +127,12 @@ def test_catalog_is_sound():
                 assert op["op"] in ("add", "replace", "remove"), f"{where}: {op}"
                 assert op["path"].startswith("/"), f"{where}: {op}"
                 assert ("value" in op) == (op["op"] != "remove"), f"{where}: {op}"
+        if "wire" in e:
+            assert set(e["wire"]) <= WIRE_FAULTS, f"{where}: {set(e['wire'])}"
+            assert catalog()[e["kills"][0]].kind == "protocol", f"{where}: a wire fault"
+            kinds = {*e["wire"].get("accept", ()), *e["wire"].get("refuse", {})}
+            assert kinds <= REQUEST_KINDS, f"{where}: {kinds - REQUEST_KINDS}"
+            assert resolve(f"mutant:{where}").name == f"mutant:{where}"
         if "service" in e:
             assert e["service"] in SERVICES, f"{where}: no service {e['service']!r}"
             used.add(e["service"])

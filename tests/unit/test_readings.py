@@ -178,8 +178,33 @@ DIFFERENCES = {
 }
 
 
+#: Entries whose readings change the reference's HTTP layer: (X-Amz-Target, Content-Type)
+#: of a ListEventTrackers request -> (status, whether X-Amzn-ErrorType is sent) under the
+#: default reading and under the last one.
+WIRE_DIFFERENCES = {
+    "Protocol.request.contentType": ("text/plain", b"{}", (415, True), (200, False)),
+    "Protocol.error.codeInHeaderAndBody": ("application/x-amz-json-1.1", b"[]",
+                                           (400, True), (400, False)),
+}
+
+
 def test_every_entry_with_two_readings_has_a_difference_pinned():
-    assert set(DIFFERENCES) == {a.id for a in REGISTER.values() if len(a.readings) > 1}
+    assert set(DIFFERENCES) | set(WIRE_DIFFERENCES) == {
+        a.id for a in REGISTER.values() if len(a.readings) > 1}
+
+
+@pytest.mark.parametrize("entry", sorted(WIRE_DIFFERENCES))
+def test_the_alternative_reading_answers_differently_on_the_wire(entry):
+    from personalize_conformance.targets.reference.wire import handle
+
+    kind, body, default, alternative = WIRE_DIFFERENCES[entry]
+    headers = {"X-Amz-Target": "AmazonPersonalize.ListEventTrackers", "Content-Type": kind}
+    for reading, want in ((REGISTER[entry].readings[0].id, default),
+                          (REGISTER[entry].readings[-1].id, alternative)):
+        service = ReferenceService(Behaviour(readings={entry: reading}))
+        status, answer_headers, _ = handle(service, "POST", "http://x/", headers, body)
+        got = (status, "x-amzn-ErrorType" in answer_headers)
+        assert got == want, f"{entry}={reading}: {got}, not {want}"
 
 
 @pytest.mark.parametrize("entry", sorted(DIFFERENCES))
@@ -274,8 +299,10 @@ ALTERNATIVES = [(a.id, r.id) for a in REGISTER.values() for r in a.readings[1:]]
 @pytest.mark.parametrize(("entry", "reading"), ALTERNATIVES)
 def test_the_suite_finds_the_reference_conformant_under_each_reading(entry, reading):
     wanted = clauses_of(entry)
-    run = run_suite("reference", clauses=wanted, quiet=True, seed=0,
-                    extra=("--readings", f"{entry}={reading}"))
+    # the protocol clauses need the wire: the reference over HTTP
+    wire = any(contracts.catalog()[c].kind == "protocol" for c in wanted)
+    run = run_suite("reference-http" if wire else "reference", clauses=wanted, quiet=True,
+                    seed=0, extra=("--readings", f"{entry}={reading}"))
     assert run.report["readings"] == {entry: reading}
     found = _conformant_on(run, wanted)
     assert run.exit_code == 0 and found.startswith("conformant"), (

@@ -259,7 +259,6 @@ class Hostile:
     ("500", 500, "500", "upstream exploded"),
     ("truncated", 200, "MalformedResponse", "not JSON"),
     ("garbage", 200, "MalformedResponse", "not JSON"),
-    ("html", 200, "MalformedResponse", "content type"),
     ("drop", 0, "ConnectionFailed", ""),
 ])
 def test_each_hostile_answer_fails_the_call_with_what_was_answered(how, status, code, words):
@@ -275,6 +274,20 @@ def test_each_hostile_answer_fails_the_call_with_what_was_answered(how, status, 
         # the harness goes on: the next call is answered
         hostile.plan["CreateDatasetGroup"] = ["ok"]
         assert "datasetGroupArn" in harness.invoke("CreateDatasetGroup", {"name": "y"})
+
+
+def test_a_json_answer_labelled_text_html_fails_only_the_content_type_clause():
+    """One wire deviation, one failed clause: the body is read as JSON (as an SDK that
+    ignores the header would), and the label fails Protocol.success.contentType alone."""
+    with Hostile() as hostile:
+        broken = {}
+        for how in ("ok", "html"):
+            hostile.plan["CreateDatasetGroup"] = [how]
+            harness = Harness(BotoTarget(hostile.url), run_id="h")
+            assert "datasetGroupArn" in harness.invoke("CreateDatasetGroup", {"name": how})
+            assert (harness.responses, harness.responses_validated) == (1, 1)
+            broken[how] = set(harness.record.wire_failures)
+    assert broken["html"] - broken["ok"] == {"Protocol.success.contentType"}
 
 
 def test_throttling_is_retried_and_counted():

@@ -1,0 +1,89 @@
+"""The wire protocols' facts, as the protocol clauses state them (their ``wire`` entries):
+which protocol an operation speaks, its content type, and where an error answer names its
+code (the places a client may read, in the order the register's default reading takes)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import botocore.session
+
+from personalize_conformance.contracts.files import service_of
+from personalize_conformance.contracts.model import catalog
+
+CODE_CLAUSE = "Protocol.error.code"
+CONTENT_TYPE_CLAUSE = "Protocol.success.contentType"
+#: The register entry on an error code given in more than one place.
+CODE_PLACES = "Protocol.error.codeInHeaderAndBody"
+
+
+def wire(clause_id: str) -> Mapping[str, Any]:
+    """A protocol clause's ``wire`` facts."""
+    return catalog()[clause_id].extra["wire"]
+
+
+@cache
+def metadata(service: str) -> Mapping[str, Any]:
+    """botocore's model metadata of ``service`` (``protocol``, ``targetPrefix``...)."""
+    return botocore.session.get_session().get_service_model(service).metadata
+
+
+def protocol_of(operation: str) -> str:
+    """``json`` or ``rest-json``: the protocol ``operation``'s service speaks."""
+    return metadata(service_of(operation))["protocol"]
+
+
+def content_types(protocol: str) -> tuple[str, ...]:
+    """The media types a successful answer of ``protocol`` may carry."""
+    return tuple(wire(CONTENT_TYPE_CLAUSE)["content_types"][protocol])
+
+
+def media_type(value: str | None) -> str:
+    """A Content-Type's media type, lower-cased, parameters dropped (``""`` for none)."""
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+def sanitize(value: str) -> str:
+    """An error type as the protocols say clients read it: the part before the first
+    ':', then the part after the first '#'."""
+    value = value.split(":", 1)[0]
+    return value.split("#", 1)[1] if "#" in value else value
+
+
+def json_body(body: bytes) -> Any:
+    """The body as JSON (``None`` for an empty body; ``ValueError`` if it is not JSON)."""
+    text = body.decode("utf-8")
+    return json.loads(text) if text.strip() else None
+
+
+def error_codes(protocol: str, headers: Mapping[str, str], body: bytes
+                ) -> list[tuple[str, str]]:
+    """Every (place, sanitized code) an error answer gives, in the order the protocol
+    recommends: ``__type`` first for AWS JSON 1.1, the X-Amzn-Errortype header first for
+    restJson1 (reading ``protocol-place`` of the register)."""
+    facts = wire(CODE_CLAUSE)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    found: list[tuple[str, str]] = []
+    header = lowered.get(facts["header"])
+    if isinstance(header, str) and header.strip():
+        found.append((facts["header"], sanitize(header.strip())))
+    try:
+        parsed = json_body(body)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        for name in facts["body_fields"]:
+            if isinstance(parsed.get(name), str) and parsed[name].strip():
+                found.append((name, sanitize(parsed[name].strip())))
+    if protocol == "json":
+        found.sort(key=lambda place: place[0] != "__type")
+    return found
+
+
+def error_code(protocol: str, headers: Mapping[str, str], body: bytes) -> str:
+    """The error code a client reads (the first place of :func:`error_codes`; ``""``)."""
+    codes = error_codes(protocol, headers, body)
+    return codes[0][1] if codes else ""

@@ -1,0 +1,181 @@
+"""The protocol clauses: judged on raw exchanges (one deviation, one clause), held by the
+reference over HTTP under every reading of their register entries, ``not_applicable`` in
+process, and every answer of a run counted as validated."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks.power import run_suite
+from personalize_conformance.contracts import catalog
+from personalize_conformance.contracts.protocol import error_code, error_codes, sanitize
+from personalize_conformance.protocol import RESPONSE_CLAUSES, judge
+from personalize_conformance.targets.base import Exchange
+
+#: A fixed "now" (parameter ids must be the same on every xdist worker).
+NOW = 1_790_000_000.0
+PROTOCOL = sorted(c.id for c in catalog() if c.kind == "protocol")
+GROUP = {"datasetGroup": {"name": "g", "status": "ACTIVE",
+                          "datasetGroupArn": "arn:aws:personalize:us-east-1:1:dataset-group/g",
+                          "creationDateTime": NOW - 5, "lastUpdatedDateTime": NOW - 1}}
+JSON_11 = {"content-type": "application/x-amz-json-1.1", "x-amzn-requestid": "r1"}
+
+
+def _answer(body: object, *, status: int = 200, headers: dict | None = None,
+            operation: str = "DescribeDatasetGroup") -> Exchange:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return Exchange("POST", "http://x/", {}, b"{}", status,
+                    JSON_11 if headers is None else headers, raw, operation)
+
+
+def _broken(exchange: Exchange, **kwargs) -> set[str]:
+    return {k for k, v in judge(exchange, now=NOW, **kwargs).items() if v}
+
+
+def test_every_response_clause_is_in_the_catalog():
+    assert set(RESPONSE_CLAUSES) <= set(PROTOCOL)
+    assert all(catalog()[c].capability == "wire" for c in PROTOCOL)
+
+
+def test_a_conformant_answer_breaks_nothing():
+    assert _broken(_answer(GROUP)) == set()
+    assert _broken(_answer(b"", headers={"x-amzn-requestid": "r"}, operation="PutEvents")) == set()
+
+
+@pytest.mark.parametrize(("change", "clause"), [
+    ({"headers": {**JSON_11, "content-type": "text/html"}}, "Protocol.success.contentType"),
+    ({"headers": {**JSON_11, "content-type": "application/json"}},
+     "Protocol.success.contentType"),
+    ({"status": 201}, "Protocol.success.status200"),
+    ({"headers": {"content-type": JSON_11["content-type"]}}, "Protocol.response.requestId"),
+])
+def test_one_header_or_status_deviation_breaks_one_clause(change, clause):
+    assert _broken(_answer(GROUP, **change)) == {clause}
+
+
+@pytest.mark.parametrize("value", ["2026-01-01T00:00:00Z", (NOW - 5) * 1000, NOW + 7 * 86400,
+                                   True, 12.0], ids=["iso", "milliseconds", "a-week-ahead",
+                                                     "boolean", "1970"])
+def test_a_timestamp_off_the_wire_format_breaks_the_timestamp_clause_alone(value):
+    body = {"datasetGroup": {**GROUP["datasetGroup"], "creationDateTime": value}}
+    assert _broken(_answer(body)) == {"Protocol.success.timestamps"}
+
+
+def test_a_member_of_the_wrong_type_and_a_body_that_is_no_object():
+    wrong = {"datasetGroup": {**GROUP["datasetGroup"], "status": 1}}
+    assert _broken(_answer(wrong)) == {"Protocol.success.memberTypes"}
+    assert _broken(_answer([GROUP])) == {"Protocol.success.jsonObject"}
+    assert _broken(_answer(b"<html>")) == {"Protocol.success.jsonObject"}
+
+
+@pytest.mark.parametrize(("value", "code"), [
+    ("FooError", "FooError"),
+    ("FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/", "FooError"),
+    ("aws.protocoltests.restjson#FooError", "FooError"),
+    ("aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/", "FooError"),
+])
+def test_error_types_are_sanitized_as_the_specifications_say(value, code):
+    assert sanitize(value) == code
+
+
+def test_the_error_code_is_read_from_every_place_the_protocol_allows():
+    body = json.dumps({"message": "m"}).encode()
+    header = {"x-amzn-errortype": "InvalidInputException:http://x/"}
+    assert error_code("json", header, body) == "InvalidInputException"
+    typed = json.dumps({"__type": "ns#ResourceNotFoundException", "message": "m"}).encode()
+    assert error_code("rest-json", {}, typed) == "ResourceNotFoundException"
+    both = error_codes("json", {"x-amzn-errortype": "A"}, json.dumps({"__type": "B"}).encode())
+    assert [code for _, code in both] == ["B", "A"]  # JSON 1.1: __type first
+    assert error_code("rest-json", {"x-amzn-errortype": "A"},
+                      json.dumps({"code": "B"}).encode()) == "A"  # restJson1: header first
+
+
+def test_an_error_answer_breaks_what_it_lacks():
+    good = {"__type": "InvalidInputException", "message": "m"}
+    assert _broken(_answer(good, status=400)) == set()
+    hidden = {"Error": {"Code": "InvalidInputException", "Message": "m"}}
+    assert _broken(_answer(hidden, status=400)) == {"Protocol.error.code",
+                                                    "Protocol.error.message"}
+    assert _broken(_answer({"__type": "X"}, status=400)) == {"Protocol.error.message"}
+    assert _broken(_answer(good, status=302)) == {"Protocol.error.status"}
+
+
+def test_codes_that_disagree_fail_only_under_strict():
+    answer = _answer({"__type": "A", "message": "m"}, status=400,
+                     headers={**JSON_11, "x-amzn-errortype": "B"})
+    assert _broken(answer) == set()
+    assert _broken(answer, strict=True) == {"Protocol.error.code"}
+
+
+def _statuses(report: dict) -> dict[str, str]:
+    return {c["id"]: c["status"] for c in report["clauses"] if c["kind"] == "protocol"}
+
+
+def test_the_reference_over_http_passes_every_protocol_clause_and_validates_every_answer():
+    run = run_suite("reference-http", clauses=PROTOCOL, quiet=True)
+    assert run.exit_code == 0, sorted(run.failed_clauses)
+    assert set(_statuses(run.report).values()) == {"passed"}, _statuses(run.report)
+    validated, _, calls = run.report["responses_validated"].partition(" of ")
+    assert int(calls) > 0 and validated == calls, run.report["responses_validated"]
+
+
+def test_in_process_the_protocol_clauses_are_not_applicable():
+    run = run_suite("reference", clauses=PROTOCOL, quiet=True)
+    assert set(_statuses(run.report).values()) == {"not_applicable"}, _statuses(run.report)
+    assert run.report["responses_validated"].startswith("0 of ")
+
+
+@pytest.mark.parametrize("readings", [
+    "Protocol.request.contentType=lenient",
+    "Protocol.error.codeInHeaderAndBody=one-place",
+])
+def test_the_reference_takes_each_reading_of_the_protocol_ambiguities(readings):
+    run = run_suite("reference-http", clauses=PROTOCOL, quiet=True,
+                    extra=["--readings", readings])
+    assert run.exit_code == 0 and not run.failed_clauses, sorted(run.failed_clauses)
+
+
+def test_exported_protocol_exchanges_get_their_expected_answer_from_the_reference(tmp_path):
+    """``Protocol.json`` as a vendor replays it (resources filled in), against the
+    reference's HTTP layer: the expected answer every time."""
+    import base64
+
+    from personalize_conformance import vectors
+    from personalize_conformance.contracts.protocol import protocol_of
+    from personalize_conformance.targets.reference import ReferenceService
+    from personalize_conformance.targets.reference.wire import handle
+
+    written = vectors.export(tmp_path)
+    raw = json.loads((tmp_path / vectors.PROTOCOL_FILE).read_text())
+    assert tmp_path / vectors.PROTOCOL_FILE in written and raw["exchanges"]
+    assert {e["clause"] for e in raw["exchanges"]} | {r["clause"] for r in raw["responses"]} \
+        == set(PROTOCOL)
+    service = ReferenceService()
+    group = service.call("CreateDatasetGroup", {"name": "g"})["datasetGroupArn"]
+    tracking = service.call("CreateEventTracker", {"name": "t", "datasetGroupArn": group})
+    for exchange in raw["exchanges"]:
+        request = exchange["request"]
+        body = base64.b64decode(request["body_base64"])
+        if exchange["fill"]:
+            body = json.dumps({**json.loads(body), "trackingId": tracking["trackingId"]}
+                              ).encode()
+        headers = {k: v for k, v in request["headers"].items() if v is not None}
+        status, answer_headers, answer = handle(service, request["method"],
+                                                "http://x" + request["path"], headers, body)
+        want = exchange["expected"]
+        code = error_code(protocol_of(exchange["operation"]), answer_headers, answer)
+        ok = (status == want["status"] or (want["status"] == "4xx" and 400 <= status <= 499)
+              or (want["or_served"] and status == 200))
+        assert ok and (status == 200 or not want["errors"] or code in want["errors"]), (
+            exchange["id"], status, code)
+
+
+def test_a_raw_exchange_in_a_report_carries_no_credentials():
+    exchange = Exchange("POST", "http://x/", {"Authorization": "AWS4-HMAC-SHA256 sig",
+                                              "X-Amz-Security-Token": "t", "x-amz-date": "d"},
+                        b"{}")
+    headers = exchange.as_dict()["request"]["headers"]
+    assert headers == {"Authorization": "<redacted>", "X-Amz-Security-Token": "<redacted>",
+                       "x-amz-date": "d"}
