@@ -210,14 +210,16 @@ def test_a_target_implementing_nothing_is_incomplete_and_exits_3(tmp_path, not_f
 
 
 # -- SIGINT / SIGTERM: 130 / 143, the report says interrupted, the resources are deleted ----
-@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize("signum, code, workers", [
+    (signal.SIGINT, 130, "0"), (signal.SIGTERM, 143, "0"), (signal.SIGTERM, 143, "2")])
 def test_an_interrupted_run_exits_128_plus_the_signal_and_cleans_up(tmp_path, recording,
-                                                                    signum, code):
+                                                                    signum, code, workers):
     served = recording()
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [SCRIPT, "run", "--target", "endpoint", "--endpoint-url", served.url,
-         "--report-dir", str(out), "--profile", "certify", "--seed", "3", "--no-progress"],
+         "--report-dir", str(out), "--profile", "certify", "--seed", "3", "--no-progress",
+         "-n", workers],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while served.live() == 0 or len(served.requests) < 40:  # well into the run
