@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from personalize_conformance import __version__
-from personalize_conformance.options import add_to_argparse
+from personalize_conformance.options import SUITE, add_to_argparse
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
-SUITE = "personalize_conformance.suite"
 #: The pytest configuration of a run (``-c``): none of the current directory's is read.
 RUNNER_INI = "runner.ini"
 

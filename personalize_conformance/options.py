@@ -31,6 +31,8 @@ from personalize_conformance import profiles
 from personalize_conformance.targets import Target, TargetConfigError
 
 DEFAULT_TARGET = "reference"
+#: The conformance suite, as pytest imports it (``--pyargs``).
+SUITE = "personalize_conformance.suite"
 #: Seconds a single call may take (``--call-timeout``, or the environment variable).
 CALL_TIMEOUT_ENV = "PC_CALL_TIMEOUT"
 DEFAULT_CALL_TIMEOUT = 30.0

@@ -23,6 +23,7 @@ from personalize_conformance.checks import ClauseFailure, SuiteError
 from personalize_conformance.harness import RECORD, Record
 from personalize_conformance.options import (
     RUN,
+    SUITE,
     WORKER_INPUT,
     OptionError,
     Run,
@@ -36,8 +37,6 @@ from personalize_conformance.options import (
     values_of,
 )
 from personalize_conformance.progress import Progress
-
-SUITE = "personalize_conformance.suite"
 
 
 def runs_suite(config: pytest.Config) -> bool:
