@@ -1,24 +1,33 @@
 """The ``personalize-conformance`` command.
 
 ``run``: the conformance suite against a target, through pytest; writes the report and
-exits 0 (no clause failed), 1 (a clause failed) or 2 (the run could not be made).
+exits 0 (no clause failed), 1 (a clause failed; with ``--baseline``: a clause passed there
+and not now), 2 (the run could not be made), 3 (verdict incomplete, unless
+``--allow-incomplete``), 130/143 (interrupted by SIGINT/SIGTERM; what it created is
+deleted and the report says ``interrupted``).
 ``serve``: the reference (or a mutant) over HTTP on a loopback port, until interrupted.
 ``drift``: compare the contract with the installed botocore models; exit 0 (none) or 1.
 ``export-vectors``: the fixed tier (boundary and invalid vectors) as portable JSON files.
+``list-clauses``, ``list-mutants``: the catalog's clauses and the faulty targets.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
+from collections.abc import Iterator
+from importlib.resources import as_file, files
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from personalize_conformance.options import add_to_argparse
+from personalize_conformance import __version__
+from personalize_conformance.options import SUITE, add_to_argparse
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-SUITE = "personalize_conformance.suite"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+#: The pytest configuration of a run (``-c``): none of the current directory's is read.
+RUNNER_INI = "runner.ini"
 
 
 class UsageError(Exception):
@@ -30,8 +39,21 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535)")
+    return int(text)
+
+
+def _operations() -> list[str]:
+    from personalize_conformance.contracts import catalog
+
+    return sorted({c.operation for c in catalog()})
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="personalize-conformance", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="run the conformance suite against a target")
     add_to_argparse(run)
@@ -40,11 +62,34 @@ def _parser() -> argparse.ArgumentParser:
     vectors.add_argument("directory", help="where the vector files go")
     serve = sub.add_parser("serve", help="serve the reference (or a mutant) over HTTP")
     serve.add_argument("--target", default="reference", help="reference or mutant:<id>")
-    serve.add_argument("--port", type=int, default=4566, help="port on 127.0.0.1 (4566)")
+    serve.add_argument("--port", type=_port, default=4566,
+                       help="port on 127.0.0.1 (4566; 0: a free one)")
     serve.add_argument("--progressive", action="store_true",
                        help="statuses pass through CREATE PENDING and CREATE IN_PROGRESS")
     sub.add_parser("drift", help="compare the contract with the installed botocore models")
+    clauses = sub.add_parser("list-clauses", help="the catalog's clauses: id, level, kind")
+    clauses.add_argument("--operation", choices=_operations(), metavar="OP",
+                         help="only this operation's clauses")
+    sub.add_parser("list-mutants", help="the faulty targets (--target mutant:<id>): id, "
+                   "the clause it breaks, its category")
     return parser
+
+
+def _list_clauses(args: argparse.Namespace) -> int:
+    from personalize_conformance.contracts import catalog
+
+    for clause in catalog():
+        if args.operation in (None, clause.operation):
+            print(f"{clause.id}\t{clause.level}\t{clause.kind}")
+    return EXIT_OK
+
+
+def _list_mutants(args: argparse.Namespace) -> int:
+    from personalize_conformance.targets import mutants
+
+    for mutant_id, entry in mutants().items():
+        print(f"{mutant_id}\t{entry['kills'][0]}\t{entry['category']}")
+    return EXIT_OK
 
 
 def _drift(args: argparse.Namespace) -> int:
@@ -67,6 +112,7 @@ def _run(args: argparse.Namespace) -> int:
     import pytest
 
     from personalize_conformance.options import OptionError, prepare
+    from personalize_conformance.report import is_incomplete
 
     try:
         run = prepare(vars(args), runner=True)
@@ -74,19 +120,65 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     settings = run.settings
     report_path = Path(settings.report_dir or ".") / "report.json"
-    report_path.unlink(missing_ok=True)
-    argv = [
-        "--pyargs", SUITE, "-q", "-p", "no:cacheprovider", "--no-header", "-rN",
-        "--hypothesis-profile", settings.profile, "--hypothesis-seed", str(settings.seed),
-    ]
-    if settings.workers not in ("0", ""):
-        argv += ["-n", settings.workers]
-    code = pytest.main(argv, plugins=[run])
+    with as_file(files(__package__) / RUNNER_INI) as ini, _interruptible() as stopped:
+        argv = [
+            "--pyargs", SUITE, "-c", str(ini), "-q", "-p", "no:cacheprovider", "--no-header",
+            "-rN", "--hypothesis-profile", settings.profile,
+            "--hypothesis-seed", str(settings.seed),
+        ]
+        if settings.workers not in ("0", ""):
+            argv += ["-n", settings.workers]
+        code = pytest.main(argv, plugins=[run])
     if run.report is None:
+        if stopped:
+            return 128 + stopped[0]
         raise UsageError(f"the run could not be made (pytest exit status {int(code)}); "
                          "see the output above")
     _print_summary(run.report, report_path)
-    return EXIT_FAILED if run.report["summary"]["failed"] else EXIT_OK
+    if stopped:
+        return 128 + stopped[0]
+    if settings.baseline_statuses is not None:
+        return _ratchet(run.report, settings.baseline or "", settings.baseline_statuses,
+                        report_path)
+    if run.report["summary"]["failed"]:
+        return EXIT_FAILED
+    if is_incomplete(run.report["verdict"]) and not settings.allow_incomplete:
+        return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[list[int]]:
+    """SIGINT and SIGTERM unwind the run like Ctrl-C (pytest tears the session down, so
+    what the run created is deleted, and the report is written, saying ``interrupted``);
+    the list yielded gets the signal's number."""
+    stopped: list[int] = []
+
+    def stop(signum: int, frame: Any) -> None:
+        stopped.append(signum)
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stopped
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _ratchet(report: dict, baseline: str, statuses: dict, report_path: Path) -> int:
+    """``--baseline``: exit 1 only for clauses that passed there and do not now; name the
+    clauses that newly pass."""
+    from personalize_conformance.report import ratchet
+
+    regressed, promoted = ratchet(statuses, report)
+    for clause_id, status in regressed.items():
+        print(f"regressed: {clause_id} passed in {baseline}, {status} now")
+    if promoted:
+        print(f"{len(promoted)} clauses newly pass; promote these to your baseline "
+              f"(cp {report_path} {baseline}): {', '.join(promoted)}")
+    print(f"baseline {baseline}: {len(regressed)} regressions")
+    return EXIT_FAILED if regressed else EXIT_OK
 
 
 def _print_summary(report: dict, path: Path) -> None:
@@ -97,6 +189,8 @@ def _print_summary(report: dict, path: Path) -> None:
             status = f"waived ({clause['observed_status']})"
         print(f"  {status:<22} {clause['level']:<6} {clause['examples']:>6} ex  {clause['id']}")
     counts = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)
+    if report.get("unsupported_operations"):
+        print(f"\nunsupported operations: {', '.join(report['unsupported_operations'])}")
     print(f"\n{report['target']}: {report['verdict']}")
     print(f"({counts}); report: {path.parent}/report.{{json,md}}, junit.xml")
 
@@ -136,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         command = {"run": _run, "serve": _serve, "drift": _drift,
-                   "export-vectors": _export_vectors}
+                   "export-vectors": _export_vectors, "list-clauses": _list_clauses,
+                   "list-mutants": _list_mutants}
         return command[args.command](args)
     except UsageError as exc:
         print(f"personalize-conformance: error: {exc}", file=sys.stderr)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import random
 import socket
@@ -30,6 +31,8 @@ from personalize_conformance import profiles
 from personalize_conformance.targets import Target, TargetConfigError
 
 DEFAULT_TARGET = "reference"
+#: The conformance suite, as pytest imports it (``--pyargs``).
+SUITE = "personalize_conformance.suite"
 #: Seconds a single call may take (``--call-timeout``, or the environment variable).
 CALL_TIMEOUT_ENV = "PC_CALL_TIMEOUT"
 DEFAULT_CALL_TIMEOUT = 30.0
@@ -97,10 +100,68 @@ def _clause_list(text: str) -> tuple[str, ...]:
 def _known_clauses(ids: tuple[str, ...]) -> tuple[str, ...]:
     from personalize_conformance.contracts import catalog
 
+    if not ids:
+        raise OptionError("--clauses: no clause id given (see 'personalize-conformance "
+                          "list-clauses')")
     unknown = sorted(set(ids) - set(catalog().clauses))
     if unknown:
         raise OptionError(f"--clauses: no clause {', '.join(unknown)} in the catalog")
     return ids
+
+
+def _workers(text: str) -> str:
+    """``-n``: a number of workers (0: in-process) or one of xdist's automatic counts."""
+    if text in ("auto", "logical") or (text.isdigit() and text.isascii()):
+        return text
+    raise OptionError(f"-n/--workers {text!r}: give a number of workers (0: in-process) "
+                      "or auto")
+
+
+def _call_timeout(value: float) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise OptionError(f"--call-timeout {value:g}: give a positive number of seconds "
+                          "(0: no limit)")
+    return value
+
+
+def _endpoint_url(url: str) -> str:
+    """An http(s) URL with a host; a bare ``host:port`` is told to add ``http://``."""
+    if "://" not in url:
+        raise OptionError(f"--endpoint-url {url!r} has no scheme: add http:// "
+                          f"(--endpoint-url http://{url})")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OptionError(f"--endpoint-url {url!r} is not an http(s) URL")
+    try:
+        parts.port  # noqa: B018  (a port out of range raises here)
+    except ValueError:
+        raise OptionError(f"--endpoint-url {url!r} has no valid port") from None
+    return url
+
+
+def _report_dir(text: str) -> str:
+    """A directory the report can be written to, found before any test runs (nothing is
+    created here: the nearest existing ancestor must be a writable directory)."""
+    path = Path(text)
+    existing = next(p for p in (path, *path.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        what = "is a file" if existing == path else f"is under a file ({existing})"
+        raise OptionError(f"--report-dir {text!r} {what}; give a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OptionError(f"--report-dir {text!r} cannot be written ({existing} is not "
+                          "writable)")
+    return text
+
+
+def _baseline(path: str) -> dict[str, str]:
+    """``--baseline``: the earlier report's clause statuses (clause id -> status)."""
+    try:
+        earlier = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {str(c["id"]): str(c["status"]) for c in earlier["clauses"]}
+    except OSError as exc:
+        raise OptionError(f"cannot read --baseline {path!r}: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError):
+        raise OptionError(f"--baseline {path!r} is not a report.json of this suite") from None
 
 
 def _readings(text: str) -> dict[str, str]:
@@ -117,20 +178,25 @@ OPTIONS: tuple[Option, ...] = (
            "reference-progressive, reference-http, endpoint, moto, moto-server, "
            "mutant:<id>, package.module:Class, or a name registered by a plugin",
            cli=("--target",), plugin=("--target",), default=DEFAULT_TARGET),
-    Option("endpoint_url", "the implementation's URL, for --target endpoint",
-           cli=("--endpoint-url",), plugin=("--endpoint-url",)),
-    Option("allow_aws", "allow a run against real AWS (a non-loopback endpoint, or none)",
+    Option("endpoint_url", "the implementation's URL (http://HOST:PORT), for --target "
+           "endpoint", cli=("--endpoint-url",), plugin=("--endpoint-url",),
+           check=_endpoint_url),
+    Option("allow_aws", "allow a run against any non-loopback host (real AWS, or a "
+           "docker-compose service name), or with no --endpoint-url",
            cli=("--allow-aws",), plugin=("--allow-aws",), kind="flag", default=False),
     Option("call_timeout", "seconds one call may take before it fails as unanswered "
            f"(default: ${CALL_TIMEOUT_ENV} or {DEFAULT_CALL_TIMEOUT:g}; 0: no limit)",
-           cli=("--call-timeout",), plugin=("--call-timeout",), type=float),
+           cli=("--call-timeout",), plugin=("--call-timeout",), type=float,
+           check=_call_timeout),
     Option("profile", "ci: quick and deterministic (default); certify: thorough",
            cli=("--profile",), foreign="hypothesis_profile", choices=profiles.NAMES),
-    Option("seed", "Hypothesis seed (recorded in the report)",
+    Option("seed", "Hypothesis seed, in every profile (recorded in the report; default: "
+           f"{profiles.CI_SEED} under ci, a fresh one otherwise)",
            cli=("--seed",), foreign="hypothesis_seed", type=int),
     Option("report_dir", "where report.json goes (the runner's default: "
            "./conformance-report; pytest writes none unless given)",
-           cli=("--report-dir",), plugin=("--report-dir",), cli_default="conformance-report"),
+           cli=("--report-dir",), plugin=("--report-dir",), cli_default="conformance-report",
+           check=_report_dir),
     Option("strict", "hold the target to one reading wherever the documents allow two",
            cli=("--strict",), plugin=("--strict-readings",), kind="flag", default=False),
     Option("readings", "the readings of the ambiguity register the reference takes "
@@ -140,7 +206,7 @@ OPTIONS: tuple[Option, ...] = (
            "their strict_reading", cli=("--readings",), plugin=("--readings",),
            metavar="ID=READING[,...]|all-alt", check=_readings),
     Option("workers", "pytest-xdist workers: a number or 'auto' (default: 0, in-process)",
-           cli=("-n", "--workers"), cli_default="0"),
+           cli=("-n", "--workers"), cli_default="0", check=_workers),
     Option("run_id", "a short id put into the names of the resources the run creates "
            "(default: a fresh one)", plugin=("--run-id",)),
     Option("waivers", "JSON file of known deviations: clause ids with a reason each",
@@ -157,6 +223,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("progress", "show clauses done and the clause running (the runner's default: "
            "on for certify)", cli=("--progress",), plugin=("--conformance-progress",),
            kind="switch", default=False, cli_default=None),
+    Option("allow_incomplete", "exit 0, not 3, when the verdict is incomplete (gate on "
+           "what the target implements)", cli=("--allow-incomplete",), kind="flag",
+           default=False),
+    Option("baseline", "an earlier report.json: exit 1 only for clauses that passed there "
+           "and do not now (a ratchet); print the clauses that newly pass",
+           cli=("--baseline",), metavar="REPORT", check=_baseline),
 )
 
 
@@ -226,6 +298,13 @@ class RunSettings:
     max_examples: int | None = None
     clauses: tuple[str, ...] | None = None
     progress: bool = False
+    #: The clauses the run sets out to check (``--clauses``, or those of the tests
+    #: ``--replay`` re-runs); None: every clause. The verdict counts no other as unchecked.
+    scope: tuple[str, ...] | None = None
+    allow_incomplete: bool = False
+    #: ``--baseline``: the path and the earlier report's clause statuses.
+    baseline: str | None = None
+    baseline_statuses: Mapping[str, str] | None = None
 
     def to_wire(self) -> dict[str, Any]:
         """What an xdist worker needs, as plain data (it never reads the files itself)."""
@@ -238,12 +317,13 @@ class RunSettings:
             "replay": self.replay,
             "replay_tests": None if self.replay_tests is None else list(self.replay_tests),
             "clauses": None if self.clauses is None else list(self.clauses),
+            "scope": None if self.scope is None else list(self.scope),
         }
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> RunSettings:
         values = dict(data)
-        for key in ("replay_tests", "clauses"):
+        for key in ("replay_tests", "clauses", "scope"):
             if values.get(key) is not None:
                 values[key] = tuple(values[key])
         return cls(**values)
@@ -264,7 +344,12 @@ def effective_readings(settings: RunSettings) -> dict[str, str] | None:
 def effective_call_timeout(value: float | None) -> float | None:
     """``--call-timeout``, else ``$PC_CALL_TIMEOUT``, else the default; 0 means none."""
     if value is None:
-        value = float(os.environ.get(CALL_TIMEOUT_ENV) or DEFAULT_CALL_TIMEOUT)
+        text = os.environ.get(CALL_TIMEOUT_ENV) or str(DEFAULT_CALL_TIMEOUT)
+        try:
+            value = _call_timeout(float(text))
+        except (ValueError, OptionError):
+            raise OptionError(f"${CALL_TIMEOUT_ENV}={text!r}: give a positive number of "
+                              "seconds (0: no limit)") from None
     return value or None
 
 
@@ -301,9 +386,8 @@ def _waivers(path: str) -> dict[str, str]:
 
 def check_reachable(url: str) -> None:
     """Refuse an ``--endpoint-url`` nothing listens on (the runner checks before a run)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise OptionError(f"--endpoint-url {url!r} is not an http(s) URL")
+    parts = urlsplit(_endpoint_url(url))
+    assert parts.hostname is not None
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         with socket.create_connection((parts.hostname, port), timeout=5):
@@ -320,8 +404,9 @@ def refuse_aws(target: Target, allow_aws: bool) -> None:
         where = (f"--endpoint-url {target.endpoint_url} is not a loopback address"
                  if target.endpoint_url else f"target {target.name!r} has no --endpoint-url")
         raise TargetConfigError(
-            f"{where}, so the run would reach real AWS; give a 127.0.0.1 --endpoint-url, "
-            "or pass --allow-aws to run there (resources are prefixed and deleted)")
+            f"{where}, so the run could reach real AWS; give a 127.0.0.1 --endpoint-url, "
+            "or pass --allow-aws, which allows any non-loopback host (a docker-compose "
+            "service too, not only AWS; resources are prefixed and deleted)")
 
 
 def resolve_target(settings: RunSettings) -> Target:
@@ -341,6 +426,7 @@ def resolve_target(settings: RunSettings) -> Target:
 class _HarnessFigures(Protocol):
     throttling_retries: int
     cleanup_failures: list[dict[str, str]]
+    unsupported: dict[str, str]
 
 
 class Run:
@@ -351,8 +437,11 @@ class Run:
     where the conformance plugin looks for it, so pytest's options are not read again.
     """
 
-    def __init__(self, settings: RunSettings, target: Target | None = None) -> None:
+    def __init__(self, settings: RunSettings, target: Target | None = None, *,
+                 runner: bool = False) -> None:
         self.settings = settings
+        #: Made by ``personalize-conformance run`` (which prints the verdict itself).
+        self.runner = runner
         self._target = target
         self.harnesses: list[_HarnessFigures] = []
         #: The report built at the end of the session (the controller's), or None.
@@ -372,6 +461,7 @@ class Run:
             "responses": sum(h.responses for h in self.harnesses),
             "responses_validated": sum(h.responses_validated for h in self.harnesses),
             "cleanup_failures": [f for h in self.harnesses for f in h.cleanup_failures],
+            "unsupported_operations": sorted({o for h in self.harnesses for o in h.unsupported}),
         }
 
     @pytest.hookimpl(tryfirst=True)
@@ -393,9 +483,8 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
 
     given = {o.name: o.validated(values.get(o.name, o.default_for(runner))) for o in OPTIONS}
     timeout = effective_call_timeout(given["call_timeout"])
-    earlier, replay_tests = _earlier(given["replay"]) if given["replay"] else ({}, None)
-    if not runner:
-        earlier = {}
+    replayed, replay_tests = _earlier(given["replay"]) if given["replay"] else ({}, None)
+    earlier = replayed if runner else {}
     readings = given["readings"] or None
     if readings is None and earlier.get("readings") and takes_readings(given["target"]):
         readings = dict(earlier["readings"])  # replaying: the readings it was run under
@@ -405,12 +494,14 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
                         readings=readings)
     target = (resolve_target(probe) if runner or probe.target != DEFAULT_TARGET
               or probe.readings else None)
-    if runner and given["endpoint_url"]:
+    if given["endpoint_url"]:
         check_reachable(given["endpoint_url"])
     waivers = _waivers(given["waivers"]) if given["waivers"] else {}
     profile = given["profile"] or earlier.get("profile") or profiles.DEFAULT
     seed = given["seed"] if given["seed"] is not None else earlier.get("seed")
-    if seed is None and runner:
+    if seed is None and profile == "ci":
+        seed = profiles.CI_SEED  # deterministic by default, and recorded
+    elif seed is None and runner:
         seed = random.SystemRandom().randrange(2**32)
     progress = given["progress"]
     settings = dataclasses.replace(
@@ -427,8 +518,25 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
         max_examples=given["max_examples"] or earlier.get("max_examples") or None,
         clauses=given["clauses"] or None,
         progress=bool(progress) if progress is not None else profile == "certify",
+        scope=_scope(given["clauses"], replayed, replay_tests),
+        allow_incomplete=bool(given["allow_incomplete"]),
+        baseline=values.get("baseline"),
+        baseline_statuses=given["baseline"],
     )
-    return Run(settings, target)
+    return Run(settings, target, runner=runner)
+
+
+def _scope(clauses: tuple[str, ...] | None, earlier: Mapping[str, Any],
+           replay_tests: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """The clauses a run sets out to check: those ``--clauses`` names, or those the tests
+    ``--replay`` re-runs named in the earlier report (None: every clause)."""
+    if clauses:
+        return tuple(clauses)
+    if replay_tests is None or not earlier:
+        return None
+    wanted = set(replay_tests)
+    return tuple(c["id"] for c in earlier["clauses"]
+                 if wanted.intersection(node_key(t) for t in c.get("tests", [])))
 
 
 def run_of(config: pytest.Config) -> Run:

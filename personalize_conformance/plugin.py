@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from personalize_conformance.checks import ClauseFailure, SuiteError
 from personalize_conformance.harness import RECORD, Record
 from personalize_conformance.options import (
     RUN,
+    SUITE,
     WORKER_INPUT,
     OptionError,
     Run,
@@ -35,7 +38,42 @@ from personalize_conformance.options import (
 )
 from personalize_conformance.progress import Progress
 
-profiles.register()  # before Hypothesis' own plugin reads --hypothesis-profile
+
+def runs_suite(config: pytest.Config) -> bool:
+    """Whether this session collects the conformance suite: an argument names it (``--pyargs
+    personalize_conformance.suite``, its directory or a file in it) or a directory above
+    it that pytest would walk into (not a virtualenv's site-packages)."""
+    spec = find_spec(SUITE)
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    suite = Path(next(iter(spec.submodule_search_locations))).resolve()
+    for arg in config.args:
+        name = arg.split("::", 1)[0]
+        if config.option.pyargs and (name == SUITE or name.startswith(SUITE + ".")):
+            return True
+        path = (config.invocation_params.dir / name).resolve()
+        if path == suite or suite in path.parents:
+            return True
+        if path in suite.parents and "site-packages" not in suite.relative_to(path).parts:
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Only a session that runs the suite gets its Hypothesis profiles (registered before
+    Hypothesis' own plugin reads ``--hypothesis-profile``) and, under ``ci``, its recorded
+    default seed; any other test suite in the environment keeps Hypothesis' settings."""
+    if not runs_suite(config):
+        return
+    profiles.register()
+    if getattr(config.option, "hypothesis_profile", None) is None:
+        from hypothesis import settings
+
+        settings.load_profile(profiles.DEFAULT)
+    profile = getattr(config.option, "hypothesis_profile", None) or profiles.DEFAULT
+    if profile == "ci" and getattr(config.option, "hypothesis_seed", None) is None:
+        config.option.hypothesis_seed = str(profiles.CI_SEED)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,8 +106,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(Collector(config, run), "personalize-conformance-collector")
     if run.settings.progress and not _is_worker(config):
         config.pluginmanager.register(Progress(config), "personalize-conformance-progress")
-    if getattr(config.option, "hypothesis_profile", None) is None:
-        settings.load_profile(profiles.DEFAULT)
     if run.settings.max_examples:
         settings.register_profile("pc-capped", settings(
             settings.default, max_examples=run.settings.max_examples))
@@ -216,6 +252,8 @@ class Collector:
                 f"{sum(f.get('responses_validated', 0) for f in figures)} of {calls}"),
             "throttling_retries": sum(f["throttling_retries"] for f in figures),
             "cleanup_failures": [c for f in figures for c in f["cleanup_failures"]],
+            "unsupported_operations": sorted(
+                {o for f in figures for o in f.get("unsupported_operations", [])}),
         }
 
     @pytest.hookimpl(trylast=True)  # after the session fixtures' teardown (cleanup)
@@ -224,7 +262,7 @@ class Collector:
         if _is_worker(config):
             config.workeroutput["pc_run_stats"] = self.run.harness_figures()
             return
-        if not settings.report_dir:
+        if not (settings.report_dir or runs_suite(config)):
             return
         meta = {
             "target": settings.target,
@@ -240,8 +278,23 @@ class Collector:
             "pytest_exit_status": int(exitstatus),
             "max_examples": settings.max_examples,
             "replay_of": settings.replay,
+            "scope": None if settings.scope is None else list(settings.scope),
+            "interrupted": exitstatus == pytest.ExitCode.INTERRUPTED,
             **self._harness_figures(),
         }
         built = report.build(list(self.records.values()), meta, settings.waivers)
-        report.write(built, settings.report_dir)
+        if settings.report_dir:
+            report.write(built, settings.report_dir)
         self.run.report = built
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """The plugin route (a bare pytest run of the suite) ends with the verdict line,
+        after pytest's own summary; the runner prints its own."""
+        built = self.run.report
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if built is None or self.run.runner or reporter is None:
+            return
+        unsupported = built.get("unsupported_operations")
+        if unsupported:
+            reporter.write_line(f"unsupported operations: {', '.join(unsupported)}")
+        reporter.write_line(f"{built['target']}: {built['verdict']}")

@@ -78,13 +78,20 @@ def _tally(clauses: list[dict[str, Any]], level: str) -> str:
     return f"{level} {passed}/{len(these)} passed"
 
 
-def verdict(clauses: list[dict[str, Any]]) -> str:
-    """The one-line verdict over the clause results, with MUST and SHOULD passed/total."""
+def verdict(clauses: list[dict[str, Any]], scope: Iterable[str] | None = None,
+            interrupted: bool = False) -> str:
+    """The one-line verdict over the clause results, with MUST and SHOULD passed/total.
+
+    ``scope``: the clauses the run set out to check (``--clauses``, ``--replay``); no
+    other counts as not checked. ``interrupted``: the run was stopped before its end
+    (the verdict then starts with ``interrupted: ``)."""
     must = [c for c in clauses if c["level"] == "MUST"]
     failed = sum(c["status"] == outcomes.FAILED for c in must)
     errors = sum(c["status"] == outcomes.ERROR for c in clauses)
+    wanted = None if scope is None else set(scope)
     unchecked = sum(c["status"] in (outcomes.UNSUPPORTED, outcomes.UNTESTED,
-                                    outcomes.INCOMPLETE) for c in must)
+                                    outcomes.INCOMPLETE)
+                    and (wanted is None or c["id"] in wanted) for c in must)
     waived = sum(c["status"] == outcomes.WAIVED for c in clauses)
     if failed:
         head = f"not conformant: {failed} MUST clauses failed"
@@ -96,7 +103,14 @@ def verdict(clauses: list[dict[str, Any]]) -> str:
     if errors:
         suite = f"suite error: {errors} clauses"
         head = f"{head}; {suite}" if failed or unchecked else suite
+    if interrupted:
+        head = f"interrupted: {head}"
     return f"{head} ({_tally(clauses, 'MUST')}, {_tally(clauses, 'SHOULD')})"
+
+
+def is_incomplete(verdict_line: str) -> bool:
+    """Whether a verdict says some MUST clause in scope was not checked (and none failed)."""
+    return verdict_line.removeprefix("interrupted: ").startswith("incomplete: ")
 
 
 def _version_of(distribution: str) -> str | None:
@@ -162,6 +176,9 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
     return {
         "throttling_retries": 0,
         "cleanup_failures": [],
+        "unsupported_operations": [],
+        "interrupted": False,
+        "scope": None,
         **meta,
         "suite_version": __version__,
         "contract_digest": digest(),
@@ -170,7 +187,7 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
         "moto": _version_of("moto"),
         "waivers": dict(waivers),
         "summary": summary,
-        "verdict": verdict(entries),
+        "verdict": verdict(entries, meta.get("scope"), bool(meta.get("interrupted"))),
         "clauses": entries,
     }
 
@@ -179,6 +196,19 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
 def schema() -> dict:
     """The JSON Schema of ``report.json`` (``report.schema.json``, shipped with the package)."""
     return json.loads((files(__package__) / "report.schema.json").read_text(encoding="utf-8"))
+
+
+def ratchet(baseline: Mapping[str, str], report: Mapping[str, Any]
+            ) -> tuple[dict[str, str], list[str]]:
+    """Against a baseline's clause statuses: the clauses that passed there and do not now
+    (id -> status now; a clause waived now is no regression), and those that newly pass."""
+    now = {c["id"]: c["status"] for c in report["clauses"]}
+    kept = (outcomes.PASSED, outcomes.WAIVED)
+    regressed = {cid: now.get(cid, "absent") for cid, status in baseline.items()
+                 if status == outcomes.PASSED and now.get(cid) not in kept}
+    promoted = [cid for cid, status in now.items()
+                if status == outcomes.PASSED and baseline.get(cid) != outcomes.PASSED]
+    return regressed, promoted
 
 
 def failing_tests(report: Mapping[str, Any]) -> list[str]:

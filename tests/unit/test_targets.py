@@ -39,9 +39,11 @@ def report_of(directory: Path) -> dict:
 @pytest.mark.parametrize("target", ["moto", "moto-server"])
 def test_moto_runs_quickly_and_nothing_it_lacks_counts_as_failed(tmp_path, target):
     """Today every clause is unsupported; a moto that implements the operations correctly
-    would pass them. Either way: no failure, no harness error."""
+    would pass them. Either way: no failure, no harness error; while clauses go unchecked
+    the verdict is incomplete, which exits 3 (0 with --allow-incomplete)."""
     result = cli("run", "--target", target, "--report-dir", str(tmp_path), cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert report_of(tmp_path)["verdict"].startswith("incomplete: ")
     assert "Traceback" not in result.stdout + result.stderr
     report = report_of(tmp_path)
     assert report["summary"]["failed"] == 0
