@@ -55,6 +55,7 @@ from personalize_conformance.strategies.valid import (
     from_node,
     is_json,
     is_json_object,
+    items_of,
     length_bounds,
     maximal,
     minimal,
@@ -116,7 +117,8 @@ def _too_short(draw: st.DrawFn, node: Mapping[str, Any], value: Any, at: Locatio
 def _too_many(draw: st.DrawFn, node: Mapping[str, Any], value: list, at: Location) -> list[Any]:
     high = node["maxItems"]
     far = draw(st.sampled_from([high + 1, high * 2 + 1]))
-    extra = draw(st.lists(from_node(node.get("items", {})), min_size=far, max_size=far))
+    item = items_of(node)
+    extra = [draw(item) for _ in range(far)]
     return [(value + extra)[: high + 1], (value + extra)[:far]]
 
 
@@ -212,7 +214,7 @@ def reach(draw: st.DrawFn, request: dict, at: Location) -> tuple[Any, Any, list[
     """Follow ``at``'s request path into ``request`` (creating absent members and items;
     a drawn item of each list); returns the schema node holding the keyword, the holder of
     the value there and the concrete path to that value."""
-    node: Any = schema(at.file)
+    node: Any = None if at.trail() else schema(at.file)  # the root holds the keyword
     holder: Any = None
     value: Any = request
     path: list[str | int] = []
