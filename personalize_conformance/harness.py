@@ -237,8 +237,9 @@ class Harness:
 
     def shrink_budget(self) -> int:
         """The target calls a test may spend shrinking its failure: as many as it made up
-        to the failure, at least ``shrink_min_calls`` (:data:`SHRINK_MIN_CALLS`); so a failing test costs about
-        twice what finding the failure did, never Hypothesis' 500 shrinks."""
+        to the failure, at least ``shrink_min_calls`` (:data:`SHRINK_MIN_CALLS`); so a
+        failing test costs about twice what finding the failure did, never Hypothesis'
+        500 shrinks."""
         return max(self.shrink_min_calls, self.record.calls_at_failure or 0)
 
     def _spend(self, operation: str) -> None:

@@ -45,7 +45,7 @@ def test_an_undocumented_status_fails_on_the_first_describe():
         seen.append((clause_id, body["status"]))
 
     harness.status_check = check
-    with pytest.raises(RuntimeError, match="DatasetGroup.status.createOrder"):
+    with pytest.raises(RuntimeError, match=r"DatasetGroup\.status\.createOrder"):
         harness.create_dataset_group()
     assert seen == [("DatasetGroup.status.createOrder", "READY")]
     assert target.calls == ["CreateDatasetGroup", "DescribeDatasetGroup"]
