@@ -8,6 +8,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import itertools
+import math
 import os
 import queue
 import random
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from hypothesis import currently_in_test_context
+from hypothesis import currently_in_test_context, settings
 from hypothesis.control import cleanup, current_build_context
 from hypothesis.errors import HypothesisException
 
@@ -36,9 +37,9 @@ HISTORY_LIMIT = 500
 THROTTLING_CODES = frozenset({"ThrottlingException", "LimitExceededException",
                               "TooManyRequestsException", "Throttling", "RequestLimitExceeded"})
 THROTTLING_RETRIES = 5
-#: The fewest target calls a test may spend shrinking its first failure; it may spend as
-#: many as it made up to that failure if more (``Harness.shrink_budget``).
-SHRINK_MIN_CALLS = 20
+#: The fewest target calls a test may spend shrinking its first failure
+#: (``Harness.shrink_budget``).
+SHRINK_MIN_CALLS = 5
 #: Where a test item keeps its record (the plugin attaches it to the test's report).
 RECORD = pytest.StashKey["Record"]()
 
@@ -56,9 +57,10 @@ class Record:
     examples: int = 0
     #: Of those, the first that raised an error (not Hypothesis' own control flow).
     first_failing_example: int | None = None
-    #: Calls to the target the test made, and how many of them up to its first failure.
-    calls: int = 0
-    calls_at_failure: int | None = None
+    #: Calls to the target the test made inside its Hypothesis test cases, and how many
+    #: of them up to its first failure.
+    example_calls: int = 0
+    example_calls_at_failure: int | None = None
     #: Calls made while shrinking that failure (after it, before the final replay), the
     #: budget they had, and whether it ran out (the shrunk input is then the smallest
     #: failing one found within it).
@@ -102,7 +104,7 @@ class Record:
         if (self.first_failing_example is None and isinstance(error, Exception)
                 and not isinstance(error, HypothesisException)):
             self.first_failing_example = self.examples
-            self.calls_at_failure = self.calls
+            self.example_calls_at_failure = self.example_calls
 
     def shrinking(self) -> dict[str, Any] | None:
         """What shrinking the test's failure spent, for the report (``None``: no failure
@@ -236,11 +238,23 @@ class Harness:
         return not current_build_context().is_final
 
     def shrink_budget(self) -> int:
-        """The target calls a test may spend shrinking its failure: as many as it made up
-        to the failure, at least ``shrink_min_calls`` (:data:`SHRINK_MIN_CALLS`); so a
-        failing test costs about twice what finding the failure did, never Hypothesis'
-        500 shrinks."""
-        return max(self.shrink_min_calls, self.record.calls_at_failure or 0)
+        """The target calls a test may spend shrinking its failure: what the examples it
+        did not run would have cost (its calls per example up to the failure, times the
+        examples its settings allow, less those calls), at least ``shrink_min_calls``. So
+        a failing test costs about what a passing one does, never Hypothesis' 500 shrinks
+        (and a ``certify`` failure gets a budget forty times ``ci``'s)."""
+        record = self.record
+        spent = record.example_calls_at_failure or 0
+        per_example = spent / max(1, record.first_failing_example or 1)
+        planned = math.ceil(per_example * settings.default.max_examples)
+        return max(self.shrink_min_calls, planned - spent)
+
+    def stop_if_spent(self) -> None:
+        """At the start of an example, before it draws anything: while shrinking past the
+        budget, end it at once (an overrun, nothing drawn), so the shrinker's remaining
+        attempts cost no generation either."""
+        if self.record.shrink_exhausted and self.shrinking():
+            current_build_context().data.mark_overrun()
 
     def _spend(self, operation: str) -> None:
         """Count a call; while shrinking, past the budget, end the example instead of
@@ -249,16 +263,18 @@ class Harness:
         flaky); the shrink ends with the smallest failing input found. The example's
         clean-up calls after that, and deletes, go through."""
         record = self.record
-        record.calls += 1
-        if not self.shrinking():
+        if not currently_in_test_context():
             return
-        record.shrink_budget = self.shrink_budget()
-        record.shrink_calls += 1
-        if (record.shrink_calls > record.shrink_budget and not operation.startswith("Delete")
-                and record.stopped_example != record.examples):
-            record.shrink_exhausted = True
-            record.stopped_example = record.examples
-            current_build_context().data.mark_overrun()
+        if self.shrinking():
+            record.shrink_budget = self.shrink_budget()
+            if (record.shrink_calls >= record.shrink_budget
+                    and not operation.startswith("Delete")
+                    and record.stopped_example != record.examples):
+                record.shrink_exhausted = True
+                record.stopped_example = record.examples
+                current_build_context().data.mark_overrun()
+            record.shrink_calls += 1
+        record.example_calls += 1
 
     def _track(self, operation: str, request: Mapping[str, Any], response: Mapping) -> None:
         if operation == "CreateDatasetGroup" and "datasetGroupArn" in response:
