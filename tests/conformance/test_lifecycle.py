@@ -58,6 +58,7 @@ GROUP_IN_USE = "DeleteDatasetGroup.withTracker.inUse"
 GROUP_DELETED = "DeleteDatasetGroup.thenNotFound"
 GROUP_CREATE_ORDER = "DatasetGroup.status.createOrder"
 GROUP_AGREES = "DescribeDatasetGroup.agreesWithCreate"
+LIST_AGREES = "ListEventTrackers.agreesWithDescribe"
 SAME_GROUP_NAME = "CreateDatasetGroup.sameName.noOverwrite"
 SAME_TRACKER_NAME = "CreateEventTracker.sameName.noOverwrite"
 PAGE_SIZES = (1, 2, 3, 100)
@@ -87,6 +88,7 @@ CLAUSES = [
     GROUP_DELETED,
     GROUP_CREATE_ORDER,
     GROUP_AGREES,
+    LIST_AGREES,
     *EVENT_CLAUSES,
     # Checked only when the contract has the response schema.
     *filter(None, (response_clause(op) for op in
@@ -298,12 +300,18 @@ class Lifecycle(RuleBasedStateMachine):
     # -- invariants ------------------------------------------------------------------------
     def _check_group_list(self, group: str, max_results: int | None) -> None:
         request = {"datasetGroupArn": group}
-        listed = arns(walk(self.h, request, max_results))
+        items = walk(self.h, request, max_results)
+        listed = arns(items)
         tracker = self.model.groups[group]
         want = [tracker.arn] if tracker else []
         holds(self.h, "ListEventTrackers.filterByDatasetGroup", listed == want,
               f"exactly {want} (one tracker per dataset group)", listed,
               "ListEventTrackers", request)
+        if tracker is not None:  # summarised as the model (and describe) has it
+            got = [{k: item.get(k) for k in ("name", "status")} for item in items]
+            holds(self.h, LIST_AGREES, got == [{"name": tracker.name, "status": "ACTIVE"}],
+                  f"{tracker.arn} listed as described: {tracker.name}, ACTIVE", got,
+                  "ListEventTrackers", request)
 
     def _check_account_list(self, max_results: int) -> None:
         check_account_list(self.h, max_results, {t.arn for t in self.model.live()},
@@ -342,14 +350,14 @@ class Lifecycle(RuleBasedStateMachine):
     @invariant()
     def lists_agree_with_the_model(self) -> None:
         """Each group's list, and the account's list walked page by page; the page size
-        cycles through ``PAGE_SIZES``; the account's (one step in two) is walked by 1, so
-        it spans a page per live tracker (from the initial ones on)."""
+        cycles through ``PAGE_SIZES``; the account's (one step in two) is walked by 1 (a
+        page per live tracker, from the initial ones on) or by 2."""
         self.steps += 1
         size = PAGE_SIZES[self.steps % len(PAGE_SIZES)]
         for group in sorted(self.model.groups):
             self._check_group_list(group, size)
-        if self.steps % 2:
-            self._check_account_list(1)
+        if self.steps % 2:  # by 1, then by 2 (a page of two, then where the next starts)
+            self._check_account_list(1 if self.steps % 4 == 1 else 2)
 
     @invariant()
     def deleted_trackers_stay_gone(self) -> None:
