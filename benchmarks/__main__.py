@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import platform
 import sys
 import time
@@ -21,7 +22,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from benchmarks.power import KILL_SUFFIX, ROOT, kill, run_suite
+from benchmarks.power import GENERATION_SUFFIX, KILL_SUFFIX, ROOT, kill, run_suite
+from benchmarks.strategies import put_events_rates
 
 TARGETS = ("reference", "reference-http", "moto-server")
 PROFILES = ("ci", "certify")
@@ -29,7 +31,8 @@ PROFILES = ("ci", "certify")
 
 def _kill(args: tuple[str, str]) -> dict[str, Any]:
     mutant_id, profile = args
-    result = kill(mutant_id, profile + KILL_SUFFIX, count_examples=True, quiet=True)
+    suffix = "" if profile.endswith(GENERATION_SUFFIX) else KILL_SUFFIX
+    result = kill(mutant_id, profile + suffix, count_examples=True, quiet=True)
     out = {k: v for k, v in asdict(result).items() if k != "run"}
     out["seconds"] = round(result.seconds, 2)
     return out
@@ -131,24 +134,45 @@ def harness_overhead(target_name: str, calls: int) -> dict[str, Any]:
             "ratio": round(harness_s / raw_s, 3) if raw_s else None}
 
 
-def _print(results: dict[str, Any]) -> None:
+def _before(previous: dict[str, Any], *keys: Any) -> str:
+    """`` (previous: X)`` from the last run's results at ``keys``, if it had the figure."""
+    value: Any = previous
+    for key in keys:
+        try:
+            value = value[key]
+        except (KeyError, IndexError, TypeError):
+            return ""
+    return f" (previous: {value})"
+
+
+def _print(results: dict[str, Any], previous: dict[str, Any]) -> None:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average {load} (figures under load are upper bounds for times)")
+    for kind, rate in results["generation"].items():
+        print(f"{kind} PutEvents requests generated and validated: {rate}/CPU-s"
+              + _before(previous, "generation", kind))
     for profile, score in results["kill_score"].items():
-        print(f"kill score ({profile}): {score['killed']}/{score['tested']} killed "
+        print(f"kill score ({profile}): {score['killed']}/{score['tested']} killed"
+              + _before(previous, "kill_score", profile, "killed") + " "
               f"({score['total'] - score['tested']} untested), examples until caught: "
               f"median {score['examples_until_caught']['median']}, "
               f"max {score['examples_until_caught']['max']}, {score['seconds']} s")
         for category, counts in score["per_category"].items():
             print(f"  {category:<34} " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         for m in score["mutants"]:
-            if m["result"] != "killed":
+            if profile.endswith(GENERATION_SUFFIX):
+                print(f"  {'caught' if m['result'] == 'killed' else m['result']:<9} "
+                      f"{m['mutant']:<44} after {m['examples_until_caught'] or '-'} examples")
+            elif m["result"] != "killed":
                 print(f"  {m['result']:<9} {m['mutant']} (kills {m['kills'][0]})")
-    for row in results["suite"]:
+    for i, row in enumerate(results["suite"]):
         print(f"suite {row['target']:<15} {row['profile']:<8} {row['seconds']:>8.2f} s "
               f"{row['examples']:>6} examples {row['examples_per_second']:>8} ex/s "
-              f"(exit {row['exit_code']})")
-    for row in results["harness_overhead"]:
+              f"(exit {row['exit_code']})" + _before(previous, "suite", i, "seconds"))
+    for i, row in enumerate(results["harness_overhead"]):
         print(f"harness overhead {row['target']:<15} {row['ratio']}x raw boto3 "
-              f"({row['calls']} {row['operation']} calls)")
+              f"({row['calls']} {row['operation']} calls)"
+              + _before(previous, "harness_overhead", i, "ratio"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,6 +184,13 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated suite targets (default: {','.join(TARGETS)})")
     parser.add_argument("--mutants", default=None, help="comma-separated mutant ids")
     parser.add_argument("--no-kills", action="store_true", help="skip the kill score")
+    parser.add_argument("--no-suite", action="store_true",
+                        help="skip the whole-suite times and the harness overhead")
+    parser.add_argument("--speed-seconds", type=float, default=3.0,
+                        help="CPU seconds per generation-speed figure (0: skip them)")
+    parser.add_argument("--generation-only", action="store_true",
+                        help="the kill score of generation alone: explicit examples off, "
+                             "only failures of generated examples count (and no shrinking)")
     parser.add_argument("--jobs", type=int, default=2, help="processes for the mutants (2)")
     parser.add_argument("--calls", type=int, default=500, help="calls for the overhead")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
@@ -180,15 +211,20 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {
         "python": platform.python_version(), "machine": platform.machine(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "kill_score": {} if args.no_kills else kill_scores(ids, profiles, args.jobs),
-        "suite": suite_speed(targets, profiles),
-        "harness_overhead": [harness_overhead(t, 100 if args.quick else args.calls)
-                             for t in targets],
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "kill_score": {} if args.no_kills else kill_scores(
+            ids, [p + GENERATION_SUFFIX if args.generation_only else p for p in profiles],
+            args.jobs),
+        "generation": (put_events_rates(args.speed_seconds) if args.speed_seconds else {}),
+        "suite": [] if args.no_suite else suite_speed(targets, profiles),
+        "harness_overhead": [] if args.no_suite else [
+            harness_overhead(t, 100 if args.quick else args.calls) for t in targets],
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    previous = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    _print(results)
+    _print(results, previous)
     print(f"written: {out}")
     return 0
 

@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 #: minimising the failing example (which a kill does not need).
 KILL_SUFFIX = "-kill"
 KILL_PROFILE = "ci" + KILL_SUFFIX
+#: A profile with generation only: no explicit examples, no shrinking; with it a kill
+#: counts only when a failure came out of a generated Hypothesis example, not a fixed test.
+GENERATION_SUFFIX = "-gen"
 #: The conformance suite, run from the source tree (as the project's own test run does).
 SUITE = ROOT / "tests" / "conformance"
 
@@ -41,6 +44,9 @@ def register_kill_profiles() -> None:
         settings.register_profile(name + KILL_SUFFIX, settings.get_profile(name),
                                   phases=[Phase.explicit, Phase.generate, Phase.target],
                                   report_multiple_bugs=False)
+        settings.register_profile(name + GENERATION_SUFFIX, settings.get_profile(name),
+                                  phases=[Phase.generate, Phase.target],
+                                  report_multiple_bugs=False)
 
 
 @dataclass
@@ -53,6 +59,10 @@ class TestResult:
     examples: int = 0
     #: Examples tried up to and including the first failing one (None: none failed).
     until_failure: int | None = None
+    #: Whether the failure came out of a generated example (not a fixed call).
+    generated: bool = False
+    #: The clauses its failure names (its own, or those blame named).
+    failed_clauses: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +100,11 @@ class _Observer:
             test = self.tests.setdefault(report.nodeid, TestResult(list(props["pc_clauses"])))
             test.examples = int(props.get("pc_examples", 0))
             test.until_failure = props.get("pc_first_failing_example")
+            test.generated = test.until_failure is not None
+        if "pc_failure" in props and report.nodeid in self.tests:
+            failure = props["pc_failure"] or {}
+            self.tests[report.nodeid].failed_clauses = list(
+                failure.get("clauses") or self.tests[report.nodeid].clauses)
         test = self.tests.get(report.nodeid)
         if test is None or (report.when == "teardown" and report.passed):
             return
@@ -177,17 +192,24 @@ def untested_kills(mutant_id: str) -> list[str]:
 
 def kill(mutant_id: str, profile: str = KILL_PROFILE, *, count_examples: bool = False,
          seed: int | None = None, quiet: bool = False) -> Kill:
-    """Run the tests naming the mutant's kill clauses against it."""
+    """Run the tests naming the mutant's kill clauses against it. Under a generation-only
+    profile (``<profile>-gen``) only failures of generated examples count."""
     entry = mutants()[mutant_id]
     kills = list(entry["kills"])
     named = [c for c in kills if c in named_clauses()]
     if not named:
         return Kill(mutant_id, entry["category"], kills, "untested")
     run = run_suite(f"mutant:{mutant_id}", clauses=named, profile=profile, seed=seed,
-                    count_examples=count_examples, quiet=quiet)
+                    count_examples=count_examples or profile.endswith(GENERATION_SUFFIX),
+                    quiet=quiet)
     failed = sorted(run.failed_clauses)
     caught = set(kills).intersection(failed)
-    firsts = [t.until_failure for t in run.tests.values()
-              if t.until_failure is not None and caught.intersection(t.clauses)]
+    tests = list(run.tests.values())
+    if profile.endswith(GENERATION_SUFFIX):
+        tests = [t for t in tests if t.generated and t.outcome == "failed"]
+        caught = set(kills).intersection(c for t in tests for c in t.failed_clauses)
+    firsts = [t.until_failure for t in tests
+              if t.until_failure is not None
+              and caught.intersection([*t.clauses, *t.failed_clauses])]
     return Kill(mutant_id, entry["category"], kills, "killed" if caught else "survived",
                 failed, min(firsts) if firsts else None, run.seconds, run)

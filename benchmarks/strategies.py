@@ -23,6 +23,7 @@ from hypothesis.errors import HypothesisWarning, Unsatisfiable
 
 from personalize_conformance import contracts
 from personalize_conformance.strategies import ambiguous, put_events, requests, violations
+from personalize_conformance.strategies.wire import as_sent
 
 #: Draws per generated test case for ``draw/s`` (a case that runs out of room, or whose
 #: draw is rejected, ends early: its completed draws count).
@@ -82,6 +83,46 @@ def _given_rate(strategy: Any, seconds: float) -> float:
 
     _timed(run)
     return count[0] / (took[0] if took else time.perf_counter() - start)
+
+
+def checked_rate(strategy: Any, check: Callable[[Any], None], seconds: float) -> float:
+    """Examples per second of this process' CPU time (user + sys) that ``strategy``
+    generates under ``@given`` (generate phase only) and ``check`` validates."""
+    count, start = [0], time.process_time()
+    took: list[float] = []
+
+    @QUICK
+    @given(strategy)
+    def run(value: Any) -> None:
+        if took:
+            raise _Done
+        check(value)
+        count[0] += 1
+        if time.process_time() - start > seconds:
+            took.append(time.process_time() - start)
+
+    _timed(run)
+    return count[0] / (took[0] if took else time.process_time() - start)
+
+
+def put_events_rates(seconds: float) -> dict[str, float]:
+    """PutEvents requests per CPU-second, generated under ``@given`` and validated as
+    botocore sends them: valid ones (``put_events``, checked valid) and violations
+    (``violations``, each checked by the strategy itself to break its clause alone)."""
+
+    def valid(request: Any) -> None:
+        if contracts.broken_at("PutEventsRequest.json", as_sent("PutEvents", request)):
+            raise AssertionError(f"not valid: {request}")
+
+    def invalid(case: Any) -> None:
+        as_sent("PutEvents", case.request)
+
+    out = {}
+    for name, strategy, check in (("valid", put_events(), valid),
+                                  ("invalid", violations("PutEvents"), invalid)):
+        checked_rate(strategy, check, 0.3)  # warm caches
+        out[name] = round(checked_rate(strategy, check, seconds), 1)
+    return out
 
 
 def cases() -> dict[str, Callable[[], Any]]:

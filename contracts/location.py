@@ -104,8 +104,13 @@ class Location:
         return node_at(schema(self.file), self.steps)
 
     def trail(self) -> tuple[tuple[str, dict[str, Any]], ...]:
-        """Each step of :attr:`holder_path` with the schema node it leads to (fresh
-        copies): what a walk into a request meets on the way to the keyword's holder."""
+        """Each step of :attr:`holder_path` with the schema node it leads to (read once
+        per location, shared: not to be changed): what a walk into a request meets on the
+        way to the keyword's holder."""
+        return self._trail
+
+    @cached_property
+    def _trail(self) -> tuple[tuple[str, dict[str, Any]], ...]:
         node: Any = schema(self.file)
         out: list[tuple[str, dict[str, Any]]] = []
         for step, at in zip(self.holder_path, _request_steps(self.steps), strict=True):

@@ -121,6 +121,9 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
         },
         **(extra or {}),
     }
+    shrinking = harness.record.shrinking()
+    if shrinking:
+        details["shrinking"] = shrinking  # the budget the shrunk input was found within
     problem = _not_backed(clauses, operation, request, side=side) if side else None
     if problem:
         return SuiteError(clauses, {**details, "suite_error": problem})
@@ -172,7 +175,10 @@ def accepted(harness: Harness, clauses: Sequence[str], operation: str,
         if _not_backed(clauses, operation, request, side="accepted"):
             raise _failure(harness, clauses, operation, request, "accepted: HTTP 200",
                            observed, whole=whole, side="accepted") from None
+        # while Hypothesis shrinks, a failing example only has to fail again: the
+        # re-sends are for the final replay of the shrunk one
         cause = blame.responsible(harness, operation, request, pinned,
+                                  budget=0 if harness.shrinking() else blame.MAX_RESENDS,
                                   rejection=(exc.status, exc.code))
         named = blame.with_dependents(cause.clauses) if cause.clauses else list(clauses)
         raise _failure(harness, named, operation, request, "accepted: HTTP 200", observed,

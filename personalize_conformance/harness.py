@@ -8,6 +8,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import itertools
+import math
 import os
 import queue
 import random
@@ -20,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from hypothesis import currently_in_test_context
-from hypothesis.control import cleanup
+from hypothesis import currently_in_test_context, settings
+from hypothesis.control import cleanup, current_build_context
 from hypothesis.errors import HypothesisException
 
 from personalize_conformance.contracts import (
@@ -44,6 +45,9 @@ HISTORY_LIMIT = 500
 THROTTLING_CODES = frozenset({"ThrottlingException", "LimitExceededException",
                               "TooManyRequestsException", "Throttling", "RequestLimitExceeded"})
 THROTTLING_RETRIES = 5
+#: The fewest target calls a test may spend shrinking its first failure
+#: (``Harness.shrink_budget``).
+SHRINK_MIN_CALLS = 5
 #: Where a test item keeps its record (the plugin attaches it to the test's report).
 RECORD = pytest.StashKey["Record"]()
 
@@ -64,6 +68,18 @@ class Record:
     #: Protocol clauses a raw answer broke (capability ``wire``): clause id -> the first
     #: failure, as report data. They fail that clause alone, not the test.
     wire_failures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Calls to the target the test made inside its Hypothesis test cases, and how many
+    #: of them up to its first failure.
+    example_calls: int = 0
+    example_calls_at_failure: int | None = None
+    #: Calls made while shrinking that failure (after it, before the final replay), the
+    #: budget they had, and whether it ran out (the shrunk input is then the smallest
+    #: failing one found within it).
+    shrink_calls: int = 0
+    shrink_budget: int | None = None
+    shrink_exhausted: bool = False
+    #: The example the budget stopped (its clean-up calls still go through).
+    stopped_example: int | None = field(default=None, repr=False)
     _in_example: bool = field(default=False, repr=False)
 
     def ran(self, clause_id: str, side: str) -> None:
@@ -113,6 +129,15 @@ class Record:
         if (self.first_failing_example is None and isinstance(error, Exception)
                 and not isinstance(error, HypothesisException)):
             self.first_failing_example = self.examples
+            self.example_calls_at_failure = self.example_calls
+
+    def shrinking(self) -> dict[str, Any] | None:
+        """What shrinking the test's failure spent, for the report (``None``: no failure
+        of a Hypothesis test)."""
+        if self.shrink_budget is None:
+            return None
+        return {"calls": self.shrink_calls, "budget": self.shrink_budget,
+                "exhausted": self.shrink_exhausted}
 
 
 def is_throttling(error: TargetError) -> bool:
@@ -162,8 +187,9 @@ class Harness:
                  strict: bool = False, wait_seconds: float = 60.0,
                  call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
                  throttling_retries: int = THROTTLING_RETRIES,
-                 backoff: float = 0.05) -> None:
+                 backoff: float = 0.05, shrink_min_calls: int = SHRINK_MIN_CALLS) -> None:
         self.target = target
+        self.shrink_min_calls = shrink_min_calls
         self.strict = strict
         self.run_id = run_id
         self.worker = worker
@@ -189,6 +215,9 @@ class Harness:
         self._caller = _Caller()
         #: What the current test recorded; a fresh one per test (``running_test``).
         self.record = Record()
+        #: Fails a clause for a status outside its create order (set by the suite, which
+        #: owns the checks): ``(harness, clause_id, operation, request, description)``.
+        self.status_check: Callable[..., None] | None = None
 
     # -- calls -----------------------------------------------------------------------------
     def invoke(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -215,6 +244,7 @@ class Harness:
         """One call with the timeout and throttling retries, no skipping or logging;
         keeps the ledger of created resources up to date."""
         self.record.note_example()
+        self._spend(operation)
         attempt = 0
         while True:
             try:
@@ -259,6 +289,52 @@ class Harness:
             lambda: self.target.send_raw(operation, body, headers), self.call_timeout)
         self._judge_wire()
         return exchange
+
+    def shrinking(self) -> bool:
+        """Whether the running Hypothesis test is shrinking a failure: past its first
+        failing example, and not the final replay of the shrunk one."""
+        if self.record.first_failing_example is None or not currently_in_test_context():
+            return False
+        return not current_build_context().is_final
+
+    def shrink_budget(self) -> int:
+        """The target calls a test may spend shrinking its failure: what the examples it
+        did not run would have cost (its calls per example up to the failure, times the
+        examples its settings allow, less those calls), at least ``shrink_min_calls``. So
+        a failing test costs about what a passing one does, never Hypothesis' 500 shrinks
+        (and a ``certify`` failure gets a budget forty times ``ci``'s)."""
+        record = self.record
+        spent = record.example_calls_at_failure or 0
+        per_example = spent / max(1, record.first_failing_example or 1)
+        planned = math.ceil(per_example * settings.default.max_examples)
+        return max(self.shrink_min_calls, planned - spent)
+
+    def stop_if_spent(self) -> None:
+        """At the start of an example, before it draws anything: while shrinking past the
+        budget, end it at once (an overrun, nothing drawn), so the shrinker's remaining
+        attempts cost no generation either."""
+        if self.record.shrink_exhausted and self.shrinking():
+            current_build_context().data.mark_overrun()
+
+    def _spend(self, operation: str) -> None:
+        """Count a call; while shrinking, past the budget, end the example instead of
+        calling the target, as if it had run out of data (an overrun: Hypothesis takes it
+        as not failing and, unlike a rejection, records nothing of it, so no replay looks
+        flaky); the shrink ends with the smallest failing input found. The example's
+        clean-up calls after that, and deletes, go through."""
+        record = self.record
+        if not currently_in_test_context():
+            return
+        if self.shrinking():
+            record.shrink_budget = self.shrink_budget()
+            if (record.shrink_calls >= record.shrink_budget
+                    and not operation.startswith("Delete")
+                    and record.stopped_example != record.examples):
+                record.shrink_exhausted = True
+                record.stopped_example = record.examples
+                current_build_context().data.mark_overrun()
+            record.shrink_calls += 1
+        record.example_calls += 1
 
     def _track(self, operation: str, request: Mapping[str, Any], response: Mapping) -> None:
         if operation == "CreateDatasetGroup" and "datasetGroupArn" in response:
@@ -306,13 +382,18 @@ class Harness:
         return f"pc{self.run_id}{self.worker}{kind}{next(self._names)}"[:name_length()[1]]
 
     def wait_active(self, describe: str, key: str, field: str, arn: str) -> dict[str, Any]:
-        """Poll ``describe`` until the resource is ACTIVE (bounded by ``wait_seconds``)."""
+        """Poll ``describe`` until the resource is ACTIVE (bounded by ``wait_seconds``); a
+        status outside the documented create order fails at once (:meth:`undocumented`)."""
         deadline = time.monotonic() + self.wait_seconds
         delay = 0.01
+        order_clause = create_order_clause(describe)
+        documented = {status for rank in status_order(order_clause) for status in rank}
+        # the last step of the documented create order: ACTIVE, or CREATE FAILED
+        active, *failed = status_order(order_clause)[-1]
         while True:
             body = self.invoke(describe, {field: arn})[key]
-            # the last step of the documented create order: ACTIVE, or CREATE FAILED
-            active, *failed = status_order("EventTracker.status.createOrder")[-1]
+            if body.get("status") not in documented:
+                self.undocumented(order_clause, describe, {field: arn}, body)
             if body.get("status") == active:
                 return body
             if body.get("status") in failed:
@@ -321,6 +402,16 @@ class Harness:
                 raise TimeoutError(f"{arn} not ACTIVE after {self.wait_seconds}s: {body}")
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
+
+    def undocumented(self, clause_id: str, operation: str, request: Mapping[str, Any],
+                     body: Mapping[str, Any]) -> None:
+        """A resource in a status its create order does not have: ``status_check`` (the
+        suite's: a failure of ``clause_id``) or a ``RuntimeError``; never a wait for
+        ``ACTIVE`` that cannot come."""
+        if self.status_check is not None:
+            self.status_check(self, clause_id, operation, request, body)
+        raise RuntimeError(f"{clause_id}: status {body.get('status')!r} is not one of "
+                           f"{status_order(clause_id)}: {dict(body)}")
 
     def create_dataset_group(self) -> str:
         """A new ACTIVE dataset group; its ARN."""
@@ -409,6 +500,12 @@ class Harness:
         except (TargetError, Unsupported, TimeoutError) as exc:
             self.cleanup_failures.append({"arn": arn, "error": str(exc)[:500]})
             self.created.pop(arn, None)
+
+
+def create_order_clause(describe: str) -> str:
+    """The clause stating the create order of statuses ``describe`` reports."""
+    return next(c.id for c in catalog() if c.operation == describe
+                and c.id.endswith(".status.createOrder"))
 
 
 def _sigterm_as_interrupt() -> None:

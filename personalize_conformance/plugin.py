@@ -139,7 +139,8 @@ def _record_properties(item: pytest.Item) -> list[tuple[str, Any]]:
     """What a test's record says, for its call report. Examples: the Hypothesis test cases
     that reached the harness for a Hypothesis test, 1 for any other test."""
     record = item.stash.get(RECORD, None) or Record()
-    hypothesis = _is_hypothesis_test(getattr(item, "obj", None))
+    # a test that runs a property of its own inside (test_shapes) counts as one
+    hypothesis = _is_hypothesis_test(getattr(item, "obj", None)) or record.examples > 0
     return [
         ("pc_sides", record.sides_ran()),
         ("pc_not_exercised", {c: list(r) for c, r in record.not_exercised.items()}),

@@ -19,6 +19,7 @@ says so (``x-unknown``: :meth:`Clause.expected_for`), not the generator.
 from __future__ import annotations
 
 import contextlib
+import random
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -49,12 +50,15 @@ from personalize_conformance.strategies.patterns import (
     Walker,
     could_match,
     fullmatch,
+    near_misses,
 )
 from personalize_conformance.strategies.valid import (
+    SEEDS,
     _Draw,
     from_node,
     is_json,
     is_json_object,
+    items_of,
     length_bounds,
     maximal,
     minimal,
@@ -118,7 +122,8 @@ def _too_short(draw: st.DrawFn, node: Mapping[str, Any], value: Any, at: Locatio
 def _too_many(draw: st.DrawFn, node: Mapping[str, Any], value: list, at: Location) -> list[Any]:
     high = node["maxItems"]
     far = draw(st.sampled_from([high + 1, high * 2 + 1]))
-    extra = draw(st.lists(from_node(node.get("items", {})), min_size=far, max_size=far))
+    item = items_of(node)
+    extra = [draw(item) for _ in range(far)]
     return [(value + extra)[: high + 1], (value + extra)[:far]]
 
 
@@ -141,12 +146,19 @@ def _below(draw: st.DrawFn, node: Mapping[str, Any], value: Any, at: Location) -
 _BREAKERS = "!#%& ~\x00\x7f\u00e9\u4e2d\n\t?*<>\"'{}|^`$a0Z_-:/="
 
 
+#: Near misses tried first at each position (drawn from :func:`.patterns.near_misses`).
+NEAR_MISSES = 16
+
+
 def _pattern(draw: st.DrawFn, node: Mapping[str, Any], value: Any, at: Location) -> list[Any]:
     pattern = node["pattern"]
     low, high = length_bounds({k: v for k, v in node.items() if k != "pattern"})
     text = value if isinstance(value, str) and value else _strings(node, [max(low, 1)], draw)[0]
     out = []
-    breakers = draw(st.permutations(_BREAKERS))
+    # near misses first (a range's neighbour, a character admitted elsewhere), then any
+    misses = near_misses(pattern)
+    near = random.Random(draw(SEEDS)).sample(misses, min(NEAR_MISSES, len(misses)))
+    breakers = [*near, *draw(st.permutations(_BREAKERS))]
     for where in (0, len(text) // 2, len(text) - 1):  # start, middle, end
         for char in breakers:
             candidate = text[:where] + char + text[where + 1:]

@@ -350,6 +350,27 @@ def parse(pattern: str) -> Node:
     return _seq(sre_parse.parse(translate(pattern), re.ASCII))
 
 
+@cache
+def near_misses(pattern: str) -> str:
+    """Characters most likely to slip through a pattern enforced almost right, to try
+    before arbitrary ones: the neighbours of each range of each character class (one
+    below its start, one above its end) and the characters some position admits (each
+    class's range ends: admitted at one position, perhaps not at another)."""
+    out: dict[str, None] = {}
+
+    def walk(node: Node) -> None:
+        if node.alphabet is not None:
+            for lo, hi in node.alphabet.ranges:
+                for point in (lo - 1, hi + 1, lo, hi):
+                    if 0 <= point <= BMP and not SURROGATES[0] <= point <= SURROGATES[1]:
+                        out[chr(point)] = None
+        for part in node.parts:
+            walk(part)
+
+    walk(parse(pattern))
+    return "".join(out)
+
+
 def emit(node: Node, size: int, pick: Picker) -> str:
     """A string of exactly ``size`` characters that ``node`` matches in full."""
     if not node.low <= size <= node.high:

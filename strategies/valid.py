@@ -12,9 +12,10 @@ between.
 
 from __future__ import annotations
 
+import copy
 import json
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
@@ -36,7 +37,7 @@ EPOCH_MAX = 253402300799
 EPOCH = st.integers(min_value=0, max_value=EPOCH_MAX)
 CAMEL = st.from_regex(r"[a-z][a-zA-Z0-9]{0,15}", fullmatch=True)
 #: Longest seed drawn character by character; longer strings repeat it (``_stretch``).
-SEED = 16
+SEED = 8
 
 
 def _size(low: int, high: int) -> st.SearchStrategy[int]:
@@ -226,12 +227,7 @@ class _Strategies(SchemaVisitor[st.SearchStrategy[Any]]):
 
     def _visit_array(self, node: Mapping[str, Any]) -> st.SearchStrategy[list[Any]]:
         low, high = node.get("minItems", 0), node.get("maxItems", 10)
-        items = node.get("items", {})
-        if items.get("type") == "object":  # one draw per item: see ``sample``
-            item: st.SearchStrategy[Any] = SEEDS.map(lambda seed: sample(items, seed))
-        else:
-            item = self.visit(items)
-        return _sized(_size(low, high), item)
+        return _sized(_size(low, high), items_of(node))
 
 
 @st.composite
@@ -251,80 +247,137 @@ class _Rng:
         self.rng = rng
 
     def integer(self, low: int, high: int) -> int:
-        return self.rng.choice((low, high, self.rng.randint(low, high)))
+        roll = self.rng.random()
+        return low if roll < 1 / 3 else high if roll < 2 / 3 else self.rng.randint(low, high)
 
     def text(self, alphabet: Alphabet, size: int) -> str:
         return chars_of(alphabet, size, self.rng)
+
+
+#: A compiled sampler: one schema node's valid instances from a :class:`_Rng`.
+Sampler = Callable[[_Rng], Any]
 
 
 def sample(node: Mapping[str, Any], seed: int) -> Any:
     """A valid instance of ``node`` from ``seed`` (0: the :func:`minimal` one). Objects
     inside lists (events, tags) are drawn this way, one Hypothesis choice each, which is
     what makes 1,000 PutEvents requests a second possible; they shrink as a whole."""
-    if seed == 0:
-        return minimal(node)
-    return _Sample(_Rng(random.Random(seed))).visit(node)
+    return seeded(node)(seed)
 
 
-class _Sample(SchemaVisitor[Any]):
-    """Schema node -> a valid instance, drawn from one ``random.Random``."""
+def seeded(node: Mapping[str, Any]) -> Callable[[int], Any]:
+    """``seed -> sample(node, seed)`` with ``node`` compiled once (:class:`_Compile`)."""
+    draw = _Compile().visit(node)
+    smallest: list[Any] = []
+
+    def instance(seed: int) -> Any:
+        if seed == 0:
+            if not smallest:
+                smallest.append(minimal(node))
+            return copy.deepcopy(smallest[0])
+        return draw(_Rng(random.Random(seed)))
+
+    return instance
+
+
+class _Compile(SchemaVisitor[Sampler]):
+    """Schema node -> a function drawing its valid instances from one ``random.Random``
+    (the node read once, not on every draw)."""
 
     makes = "generator"
 
-    def __init__(self, pick: _Rng) -> None:
-        self.pick = pick
-        self.rng = pick.rng
+    def _visit_enum(self, node: Mapping[str, Any]) -> Sampler:
+        options = list(node["enum"])
+        return lambda pick: pick.rng.choice(options)
 
-    def _visit_enum(self, node: Mapping[str, Any]) -> Any:
-        return self.rng.choice(node["enum"])
+    def _visit_const(self, node: Mapping[str, Any]) -> Sampler:
+        value = node["const"]
+        return lambda pick: copy.deepcopy(value)
 
-    def _visit_const(self, node: Mapping[str, Any]) -> Any:
-        return node["const"]
-
-    def _visit_object(self, node: Mapping[str, Any]) -> dict[str, Any]:
+    def _visit_object(self, node: Mapping[str, Any]) -> Sampler:
         required = set(node.get("required", []))
-        return with_dependencies(node, {
-            k: self.visit(v) for k, v in node.get("properties", {}).items()
-            if k in required or self.rng.random() < 0.5})
+        members = [(k, k in required, self.visit(v))
+                   for k, v in node.get("properties", {}).items()]
 
-    def _visit_array(self, node: Mapping[str, Any]) -> list[Any]:
-        size = self.pick.integer(node.get("minItems", 0), node.get("maxItems", 10))
-        return [self.visit(node.get("items", {})) for _ in range(size)]
+        def draw(pick: _Rng) -> dict[str, Any]:
+            roll = pick.rng.random
+            return with_dependencies(node, {
+                k: make(pick) for k, needed, make in members if needed or roll() < 0.5})
 
-    def _visit_string(self, node: Mapping[str, Any]) -> str:
-        rng = self.rng
+        return draw
+
+    def _visit_array(self, node: Mapping[str, Any]) -> Sampler:
+        low, high = node.get("minItems", 0), node.get("maxItems", 10)
+        item = self.visit(node.get("items", {}))
+        return lambda pick: [item(pick) for _ in range(pick.integer(low, high))]
+
+    def _visit_string(self, node: Mapping[str, Any]) -> Sampler:
         if is_json(node):
-            return minimal(node) if rng.random() < 0.5 else json.dumps(
-                {f"k{i}": rng.choice([rng.randint(-9, 10**6), "v" * i, 1.5]) for i in range(4)})
-        low, high = length_bounds(node)
-        try:
-            return string_of(node, self.pick.integer(low, high), self.pick)
-        except Infeasible:
-            return minimal(node)
+            fallback = minimal(node)
 
-    def _visit_number(self, node: Mapping[str, Any]) -> float | int:
-        pick, rng = self.pick, self.rng
+            def json_text(pick: _Rng) -> str:
+                rng = pick.rng
+                return fallback if rng.random() < 0.5 else json.dumps(
+                    {f"k{i}": rng.choice([rng.randint(-9, 10**6), "v" * i, 1.5])
+                     for i in range(4)})
+
+            return json_text
+        low, high = length_bounds(node)
+        tree = parse(node["pattern"]) if "pattern" in node else None
+
+        def text(pick: _Rng) -> str:
+            size = pick.integer(low, high)
+            if tree is None:
+                return chars_of(TEXT, size, pick.rng)
+            try:
+                return emit(tree, size, pick)
+            except Infeasible:
+                return minimal(node)
+
+        return text
+
+    def _visit_number(self, node: Mapping[str, Any]) -> Sampler:
         if node.get("x-timestamp"):
-            return pick.integer(0, EPOCH_MAX)
+            return lambda pick: pick.integer(0, EPOCH_MAX)
         low, high = node.get("minimum"), node.get("maximum")
         if node["type"] == "integer":
-            return pick.integer(-(2**31) if low is None else low,
-                                2**31 - 1 if high is None else high)
+            low = -(2**31) if low is None else low
+            high = 2**31 - 1 if high is None else high
+            return lambda pick: pick.integer(low, high)
         low = -1e6 if low is None else low
         high = 1e6 if high is None else high
-        return rng.choice((low, high, round(rng.uniform(low, high), 3)))
+        return lambda pick: pick.rng.choice((low, high, round(pick.rng.uniform(low, high), 3)))
 
     _visit_integer = _visit_number
 
-    def _visit_boolean(self, node: Mapping[str, Any]) -> bool:
-        return self.rng.random() < 0.5
+    def _visit_boolean(self, node: Mapping[str, Any]) -> Sampler:
+        return lambda pick: pick.rng.random() < 0.5
 
 
 _STRATEGIES = _Strategies()
 
 
 def from_node(node: Mapping[str, Any]) -> st.SearchStrategy[Any]:
-    """A strategy for instances valid against the (inlined) schema ``node``."""
+    """A strategy for instances valid against the (inlined) schema ``node`` (built once
+    per distinct node: violation operators ask for one on every draw)."""
+    return _from_text(json.dumps(node, sort_keys=True))
+
+
+@cache
+def _from_text(node: str) -> st.SearchStrategy[Any]:
+    return _STRATEGIES.visit(json.loads(node))
+
+
+def items_of(node: Mapping[str, Any]) -> st.SearchStrategy[Any]:
+    """The items of the array ``node``: one draw per object item (:func:`seeded`)."""
+    return _items_text(json.dumps(node.get("items", {}), sort_keys=True))
+
+
+@cache
+def _items_text(items: str) -> st.SearchStrategy[Any]:
+    node = json.loads(items)
+    if node.get("type") == "object":
+        return SEEDS.map(seeded(node))
     return _STRATEGIES.visit(node)
 
 

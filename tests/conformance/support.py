@@ -31,6 +31,14 @@ def _stated(clause_id: str) -> str:
     return " > ".join(" -or- ".join(rank) for rank in status_order(clause_id))
 
 
+def undocumented_status(harness: Harness, clause_id: str, operation: str,
+                        request: Mapping[str, Any], body: Mapping[str, Any]) -> None:
+    """``Harness.status_check``: a status outside ``clause_id``'s order fails it at
+    once (waiting for ACTIVE would last the harness' whole wait, on every resource)."""
+    holds(harness, clause_id, False, _stated(clause_id), {"statuses": [body.get("status")]},
+          operation, request)
+
+
 def response_clause(operation: str) -> str | None:
     """``<Operation>.response.valid`` if the catalog has it and its schema exists."""
     clause_id = f"{operation}.response.valid"

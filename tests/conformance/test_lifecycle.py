@@ -39,6 +39,7 @@ from personalize_conformance.suite.support import (
     check_response,
     create_with_name_in_use,
     delete_and_wait,
+    delete_group_and_wait,
     never_seen,
     response_clause,
     walk,
@@ -49,6 +50,15 @@ MAX_GROUPS = 3
 #: Names each run draws from, for its dataset groups and for its trackers: a pool this
 #: small makes a create reuse the name of a live resource often.
 NAME_POOL = 3
+#: Trackers each run starts with, on as many of its first dataset groups: the account
+#: list then pages across several pages from the first step, a create can reuse a live
+#: tracker's name at once, and a deleted tracker's group can get a new one.
+INITIAL_TRACKERS = 2
+GROUP_IN_USE = "DeleteDatasetGroup.withTracker.inUse"
+GROUP_DELETED = "DeleteDatasetGroup.thenNotFound"
+GROUP_CREATE_ORDER = "DatasetGroup.status.createOrder"
+GROUP_AGREES = "DescribeDatasetGroup.agreesWithCreate"
+LIST_AGREES = "ListEventTrackers.agreesWithDescribe"
 SAME_GROUP_NAME = "CreateDatasetGroup.sameName.noOverwrite"
 SAME_TRACKER_NAME = "CreateEventTracker.sameName.noOverwrite"
 PAGE_SIZES = (1, 2, 3, 100)
@@ -74,6 +84,11 @@ CLAUSES = [
     "ListEventTrackers.filterByDatasetGroup",
     "ListEventTrackers.maxResults",
     "ListEventTrackers.paging",
+    GROUP_IN_USE,
+    GROUP_DELETED,
+    GROUP_CREATE_ORDER,
+    GROUP_AGREES,
+    LIST_AGREES,
     *EVENT_CLAUSES,
     # Checked only when the contract has the response schema.
     *filter(None, (response_clause(op) for op in
@@ -116,30 +131,39 @@ class Lifecycle(RuleBasedStateMachine):
 
     # -- dataset groups --------------------------------------------------------------------
     @initialize()
-    def first_group(self) -> None:
-        self._create_group(self.group_names[0])
+    def first_groups(self) -> None:
+        """Every dataset group of the pool, the first ``INITIAL_TRACKERS`` with a tracker
+        (the interesting states are then steps away, not a lucky sequence)."""
+        for index, name in enumerate(self.group_names[:MAX_GROUPS]):
+            arn = self._create_group(name)
+            if arn is not None and index < INITIAL_TRACKERS:
+                self._create_tracker(arn, self.tracker_names[index])
 
     @precondition(lambda self: len(self.model.groups) < MAX_GROUPS)
     @rule(data=st.data())
     def create_group(self, data: st.DataObject) -> None:
         self._create_group(data.draw(st.sampled_from(self.group_names), label="group name"))
 
-    def _create_group(self, name: str) -> None:
+    def _create_group(self, name: str) -> str | None:
         """A dataset group named ``name``; if a live one has the name, the create is
-        rejected or makes a separate group, and the first is left as it was."""
+        rejected or makes a separate group, and the first is left as it was. Its ARN
+        (``None``: rejected)."""
         request = {"name": name}
         taken = [arn for arn, n in self.model.group_names.items() if n == name]
         if taken:
             created = create_with_name_in_use(self.h, SAME_GROUP_NAME, "CreateDatasetGroup",
                                               request, taken[0])
             if created is None:
-                return
+                return None
         else:
             created = self.h.invoke("CreateDatasetGroup", request)
         arn = created["datasetGroupArn"]
-        self.h.wait_active("DescribeDatasetGroup", "datasetGroup", "datasetGroupArn", arn)
+        if watch_create(self.h, arn, GROUP_CREATE_ORDER)[-1] != "ACTIVE":
+            self.h.delete_dataset_group(arn)  # CREATE FAILED: the documented order allows it
+            return None
         self.model.groups[arn] = None
         self.model.group_names[arn] = name
+        return arn
 
     def _group(self, data: st.DataObject) -> str:
         return data.draw(st.sampled_from(sorted(self.model.groups)), label="dataset group")
@@ -147,8 +171,16 @@ class Lifecycle(RuleBasedStateMachine):
     # -- create ----------------------------------------------------------------------------
     @rule(data=st.data())
     def create_tracker(self, data: st.DataObject) -> None:
-        group = self._group(data)
-        name = data.draw(st.sampled_from(self.tracker_names), label="tracker name")
+        # a group without a tracker first where there is one (one with a deleted tracker
+        # gets a new one), and a name in use by a live tracker more often than not
+        free = sorted(g for g, t in self.model.groups.items() if t is None)
+        group = data.draw(st.sampled_from(free), label="free dataset group") \
+            if free and data.draw(st.booleans(), label="to a free group") \
+            else self._group(data)
+        self._create_tracker(group, data.draw(st.sampled_from(self.tracker_names),
+                                              label="tracker name"))
+
+    def _create_tracker(self, group: str, name: str) -> None:
         request = {"name": name, "datasetGroupArn": group}
         if self.model.groups[group] is not None:
             rejected(self.h, "CreateEventTracker.oneTrackerPerDatasetGroup",
@@ -194,6 +226,21 @@ class Lifecycle(RuleBasedStateMachine):
         delete_and_wait(self.h, tracker.arn)
         self.model.groups[tracker.group] = None
         self.model.deleted.append(tracker)
+
+    @precondition(lambda self: len(self.model.groups) > 1)  # the rules need a group
+    @rule(data=st.data())
+    def delete_group(self, data: st.DataObject) -> None:
+        """A group with a tracker is not deleted (and both stay as they were); one
+        without is, then not found."""
+        group = self._group(data)
+        tracker = self.model.groups[group]
+        request = {"datasetGroupArn": group}
+        if tracker is not None:
+            rejected(self.h, GROUP_IN_USE, "DeleteDatasetGroup", request, whole=True)
+            return  # the invariants check both are still described as they were
+        delete_group_and_wait(self.h, group)
+        del self.model.groups[group]
+        self.model.group_names.pop(group, None)
 
     @rule(data=st.data(), deleted=st.booleans())
     def delete_gone(self, data: st.DataObject, deleted: bool) -> None:
@@ -253,18 +300,24 @@ class Lifecycle(RuleBasedStateMachine):
     # -- invariants ------------------------------------------------------------------------
     def _check_group_list(self, group: str, max_results: int | None) -> None:
         request = {"datasetGroupArn": group}
-        listed = arns(walk(self.h, request, max_results))
+        items = walk(self.h, request, max_results)
         # a deleted tracker still listed breaks the delete's rule, not the filter's
         deleted = {t.arn for t in self.model.deleted}
-        lingering = [arn for arn in listed if arn in deleted]
+        lingering = [arn for arn in arns(items) if arn in deleted]
         holds(self.h, "DeleteEventTracker.thenNotFound", not lingering,
               "deleted trackers not listed", lingering, "ListEventTrackers", request)
-        listed = [arn for arn in listed if arn not in deleted]
+        items = [item for item in items if item.get("eventTrackerArn") not in deleted]
+        listed = arns(items)
         tracker = self.model.groups[group]
         want = [tracker.arn] if tracker else []
         holds(self.h, "ListEventTrackers.filterByDatasetGroup", listed == want,
               f"exactly {want} (one tracker per dataset group)", listed,
               "ListEventTrackers", request)
+        if tracker is not None:  # summarised as the model (and describe) has it
+            got = [{k: item.get(k) for k in ("name", "status")} for item in items]
+            holds(self.h, LIST_AGREES, got == [{"name": tracker.name, "status": "ACTIVE"}],
+                  f"{tracker.arn} listed as described: {tracker.name}, ACTIVE", got,
+                  "ListEventTrackers", request)
 
     def _check_account_list(self, max_results: int) -> None:
         check_account_list(self.h, max_results, {t.arn for t in self.model.live()},
@@ -288,11 +341,29 @@ class Lifecycle(RuleBasedStateMachine):
                   "DescribeEventTracker", request)
 
     @invariant()
+    def groups_agree_with_the_model(self) -> None:
+        for group, name in sorted(self.model.group_names.items()):
+            if group not in self.model.groups:
+                continue
+            request = {"datasetGroupArn": group}
+            shown = accepted(self.h, [GROUP_AGREES], "DescribeDatasetGroup", request,
+                             whole=True).get("datasetGroup", {})
+            got = {k: shown.get(k) for k in ("datasetGroupArn", "name", "status")}
+            want = {"datasetGroupArn": group, "name": name, "status": "ACTIVE"}
+            holds(self.h, GROUP_AGREES, got == want, f"describe shows {want}", got,
+                  "DescribeDatasetGroup", request)
+
+    @invariant()
     def lists_agree_with_the_model(self) -> None:
+        """Each group's list, and the account's list walked page by page; the page size
+        cycles through ``PAGE_SIZES``; the account's (one step in two) is walked by 1 (a
+        page per live tracker, from the initial ones on) or by 2."""
         self.steps += 1
         size = PAGE_SIZES[self.steps % len(PAGE_SIZES)]
         for group in sorted(self.model.groups):
             self._check_group_list(group, size)
+        if self.steps % 2:  # by 1, then by 2 (a page of two, then where the next starts)
+            self._check_account_list(1 if self.steps % 4 == 1 else 2)
 
     @invariant()
     def deleted_trackers_stay_gone(self) -> None:

@@ -139,7 +139,11 @@ def _run_given(harness: Harness, body: Callable[[st.DataObject], None], clause_i
     """Run ``body`` as a Hypothesis property under the active profile (at most
     ``max_examples`` when given); if the strategies cannot make its cases, record
     ``clause_ids`` as not exercised on ``side``."""
-    test = given(data=st.data())(body)
+    def example(data: st.DataObject) -> None:
+        harness.stop_if_spent()  # a shrink past its budget draws nothing more
+        body(data)
+
+    test = given(data=st.data())(example)
     if max_examples is not None:
         test = settings(max_examples=min(max_examples, settings.default.max_examples))(test)
     try:

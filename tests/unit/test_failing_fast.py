@@ -1,0 +1,75 @@
+"""Failing is not slow: a status outside the documented create order fails at once (no
+wait for ACTIVE), and shrinking a failure spends a bounded number of target calls."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from personalize_conformance.harness import Harness
+from personalize_conformance.targets import Target, TargetError
+
+
+class ReadyForever(Target):
+    """A target whose resources say READY (no documented status) and never ACTIVE; it
+    rejects every PutEvents with an eventType longer than 3 characters."""
+
+    name = "ready-forever"
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def invoke(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        self.calls.append(operation)
+        if operation == "CreateDatasetGroup":
+            return {"datasetGroupArn": "arn:aws:personalize:us-east-1:1:dataset-group/x"}
+        if operation == "DescribeDatasetGroup":
+            return {"datasetGroup": {"status": "READY", **request}}
+        if operation == "PutEvents":
+            if any(len(e["eventType"]) > 3 for e in request["eventList"]):
+                raise TargetError(400, "InvalidInputException", "too long")
+            return {}
+        return {}
+
+
+def test_an_undocumented_status_fails_on_the_first_describe():
+    target = ReadyForever()
+    harness = Harness(target, run_id="t", wait_seconds=60.0)
+    seen: list[tuple[str, str]] = []
+
+    def check(h: Harness, clause_id: str, operation: str, request: Any, body: Any) -> None:
+        seen.append((clause_id, body["status"]))
+
+    harness.status_check = check
+    with pytest.raises(RuntimeError, match=r"DatasetGroup\.status\.createOrder"):
+        harness.create_dataset_group()
+    assert seen == [("DatasetGroup.status.createOrder", "READY")]
+    assert target.calls == ["CreateDatasetGroup", "DescribeDatasetGroup"]
+
+
+def test_shrinking_spends_at_most_its_budget():
+    """Every example with a long eventType fails; the shrink stops at its budget (as many
+    calls as finding the failure took, at least ``shrink_min_calls``), the budget and what
+    was spent are recorded, and the final replay still fails."""
+    target = ReadyForever()
+    harness = Harness(target, run_id="t", shrink_min_calls=2)
+
+    @settings(max_examples=8, database=None, derandomize=True, deadline=None)
+    @given(st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=10))
+    def property_(types: list[str]) -> None:
+        events = [{"eventType": t, "sentAt": 1} for t in types]
+        harness.invoke("PutEvents", {"trackingId": "t", "sessionId": "s", "eventList": events})
+
+    with harness.running_test() as record, pytest.raises(TargetError):
+        property_()
+    shrinking = record.shrinking()
+    assert shrinking is not None and shrinking["exhausted"]
+    per_example = (record.example_calls_at_failure or 0) / record.first_failing_example
+    planned = -(-per_example * 8 // 1)  # what the 8 examples would have cost
+    assert shrinking["budget"] == max(2, planned - (record.example_calls_at_failure or 0))
+    assert shrinking["calls"] <= shrinking["budget"] + 1
+    assert record.example_calls <= planned + 2  # no more than a passing run, and the replay
