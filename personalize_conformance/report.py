@@ -109,18 +109,22 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
     """The report: run metadata, a summary, and one entry per catalog clause.
 
     Each record is one test's result: ``{test, status, clauses, failure, duration,
-    examples, cases, sides, not_exercised}`` (``duration`` in seconds; ``examples`` the
+    examples, cases, sides, not_exercised, reasons}`` (``duration`` in seconds, split
+    evenly among the clauses the test is counted for, so clause durations add up to the
+    run; ``reasons``: why it was unsupported or not applicable; ``examples`` the
     Hypothesis examples it tried; ``cases``: clause id -> the checks of it that ran, what
     a clause's ``examples`` counts where present; ``sides``: clause id -> the sides,
     accepted/rejected, its checks ran).
     """
     waivers = waivers or {}
     by_clause: dict[str, list[Mapping[str, Any]]] = {}
+    share: dict[str, float] = {}  # test -> its seconds split evenly among its clauses
     for record in records:
         named = (record.get("failure") or {}).get("clauses") or []
-        for clause_id in dict.fromkeys([*record["clauses"], *named]):
-            if clause_id in catalog().clauses:
-                by_clause.setdefault(clause_id, []).append(record)
+        mine = [c for c in dict.fromkeys([*record["clauses"], *named]) if c in catalog().clauses]
+        for clause_id in mine:
+            by_clause.setdefault(clause_id, []).append(record)
+        share[record["test"]] = float(record.get("duration", 0.0)) / max(len(mine), 1)
     entries = []
     for clause in catalog():
         tests = sorted(by_clause.get(clause.id, []), key=lambda r: r["test"])
@@ -143,9 +147,12 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
             "tests": [r["test"] for r in tests],
             "examples": sum(int(r.get("cases", {}).get(clause.id, 0)) or int(r.get("examples", 0))
                             for r in tests),
-            "duration": round(sum(float(r.get("duration", 0.0)) for r in tests), 6),
+            "duration": round(sum(share[r["test"]] for r in tests), 6),
             "failures": failures,
         }
+        if status in (outcomes.UNSUPPORTED, outcomes.NOT_APPLICABLE):
+            entry["reasons"] = sorted({n for r in tests if r["status"] == status
+                                       for n in r.get("reasons", [])})
         if status == outcomes.INCOMPLETE:
             entry["not_exercised"] = sorted(
                 {n for r in tests for n in r.get("not_exercised", {}).get(clause.id, [])})
