@@ -66,6 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     back the same way (and is written to ``--report-dir``)."""
     import pytest
 
+    from personalize_conformance.console import Console
     from personalize_conformance.options import OptionError, prepare
 
     try:
@@ -75,30 +76,20 @@ def _run(args: argparse.Namespace) -> int:
     settings = run.settings
     report_path = Path(settings.report_dir or ".") / "report.json"
     report_path.unlink(missing_ok=True)
+    console = Console(run)  # the header, progress and summary; pytest's own output quiet
+    console.header()
     argv = [
-        "--pyargs", SUITE, "-q", "-p", "no:cacheprovider", "--no-header", "-rN",
-        "--hypothesis-profile", settings.profile, "--hypothesis-seed", str(settings.seed),
+        "--pyargs", SUITE, *console.quiet_argv(), "-p", "no:cacheprovider", "--no-header",
+        "-rN", "--hypothesis-profile", settings.profile, "--hypothesis-seed", str(settings.seed),
     ]
     if settings.workers not in ("0", ""):
         argv += ["-n", settings.workers]
-    code = pytest.main(argv, plugins=[run])
+    code = pytest.main(argv, plugins=[run, console])
     if run.report is None:
         raise UsageError(f"the run could not be made (pytest exit status {int(code)}); "
                          "see the output above")
-    _print_summary(run.report, report_path)
+    console.summary(run.report, report_path.parent)
     return EXIT_FAILED if run.report["summary"]["failed"] else EXIT_OK
-
-
-def _print_summary(report: dict, path: Path) -> None:
-    print()
-    for clause in report["clauses"]:
-        status = clause["status"]
-        if status == "waived":
-            status = f"waived ({clause['observed_status']})"
-        print(f"  {status:<22} {clause['level']:<6} {clause['examples']:>6} ex  {clause['id']}")
-    counts = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)
-    print(f"\n{report['target']}: {report['verdict']}")
-    print(f"({counts}); report: {path.parent}/report.{{json,md}}, junit.xml")
 
 
 def _serve(args: argparse.Namespace) -> int:

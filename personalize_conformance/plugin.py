@@ -33,7 +33,7 @@ from personalize_conformance.options import (
     selected,
     values_of,
 )
-from personalize_conformance.progress import Progress
+from personalize_conformance.progress import PROGRESS, Progress
 
 profiles.register()  # before Hypothesis' own plugin reads --hypothesis-profile
 
@@ -66,8 +66,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clause(*ids): the catalog clauses a test checks")
     run = config.stash[RUN] = _run_for(config)
     config.pluginmanager.register(Collector(config, run), "personalize-conformance-collector")
-    if run.settings.progress and not _is_worker(config):
-        config.pluginmanager.register(Progress(config), "personalize-conformance-progress")
+    if run.settings.progress and not _is_worker(config) \
+            and not config.pluginmanager.has_plugin(PROGRESS):
+        config.pluginmanager.register(Progress(config), PROGRESS)
     if getattr(config.option, "hypothesis_profile", None) is None:
         settings.load_profile(profiles.DEFAULT)
     if run.settings.max_examples:
@@ -233,6 +234,7 @@ class Collector:
             return
         meta = {
             "target": settings.target,
+            "label": settings.label,
             "endpoint": settings.endpoint_url,
             "profile": settings.profile,
             "seed": settings.seed,

@@ -41,6 +41,15 @@ def _record_status(record: Mapping[str, Any], clause_id: str) -> str | None:
     return record["status"]
 
 
+def _unexercised(kind: str, ran: set[str], tests: list[Mapping[str, Any]]) -> str:
+    """What an incomplete clause lacked, when its tests recorded no reason."""
+    names = ", ".join(r["test"].rsplit("::", 1)[-1] for r in tests) or "none"
+    if kind == "shape" and ran:
+        missing = " and ".join(sorted(set(BOTH_SIDES) - ran))
+        return f"no {missing} case of it ran (its tests: {names})"
+    return f"its tests passed without reaching a check of it (its tests: {names})"
+
+
 def clause_status(clause: Any, tests: Iterable[Mapping[str, Any]]) -> str:
     """What the run observed for one clause, from the records of the tests that name it
     (or whose failure names it):
@@ -77,7 +86,8 @@ def _tally(clauses: list[dict[str, Any]], level: str) -> str:
 
 
 def verdict(clauses: list[dict[str, Any]]) -> str:
-    """The one-line verdict over the clause results, with MUST and SHOULD passed/total."""
+    """The one-line verdict over the clause results, with MUST, SHOULD and MAY
+    passed/total."""
     must = [c for c in clauses if c["level"] == "MUST"]
     failed = sum(c["status"] == outcomes.FAILED for c in must)
     errors = sum(c["status"] == outcomes.ERROR for c in clauses)
@@ -94,7 +104,8 @@ def verdict(clauses: list[dict[str, Any]]) -> str:
     if errors:
         suite = f"suite error: {errors} clauses"
         head = f"{head}; {suite}" if failed or unchecked else suite
-    return f"{head} ({_tally(clauses, 'MUST')}, {_tally(clauses, 'SHOULD')})"
+    tallies = ", ".join(_tally(clauses, level) for level in ("MUST", "SHOULD", "MAY"))
+    return f"{head} ({tallies})"
 
 
 def _version_of(distribution: str) -> str | None:
@@ -155,7 +166,8 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
                                        for n in r.get("reasons", [])})
         if status == outcomes.INCOMPLETE:
             entry["not_exercised"] = sorted(
-                {n for r in tests for n in r.get("not_exercised", {}).get(clause.id, [])})
+                {n for r in tests for n in r.get("not_exercised", {}).get(clause.id, [])}
+            ) or [_unexercised(clause.kind, _ran(clause.id, tests), tests)]
         if clause.id in waivers:
             entry["waiver"] = waivers[clause.id]
         entries.append(entry)
@@ -190,8 +202,9 @@ def failing_tests(report: Mapping[str, Any]) -> list[str]:
 
 
 def write(report: Mapping[str, Any], directory: str | Path) -> Path:
-    """Write ``report.json``, ``junit.xml`` and ``report.md`` into ``directory``; the
-    path of ``report.json``."""
+    """Write ``report.json``, ``junit.xml``, ``report.md``, ``report.html`` and each failed
+    clause's reproductions (``reproduce/<clause>.sh`` and ``.py``, its first failure) into
+    ``directory``; the path of ``report.json``."""
     from personalize_conformance import render
 
     path = Path(directory)
@@ -200,4 +213,14 @@ def write(report: Mapping[str, Any], directory: str | Path) -> Path:
     out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
     (path / "junit.xml").write_text(render.junit(report), encoding="utf-8")
     (path / "report.md").write_text(render.markdown(report), encoding="utf-8")
+    (path / "report.html").write_text(render.html(report), encoding="utf-8")
+    for clause in render.clean(report["clauses"]):
+        repro = next((f["reproduction"] for f in clause["failures"] if f.get("reproduction")),
+                     None)
+        if repro:
+            script = path / render.repro_path(clause["id"])
+            script.parent.mkdir(exist_ok=True)
+            script.write_text("#!/usr/bin/env bash\n" + repro["cli"], encoding="utf-8")
+            script.chmod(0o755)
+            script.with_suffix(".py").write_text(repro["boto3"], encoding="utf-8")
     return out

@@ -168,14 +168,15 @@ def _entries(*pairs: tuple[str, str]) -> list[dict]:
 
 @pytest.mark.parametrize("clauses, expected", [
     (_entries(("MUST", "passed"), ("SHOULD", "failed"), ("MAY", "untested")),
-     "conformant (MUST 1/1 passed, SHOULD 0/1 passed)"),
+     "conformant (MUST 1/1 passed, SHOULD 0/1 passed, MAY 0/1 passed)"),
     (_entries(("MUST", "passed"), ("MUST", "waived"), ("SHOULD", "waived")),
-     "conformant with 2 waivers (MUST 1/2 passed, SHOULD 0/1 passed)"),
+     "conformant with 2 waivers (MUST 1/2 passed, SHOULD 0/1 passed, MAY 0/0 passed)"),
     (_entries(("MUST", "failed"), ("MUST", "failed"), ("MUST", "untested"), ("MUST", "waived")),
-     "not conformant: 2 MUST clauses failed (MUST 0/4 passed, SHOULD 0/0 passed)"),
+     "not conformant: 2 MUST clauses failed "
+     "(MUST 0/4 passed, SHOULD 0/0 passed, MAY 0/0 passed)"),
     (_entries(("MUST", "passed"), ("MUST", "unsupported"), ("MUST", "not_applicable")),
      "incomplete: 1 MUST clauses not checked (unsupported, untested or incomplete) "
-     "(MUST 1/3 passed, SHOULD 0/0 passed)"),
+     "(MUST 1/3 passed, SHOULD 0/0 passed, MAY 0/0 passed)"),
 ])
 def test_the_verdict_line(clauses, expected):
     assert report_module.verdict(clauses) == expected
@@ -422,10 +423,10 @@ def test_error_is_ordered_above_passed_and_counted():
 
 @pytest.mark.parametrize("clauses, expected", [
     (_entries(("MUST", "passed"), ("MUST", "error")),
-     "suite error: 1 clauses (MUST 1/2 passed, SHOULD 0/0 passed)"),
+     "suite error: 1 clauses (MUST 1/2 passed, SHOULD 0/0 passed, MAY 0/0 passed)"),
     (_entries(("MUST", "failed"), ("MUST", "error"), ("SHOULD", "error")),
      "not conformant: 1 MUST clauses failed; suite error: 2 clauses "
-     "(MUST 0/2 passed, SHOULD 0/1 passed)"),
+     "(MUST 0/2 passed, SHOULD 0/1 passed, MAY 0/0 passed)"),
 ])
 def test_the_verdict_line_names_suite_errors(clauses, expected):
     test_the_verdict_line(clauses, expected)
