@@ -22,7 +22,6 @@ from rich.console import Console as RichConsole
 from rich.markup import escape
 from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
-from rich.table import Table
 
 from personalize_conformance import __version__, outcomes, render
 from personalize_conformance.options import Run
@@ -42,11 +41,12 @@ STYLE = {
 }
 
 
-def make(no_color: bool = False, file: Any = None) -> RichConsole:
-    """The console: colour only on a terminal (rich also honours ``NO_COLOR``); lines
-    never wrapped, so commands stay copyable."""
-    return RichConsole(file=file, no_color=no_color, highlight=False, soft_wrap=True,
-                       emoji=False)
+def make(no_color: bool = False, file: Any = None, terminal: bool | None = None
+         ) -> RichConsole:
+    """The console: colour only on a terminal (``terminal``: None detects it; rich also
+    honours ``NO_COLOR``); lines never wrapped, so commands stay copyable."""
+    return RichConsole(file=file, no_color=no_color or None, highlight=False, soft_wrap=True,
+                       emoji=False, force_terminal=terminal)
 
 
 def shrink(value: Any) -> Any:
@@ -176,15 +176,13 @@ def show(out: RichConsole, report: Mapping[str, Any], report_dir: str | Path | N
          verbose: bool = False, collect_errors: list[str] | tuple = ()) -> None:
     """Print a report's summary (``report`` as ``report.build`` made it)."""
     report = render.clean(report)
-    if verbose:
-        table = Table(box=None, pad_edge=False, show_edge=False)
-        for column in ("status", "level", "examples", "clause"):
-            table.add_column(column, justify="right" if column == "examples" else "left")
-        for c in report["clauses"]:
-            table.add_row(f"[{STYLE.get(c['status'], '')}]{escape(render.status_text(c))}[/]",
-                          c["level"], str(c["examples"]), escape(c["id"]))
+    if verbose:  # the whole matrix, one clause a line (never cropped)
         out.print()
-        out.print(table)
+        out.print(f"[bold]{'status':<26} {'level':<6} {'examples':>8}  clause[/]")
+        for c in report["clauses"]:
+            status = f"{render.status_text(c):<26}"
+            out.print(f"[{STYLE.get(c['status'], '')}]{escape(status)}[/] {c['level']:<6} "
+                      f"{c['examples']:>8}  {escape(c['id'])}")
     for error in collect_errors:
         out.print(f"[bold magenta]collection error[/] {escape(error)}")
     for status, group in render.not_passed(report):
