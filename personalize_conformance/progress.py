@@ -81,6 +81,7 @@ class Progress:
             for clause_id in ids:
                 self.plan.setdefault(clause_id, set()).add(item.nodeid)
 
+    @pytest.hookimpl(optionalhook=True)  # an xdist hook: also works with -p no:xdist
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         self.total_tests = max(self.total_tests, len(ids))
 

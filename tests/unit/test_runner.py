@@ -158,8 +158,10 @@ def test_both_sides_declare_their_options_from_the_one_table():
     flags = {flag for action in runner._actions for flag in action.option_strings}
     assert flags - {"-h", "--help", "--no-progress"} == {f for o in OPTIONS for f in o.cli}
     assert {o.name for o in OPTIONS if not o.cli} == {"run_id"}  # plugin only
-    assert {o.name for o in OPTIONS if not o.plugin} == {"profile", "seed", "workers"}
-    assert all(o.foreign for o in OPTIONS if not o.plugin and o.name != "workers")
+    console = {"verbose", "no_color", "tb"}  # the runner's console only
+    assert {o.name for o in OPTIONS if not o.plugin} == {"profile", "seed", "workers", *console}
+    assert all(o.foreign for o in OPTIONS
+               if not o.plugin and o.name not in {"workers", *console})
 
 
 def test_the_runner_hands_its_run_to_pytest_and_gets_the_report_back(tmp_path, monkeypatch):
