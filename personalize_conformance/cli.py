@@ -79,8 +79,8 @@ def _run(args: argparse.Namespace) -> int:
     console = Console(run)  # the header, progress and summary; pytest's own output quiet
     console.header()
     argv = [
-        "--pyargs", SUITE, *console.quiet_argv(), "-p", "no:cacheprovider", "--no-header",
-        "-rN", "--hypothesis-profile", settings.profile, "--hypothesis-seed", str(settings.seed),
+        "--pyargs", SUITE, *console.quiet_argv(), "-p", "no:cacheprovider",
+        "--hypothesis-profile", settings.profile, "--hypothesis-seed", str(settings.seed),
     ]
     if settings.workers not in ("0", ""):
         argv += ["-n", settings.workers]

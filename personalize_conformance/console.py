@@ -80,10 +80,12 @@ class Console:
         self.collect_errors: list[str] = []
 
     def quiet_argv(self) -> list[str]:
-        """pytest's options for a quiet run: no dots or counts, tracebacks only if asked."""
+        """pytest's options for a quiet run: without its terminal reporter (no dots, counts,
+        tracebacks or xdist status lines; an internal error still goes to stderr), unless
+        ``--tb`` asks for its tracebacks."""
         if self.settings.tb:
-            return ["-q", f"--tb={self.settings.tb}"]
-        return ["-qq", "--tb=no", "--no-summary"]
+            return ["-q", "--no-header", "-rN", f"--tb={self.settings.tb}"]
+        return ["-p", "no:terminal"]
 
     def header(self) -> None:
         from personalize_conformance.contracts import digest
