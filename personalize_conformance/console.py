@@ -11,7 +11,6 @@ on a terminal, never with ``NO_COLOR`` or ``--no-color``.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -63,8 +62,7 @@ def shrink(value: Any) -> Any:
 
 def sent_text(failure: Mapping[str, Any]) -> str:
     """What was sent, shrunk, on one line."""
-    return (f"{failure.get('operation') or ''} "
-            f"{json.dumps(shrink(failure['input']), ensure_ascii=False, default=str)}").strip()
+    return f"{failure.get('operation') or ''} {render.as_json(shrink(failure['input']))}".strip()
 
 
 class Console:
@@ -216,7 +214,7 @@ def show(out: RichConsole, report: Mapping[str, Any], report_dir: str | Path | N
     style = ("bold red" if verdict.startswith("not conformant") or "suite error" in verdict
              else "bold yellow" if verdict.startswith("incomplete") else "bold green")
     out.print()
-    out.print(f"{counts} clauses")
+    out.print(f"clauses: {counts}")
     out.print(f"[{style}]{escape(render.title(report))}: {escape(verdict)}[/]")
     if report_dir is not None:
         out.print(f"report: {escape(str(report_dir))}/report.{{json,md,html}}, junit.xml")

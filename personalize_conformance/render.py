@@ -54,14 +54,20 @@ def printable(text: str) -> str:
 
 
 def clean(node: Any) -> Any:
-    """A report (or any JSON data) with every string ``printable``."""
+    """A report (or any JSON data) with every string ``printable``, but the requests a
+    failure sent (``input``), data every rendering shows as JSON (``as_json``)."""
     if isinstance(node, str):
         return printable(node)
     if isinstance(node, Mapping):
-        return {printable(str(k)): clean(v) for k, v in node.items()}
+        return {printable(str(k)): v if k == "input" else clean(v) for k, v in node.items()}
     if isinstance(node, (list, tuple)):
         return [clean(v) for v in node]
     return node
+
+
+def as_json(value: Any, indent: int | None = None) -> str:
+    """``value`` as JSON text, every character that is not printable escaped."""
+    return printable(json.dumps(value, indent=indent, default=str, ensure_ascii=False))
 
 
 def meta(report: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -158,7 +164,7 @@ def _failure_text(failure: Mapping[str, Any]) -> str:
     lines += [f"test: {failure['test']}", f"expected: {failure['expected']}",
               f"observed: {observed_text(failure['observed'])}"]
     if failure.get("input") is not None:
-        lines.append(f"input: {json.dumps(failure['input'], default=str)}")
+        lines.append(f"input: {as_json(failure['input'])}")
     repro = failure.get("reproduction")
     if repro:
         lines += ["--- reproduce with the AWS CLI (exit 1: reproduced) ---", repro["cli"].rstrip(),
@@ -240,7 +246,7 @@ def _md_failure(report: Mapping[str, Any], clause: Mapping[str, Any],
               f"- observed: {_cell(observed_text(failure['observed']))}"]
     if failure.get("input") is not None:
         lines += ["", "Minimal failing input:", "",
-                  *_fence(json.dumps(failure["input"], indent=2, default=str), "json")]
+                  *_fence(as_json(failure["input"], indent=2), "json")]
     repro = failure.get("reproduction")
     if repro:
         lines += ["", f"Reproduce with the AWS CLI (`bash {repro_path(clause['id'])}` in the "
@@ -279,8 +285,9 @@ def markdown(report: Mapping[str, Any]) -> str:
         lines.append(f"| `{c['id']}` | {_cell(c['statement'])} | {c['level']} | {status} | "
                      f"{c['examples']} | {c['duration']:.2f} |")
     for status, group in not_passed(report):
+        meaning = LEGEND[status]
         lines += ["", f"## {status.replace('_', ' ').capitalize()} ({len(group)})", "",
-                  LEGEND[status] + "."]
+                  meaning[0].upper() + meaning[1:] + "."]
         if status in (outcomes.FAILED, outcomes.ERROR):
             for c in group:
                 lines += ["", f"### `{c['id']}` ({c['level']})", "", c["statement"]]
@@ -309,8 +316,7 @@ def _templates() -> Any:
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                       lstrip_blocks=True)
     env.filters.update(observed=observed_text, kind=failure_kind, status=status_text,
-                       reasons=reasons, tojson_pretty=lambda v: json.dumps(
-                           v, indent=2, default=str, ensure_ascii=False))
+                       reasons=reasons, tojson_pretty=lambda v: as_json(v, indent=2))
     return env
 
 

@@ -97,6 +97,7 @@ def test_control_characters_from_a_target_pass_through_every_renderer(tmp_path):
     for name, text in written.items():
         assert not set(NOT_ALLOWED) & set(text), name
         assert ("\\u0000" in text or "\\x00" in text) and "owned" in text, name  # spelled out
+        assert "\\\\u0000" not in text, name  # a request's JSON is escaped once, as sent
     assert "<script>alert" not in written["report.html"]  # escaped by the template
 
 
