@@ -117,7 +117,8 @@ def reasons(clause: Mapping[str, Any]) -> list[str]:
     if status == outcomes.INCOMPLETE:
         return list(clause.get("not_exercised") or []) or [LEGEND[status]]
     if status == outcomes.UNTESTED:
-        return ["no test of this run checked it (deselected by --clauses or --replay)"]
+        return ["no test of this run checked it (not selected by --clauses or --replay, "
+                "or its tests were skipped)"]
     return []
 
 
