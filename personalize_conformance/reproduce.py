@@ -45,7 +45,7 @@ def serve_command(target_name: str) -> str | None:
         return f"personalize-conformance serve --target {shlex.quote(name)} --port {port}"
     if target_name == "reference-progressive":
         return f"personalize-conformance serve --target reference --progressive --port {port}"
-    if target_name == "moto":
+    if target_name in ("moto", "moto-server"):  # in-process, or on a port of the run's own
         return f"moto_server -p {port}"
     return None
 

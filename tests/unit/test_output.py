@@ -214,3 +214,25 @@ def test_progress_is_one_live_line_on_a_terminal_and_sparse_otherwise(terminal):
         assert "3/10 clauses" in text and SHAPE in text and "\x1b[" in text
     else:  # one line: the next only after SPARSE_SECONDS
         assert text == "3/10 clauses, 31 s, about 72 s left\n"
+
+
+@pytest.mark.parametrize("name, url, serve", [
+    ("mutant:eventList-accepts-11", None, "serve --target mutant:eventList-accepts-11"),
+    ("reference-http", "http://127.0.0.1:40123", "serve --target reference --port"),
+    ("moto-server", "http://127.0.0.1:40124", "moto_server -p"),
+    ("endpoint", "http://127.0.0.1:9000", None),
+])
+def test_a_reproduction_serves_an_in_process_target_first(name, url, serve):
+    from personalize_conformance.reproduce import SERVE_URL, replay_of
+
+    class _Target:
+        endpoint_url = url
+
+    target = _Target()
+    target.name = name  # type: ignore[attr-defined]
+    replay = replay_of(target, "abc123")
+    assert replay.prefix == "pcabc123"
+    if serve is None:  # reached where it ran
+        assert replay.serve is None and replay.url == url
+    else:  # the run's own server is gone: served again where the script looks
+        assert serve in (replay.serve or "") and replay.url == SERVE_URL
