@@ -112,6 +112,11 @@ class Console:
             self.collect_errors.append(f"{report.nodeid or 'collection'}: "
                                        f"{str(report.longrepr).strip().splitlines()[-1]}")
 
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
+        """Say the run stopped early (SIGINT, or SIGTERM made one); cleanup follows."""
+        self.out.print(f"[bold red]interrupted[/] ({escape(excinfo.exconly())}): the run "
+                       "stopped early; what it created on the target is deleted")
+
     def _show(self, progress: Progress, now: str) -> None:
         if not progress.total:
             return
