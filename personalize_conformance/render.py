@@ -132,9 +132,11 @@ def by_reason(clauses: list[Mapping[str, Any]]) -> list[tuple[str, list[str]]]:
     return list(grouped.items())
 
 
-def repro_path(clause_id: str, suffix: str = "sh") -> str:
-    """A failed clause's reproduction script, relative to the report directory."""
-    return f"{REPRO_DIR}/{re.sub(r'[^A-Za-z0-9._-]', '_', clause_id)}.{suffix}"
+def repro_path(clause_id: str, suffix: str = "sh", n: int = 1) -> str:
+    """The reproduction script of a failed clause's ``n``-th failure (1: ``<clause>.sh``,
+    2: ``<clause>.2.sh``), relative to the report directory."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", clause_id) + ("" if n == 1 else f".{n}")
+    return f"{REPRO_DIR}/{name}.{suffix}"
 
 
 def rerun_command(report: Mapping[str, Any], clause_id: str) -> str:
@@ -234,7 +236,7 @@ def _fence(text: str, lang: str) -> list[str]:
 
 
 def _md_failure(report: Mapping[str, Any], clause: Mapping[str, Any],
-                failure: Mapping[str, Any]) -> list[str]:
+                failure: Mapping[str, Any], n: int = 1) -> list[str]:
     kind = failure_kind(failure)
     lines = [""]
     if kind == "crash":
@@ -250,7 +252,7 @@ def _md_failure(report: Mapping[str, Any], clause: Mapping[str, Any],
                   *_fence(as_json(failure["input"], indent=2), "json")]
     repro = failure.get("reproduction")
     if repro:
-        lines += ["", f"Reproduce with the AWS CLI (`bash {repro_path(clause['id'])}` in the "
+        lines += ["", f"Reproduce with the AWS CLI (`bash {repro_path(clause['id'], n=n)}` in the "
                   "report directory; exit status 1: the deviation is reproduced):", "",
                   *_fence(repro["cli"], "sh"), "", "Reproduce with boto3:", "",
                   *_fence(repro["boto3"], "python"), "",
@@ -292,16 +294,16 @@ def markdown(report: Mapping[str, Any]) -> str:
         if status in (outcomes.FAILED, outcomes.ERROR):
             for c in group:
                 lines += ["", f"### `{c['id']}` ({c['level']})", "", c["statement"]]
-                for failure in c["failures"]:
-                    lines += _md_failure(report, c, failure)
+                for n, failure in enumerate(c["failures"], 1):
+                    lines += _md_failure(report, c, failure, n)
         elif status == outcomes.WAIVED:
             lines += ["", "| clause | observed | reason |", "| --- | --- | --- |"]
             lines += [f"| `{c['id']}` | {c['observed_status']} | {_cell(c.get('waiver', ''))} |"
                       for c in group]
             for c in (c for c in group if c["failures"]):
                 lines += ["", f"### `{c['id']}` ({c['level']}, waived)", "", c["statement"]]
-                for failure in c["failures"]:
-                    lines += _md_failure(report, c, failure)
+                for n, failure in enumerate(c["failures"], 1):
+                    lines += _md_failure(report, c, failure, n)
         else:
             for reason, ids in by_reason(group):
                 lines += ["", f"- {_cell(reason)}: " + ", ".join(f"`{i}`" for i in ids)]

@@ -250,10 +250,11 @@ def write(report: Mapping[str, Any], directory: str | Path) -> Path:
     (path / "report.md").write_text(render.markdown(report), encoding="utf-8")
     (path / "report.html").write_text(render.html(report), encoding="utf-8")
     for clause in render.clean(report["clauses"]):
-        repro = next((f["reproduction"] for f in clause["failures"] if f.get("reproduction")),
-                     None)
-        if repro:
-            script = path / render.repro_path(clause["id"])
+        for n, failure in enumerate(clause["failures"], 1):
+            repro = failure.get("reproduction")
+            if not repro:
+                continue
+            script = path / render.repro_path(clause["id"], n=n)
             script.parent.mkdir(exist_ok=True)
             script.write_text("#!/usr/bin/env bash\n" + repro["cli"], encoding="utf-8")
             script.chmod(0o755)

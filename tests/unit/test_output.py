@@ -167,6 +167,25 @@ def test_report_html_has_filters_and_expandable_failures(tmp_path):
     assert not tree.xpath("//script[@src] | //link[@href] | //img[@src]")  # self-contained
 
 
+def test_each_failure_of_a_clause_has_its_own_script_and_anchor(tmp_path):
+    """Two tests failing one clause: two scripts on disk (``<clause>.sh``, ``<clause>.2.sh``),
+    each named where its failure is shown, and two distinct anchors in report.html."""
+    report = _hostile_report()
+    clause = next(c for c in report["clauses"] if c["id"] == SHAPE)
+    second = {**clause["failures"][0], "test": "t.py::test_again",
+              "reproduction": {"boto3": "print('second')\n", "cli": "echo second\nexit 1\n"}}
+    clause["failures"].append(second)
+    report_module.write(report, tmp_path)
+    assert "echo second" in (tmp_path / render.repro_path(SHAPE, n=2)).read_text()
+    assert "echo second" not in (tmp_path / render.repro_path(SHAPE)).read_text()
+    assert f"bash {render.repro_path(SHAPE, n=2)}" in (tmp_path / "report.md").read_text()
+    tree = lxml_html.fromstring((tmp_path / "report.html").read_text(encoding="utf-8"))
+    ids = [d.get("id") for d in tree.iter("details")]
+    assert ids == [f"failure-{SHAPE}", f"failure-{SHAPE}-2", f"failure-{CRASHED}"]
+    assert f"bash {render.repro_path(SHAPE, n=2)}" in tree.get_element_by_id(
+        f"failure-{SHAPE}-2").text_content()
+
+
 def test_a_crash_in_a_test_is_an_error_beside_its_clause(tmp_path):
     (tmp_path / "test_crash.py").write_text(
         "import pytest\n\n"
