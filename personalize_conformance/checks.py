@@ -11,7 +11,14 @@ from typing import Any
 from personalize_conformance import blame
 from personalize_conformance.contracts import Clause, catalog, request_schema, violated
 from personalize_conformance.harness import Harness, copy_request
-from personalize_conformance.reproduce import Call, boto3_snippet, chain, cli_script
+from personalize_conformance.reproduce import (
+    Call,
+    Expect,
+    boto3_snippet,
+    chain,
+    cli_script,
+    replay_of,
+)
 from personalize_conformance.strategies.wire import as_sent
 from personalize_conformance.targets import TargetError
 
@@ -97,12 +104,13 @@ def one_failure(failures: Sequence[ClauseFailure]) -> ClauseFailure:
 
 def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: Mapping,
              expected: str, observed: dict[str, Any], *, whole: bool,
-             side: str | None = None, extra: Mapping[str, Any] | None = None) -> ClauseFailure:
+             side: str | None = None, extra: Mapping[str, Any] | None = None,
+             expect: Expect | None = None) -> ClauseFailure:
     history = harness.history
     if history and history[-1].operation == operation and history[-1].request == request:
         history = history[:-1]  # the last entry is the failing call itself
     calls = chain(history, Call(operation, copy_request(request)), whole=whole)
-    region = getattr(harness.target, "region", "us-east-1")
+    replay = replay_of(harness.target, harness.run_id)
     if "detail" in observed:
         observed_text = f"HTTP {observed['status']}: {observed['detail']}"[:500]
     elif "code" in observed:
@@ -115,9 +123,8 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
         "expected": expected,
         "observed": observed,
         "reproduction": {
-            "boto3": boto3_snippet(calls, harness.target.endpoint_url, region,
-                                   expected, observed_text),
-            "cli": cli_script(calls, harness.target.endpoint_url, region),
+            "boto3": boto3_snippet(calls, replay, expected, observed_text),
+            "cli": cli_script(calls, replay, expect or Expect("held", text=expected)),
         },
         **(extra or {}),
     }
@@ -128,6 +135,10 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
     if problem:
         return SuiteError(clauses, {**details, "suite_error": problem})
     return ClauseFailure(clauses, details)
+
+
+#: What a failing ``accepted`` call should have got.
+ACCEPT = Expect("accepted", text="accepted: HTTP 200")
 
 
 def ran(harness: Harness, clause_id: str, side: str) -> None:
@@ -174,7 +185,7 @@ def accepted(harness: Harness, clauses: Sequence[str], operation: str,
         observed = exc.as_dict()
         if _not_backed(clauses, operation, request, side="accepted"):
             raise _failure(harness, clauses, operation, request, "accepted: HTTP 200",
-                           observed, whole=whole, side="accepted") from None
+                           observed, whole=whole, side="accepted", expect=ACCEPT) from None
         # while Hypothesis shrinks, a failing example only has to fail again: the
         # re-sends are for the final replay of the shrunk one
         cause = blame.responsible(harness, operation, request, pinned,
@@ -182,7 +193,7 @@ def accepted(harness: Harness, clauses: Sequence[str], operation: str,
                                   rejection=(exc.status, exc.code))
         named = blame.with_dependents(cause.clauses) if cause.clauses else list(clauses)
         raise _failure(harness, named, operation, request, "accepted: HTTP 200", observed,
-                       whole=whole, extra={"blame": cause.as_dict()}) from None
+                       whole=whole, extra={"blame": cause.as_dict()}, expect=ACCEPT) from None
     for clause_id in clauses:
         harness.record.ran(clause_id, "accepted")
     return response
@@ -194,15 +205,17 @@ def rejected(harness: Harness, clause_id: str, operation: str,
     clause = catalog()[clause_id]
     harness.record.ran(clause_id, "rejected")
     expected = describe_expected(clause, harness.strict)
+    expect = Expect("rejected", tuple(expected_errors(clause, harness.strict)), expected)
     try:
         response = harness.invoke(operation, request)
     except TargetError as exc:
         if clause.accepts_error(exc.status, exc.code, strict=harness.strict):
             return exc
         raise _failure(harness, [clause_id], operation, request, expected, exc.as_dict(),
-                       whole=whole, side="rejected") from None
+                       whole=whole, side="rejected", expect=expect) from None
     raise _failure(harness, [clause_id], operation, request, expected,
-                   {"status": 200, "body": response}, whole=whole, side="rejected")
+                   {"status": 200, "body": response}, whole=whole, side="rejected",
+                   expect=expect)
 
 
 def holds(harness: Harness, clause_id: str, condition: bool, expected: str, observed: Any,

@@ -111,6 +111,7 @@ def _run(args: argparse.Namespace) -> int:
     back the same way (and is written to ``--report-dir``)."""
     import pytest
 
+    from personalize_conformance.console import Console
     from personalize_conformance.options import OptionError, prepare
     from personalize_conformance.report import is_incomplete
 
@@ -120,28 +121,29 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     settings = run.settings
     report_path = Path(settings.report_dir or ".") / "report.json"
+    console = Console(run)  # the header, progress and summary; pytest's own output quiet
+    console.header()
     with as_file(files(__package__) / RUNNER_INI) as ini, _interruptible() as stopped:
         argv = [
-            "--pyargs", SUITE, "-c", str(ini), "-q", "-p", "no:cacheprovider", "--no-header",
-            "-rN", "--hypothesis-profile", settings.profile,
-            "--hypothesis-seed", str(settings.seed),
+            "--pyargs", SUITE, "-c", str(ini), *console.quiet_argv(), "-p", "no:cacheprovider",
+            "--hypothesis-profile", settings.profile, "--hypothesis-seed", str(settings.seed),
         ]
         if settings.workers not in ("0", ""):
             argv += ["-n", settings.workers]
-        code = pytest.main(argv, plugins=[run])
+        code = pytest.main(argv, plugins=[run, console])
     if run.report is None:
         if stopped:
             return 128 + stopped[0]
         raise UsageError(f"the run could not be made (pytest exit status {int(code)}); "
                          "see the output above")
-    _print_summary(run.report, report_path)
+    console.summary(run.report, report_path.parent)
     if stopped:
         return 128 + stopped[0]
     if settings.baseline_statuses is not None:
         return _ratchet(run.report, settings.baseline or "", settings.baseline_statuses,
                         report_path)
-    if run.report["summary"]["failed"]:
-        return EXIT_FAILED
+    if run.report["summary"]["failed"] or run.report["summary"].get("error"):
+        return EXIT_FAILED  # a suite error is no pass either: its clause was not judged
     if is_incomplete(run.report["verdict"]) and not settings.allow_incomplete:
         return EXIT_INCOMPLETE
     return EXIT_OK
@@ -179,20 +181,6 @@ def _ratchet(report: dict, baseline: str, statuses: dict, report_path: Path) -> 
               f"(cp {report_path} {baseline}): {', '.join(promoted)}")
     print(f"baseline {baseline}: {len(regressed)} regressions")
     return EXIT_FAILED if regressed else EXIT_OK
-
-
-def _print_summary(report: dict, path: Path) -> None:
-    print()
-    for clause in report["clauses"]:
-        status = clause["status"]
-        if status == "waived":
-            status = f"waived ({clause['observed_status']})"
-        print(f"  {status:<22} {clause['level']:<6} {clause['examples']:>6} ex  {clause['id']}")
-    counts = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)
-    if report.get("unsupported_operations"):
-        print(f"\nunsupported operations: {', '.join(report['unsupported_operations'])}")
-    print(f"\n{report['target']}: {report['verdict']}")
-    print(f"({counts}); report: {path.parent}/report.{{json,md}}, junit.xml")
 
 
 def _serve(args: argparse.Namespace) -> int:

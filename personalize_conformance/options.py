@@ -221,8 +221,18 @@ OPTIONS: tuple[Option, ...] = (
            cli=("--clauses",), plugin=("--clauses",), metavar="ID[,ID...]",
            type=_clause_list, check=_known_clauses),
     Option("progress", "show clauses done and the clause running (the runner's default: "
-           "on for certify)", cli=("--progress",), plugin=("--conformance-progress",),
-           kind="switch", default=False, cli_default=None),
+           "a live line on a terminal, a line every 30 s otherwise)", cli=("--progress",),
+           plugin=("--conformance-progress",), kind="switch", default=False,
+           cli_default=None),
+    Option("label", "the implementation's name for the reports' title (default: the "
+           "target), e.g. \"Acme Personalize 2.3\"", cli=("--label",),
+           plugin=("--conformance-label",), metavar="TEXT"),
+    Option("verbose", "show the whole conformance matrix, not only what did not pass",
+           cli=("-v", "--verbose"), kind="flag", default=False),
+    Option("no_color", "no colour on the console (also: the NO_COLOR environment variable)",
+           cli=("--no-color",), kind="flag", default=False),
+    Option("tb", "show pytest's tracebacks in this style (default: none)", cli=("--tb",),
+           choices=("auto", "long", "short", "line", "native")),
     Option("allow_incomplete", "exit 0, not 3, when the verdict is incomplete (gate on "
            "what the target implements)", cli=("--allow-incomplete",), kind="flag",
            default=False),
@@ -305,6 +315,11 @@ class RunSettings:
     #: ``--baseline``: the path and the earlier report's clause statuses.
     baseline: str | None = None
     baseline_statuses: Mapping[str, str] | None = None
+    label: str | None = None
+    #: The runner's console: the whole matrix, no colour, pytest's traceback style.
+    verbose: bool = False
+    no_color: bool = False
+    tb: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
         """What an xdist worker needs, as plain data (it never reads the files itself)."""
@@ -517,7 +532,11 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
         replay_tests=replay_tests,
         max_examples=given["max_examples"] or earlier.get("max_examples") or None,
         clauses=given["clauses"] or None,
-        progress=bool(progress) if progress is not None else profile == "certify",
+        progress=bool(progress) if progress is not None else runner,
+        label=given["label"] or None,
+        verbose=bool(given["verbose"]),
+        no_color=bool(given["no_color"]),
+        tb=given["tb"] or None,
         scope=_scope(given["clauses"], replayed, replay_tests),
         allow_incomplete=bool(given["allow_incomplete"]),
         baseline=values.get("baseline"),

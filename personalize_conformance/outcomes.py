@@ -58,6 +58,12 @@ class Blocked(StatusSkip):
     status = INCOMPLETE
 
 
+def reason_of(error: BaseException) -> str:
+    """Why a test got its status (``status_of``): the skip's detail, e.g. the operation
+    the target lacks and what it answered."""
+    return str(getattr(error, "detail", "") or error)
+
+
 def status_of(error: BaseException | None) -> str | None:
     """The status a test's exception stands for (``None``: none, or an ordinary skip)."""
     return error.status if isinstance(error, StatusSkip) else None

@@ -36,7 +36,7 @@ from personalize_conformance.options import (
     selected,
     values_of,
 )
-from personalize_conformance.progress import Progress
+from personalize_conformance.progress import PROGRESS, Progress
 
 
 def runs_suite(config: pytest.Config) -> bool:
@@ -104,8 +104,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clause(*ids): the catalog clauses a test checks")
     run = config.stash[RUN] = _run_for(config)
     config.pluginmanager.register(Collector(config, run), "personalize-conformance-collector")
-    if run.settings.progress and not _is_worker(config):
-        config.pluginmanager.register(Progress(config), "personalize-conformance-progress")
+    if run.settings.progress and not _is_worker(config) \
+            and not config.pluginmanager.has_plugin(PROGRESS):
+        config.pluginmanager.register(Progress(config), PROGRESS)
     if run.settings.max_examples:
         settings.register_profile("pc-capped", settings(
             settings.default, max_examples=run.settings.max_examples))
@@ -158,9 +159,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     if not ids:
         return rep
     rep.user_properties.append(("pc_clauses", ids))
-    status = outcomes.status_of(call.excinfo.value if call.excinfo is not None else None)
+    error = call.excinfo.value if call.excinfo is not None else None
+    status = outcomes.status_of(error)
     if status is not None:
         rep.user_properties.append(("pc_status", status))
+        rep.user_properties.append(("pc_reason", outcomes.reason_of(error)))
     if call.when == "call":
         rep.user_properties.extend(_record_properties(item))
     if call.excinfo is not None and rep.failed:
@@ -170,13 +173,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
             rep.user_properties.append(("pc_failure", {**exc.details, "clauses": exc.clauses}))
             if isinstance(exc, SuiteError):
                 rep.user_properties.append(("pc_status", outcomes.ERROR))
-        else:
-            observed = "; ".join(dict.fromkeys(f"{type(e).__name__}: {e}" for e in leaves))
-            rep.user_properties.append(("pc_failure", {
-                "operation": None, "input": None, "expected": "no error in the test",
-                "observed": observed[:4000], "reproduction": None,
-            }))
+        else:  # a crash of the suite or the target adapter: an error, never a failure
+            rep.user_properties.append(("pc_status", outcomes.ERROR))
+            rep.user_properties.append(("pc_failure", _crash(call.excinfo, leaves)))
     return rep
+
+
+def _crash(excinfo: pytest.ExceptionInfo, leaves: list[BaseException]) -> dict[str, Any]:
+    """A test's failure that no check raised (a ``TypeError`` in a client, a bug in the
+    suite): what was raised and where, for the report's ``crash``."""
+    raised = "; ".join(dict.fromkeys(f"{type(e).__name__}: {e}" for e in leaves))[:4000]
+    entry = excinfo.traceback[-1] if excinfo.traceback else None
+    where = f" (at {entry.path}:{entry.lineno + 1})" if entry is not None else ""
+    return {"operation": None, "input": None, "expected": "no error in the test",
+            "observed": raised, "crash": f"{raised}{where}", "reproduction": None}
 
 
 def _leaves(exc: BaseException) -> Iterator[BaseException]:
@@ -221,7 +231,7 @@ class Collector:
         record = self.records.setdefault(report.nodeid, {
             "test": report.nodeid, "clauses": props["pc_clauses"], "status": status,
             "failure": None, "duration": 0.0, "examples": 0, "sides": {},
-            "not_exercised": {},
+            "not_exercised": {}, "reasons": [],
         })
         record["duration"] = self.durations[report.nodeid]
         if report.when == "call":
@@ -233,6 +243,8 @@ class Collector:
             record["sides"][clause_id] = sorted({*record["sides"].get(clause_id, []), *sides})
         for clause_id, reasons in props.get("pc_not_exercised", {}).items():
             record["not_exercised"].setdefault(clause_id, []).extend(reasons)
+        if props.get("pc_reason") and props["pc_reason"] not in record["reasons"]:
+            record["reasons"].append(props["pc_reason"])
         if "pc_failure" in props and record["failure"] is None:
             record["failure"] = props["pc_failure"]
         for clause_id, failure in props.get("pc_wire_failures", {}).items():
@@ -267,6 +279,7 @@ class Collector:
             return
         meta = {
             "target": settings.target,
+            "label": settings.label,
             "endpoint": settings.endpoint_url,
             "profile": settings.profile,
             "seed": settings.seed,

@@ -43,6 +43,15 @@ def _record_status(record: Mapping[str, Any], clause_id: str) -> str | None:
     return record["status"]
 
 
+def _unexercised(kind: str, ran: set[str], tests: list[Mapping[str, Any]]) -> str:
+    """What an incomplete clause lacked, when its tests recorded no reason."""
+    names = ", ".join(r["test"].rsplit("::", 1)[-1] for r in tests) or "none"
+    if kind == "shape" and ran:
+        missing = " and ".join(sorted(set(BOTH_SIDES) - ran))
+        return f"no {missing} case of it ran (its tests: {names})"
+    return f"its tests passed without reaching a check of it (its tests: {names})"
+
+
 def clause_status(clause: Any, tests: Iterable[Mapping[str, Any]]) -> str:
     """What the run observed for one clause, from the records of the tests that name it
     (or whose failure names it):
@@ -80,7 +89,8 @@ def _tally(clauses: list[dict[str, Any]], level: str) -> str:
 
 def verdict(clauses: list[dict[str, Any]], scope: Iterable[str] | None = None,
             interrupted: bool = False) -> str:
-    """The one-line verdict over the clause results, with MUST and SHOULD passed/total.
+    """The one-line verdict over the clause results, with MUST, SHOULD and MAY
+    passed/total.
 
     ``scope``: the clauses the run set out to check (``--clauses``, ``--replay``); no
     other counts as not checked. ``interrupted``: the run was stopped before its end
@@ -105,7 +115,8 @@ def verdict(clauses: list[dict[str, Any]], scope: Iterable[str] | None = None,
         head = f"{head}; {suite}" if failed or unchecked else suite
     if interrupted:
         head = f"interrupted: {head}"
-    return f"{head} ({_tally(clauses, 'MUST')}, {_tally(clauses, 'SHOULD')})"
+    tallies = ", ".join(_tally(clauses, level) for level in ("MUST", "SHOULD", "MAY"))
+    return f"{head} ({tallies})"
 
 
 def is_incomplete(verdict_line: str) -> bool:
@@ -125,19 +136,24 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
     """The report: run metadata, a summary, and one entry per catalog clause.
 
     Each record is one test's result: ``{test, status, clauses, failure, duration,
-    examples, cases, sides, not_exercised}`` (``duration`` in seconds; ``examples`` the
+    examples, cases, sides, not_exercised, reasons}`` (``duration`` in seconds, split
+    evenly among the clauses the test is counted for, so clause durations add up to the
+    run; ``reasons``: why it was unsupported or not applicable; ``examples`` the
     Hypothesis examples it tried; ``cases``: clause id -> the checks of it that ran, what
     a clause's ``examples`` counts where present; ``sides``: clause id -> the sides,
     accepted/rejected, its checks ran).
     """
     waivers = waivers or {}
     by_clause: dict[str, list[Mapping[str, Any]]] = {}
+    share: dict[str, float] = {}  # test -> its seconds split evenly among its clauses
     for record in records:
         named = (record.get("failure") or {}).get("clauses") or []
         on_wire = list(record.get("wire_failures") or {})
-        for clause_id in dict.fromkeys([*record["clauses"], *named, *on_wire]):
-            if clause_id in catalog().clauses:
-                by_clause.setdefault(clause_id, []).append(record)
+        mine = [c for c in dict.fromkeys([*record["clauses"], *named, *on_wire])
+                if c in catalog().clauses]
+        for clause_id in mine:
+            by_clause.setdefault(clause_id, []).append(record)
+        share[record["test"]] = float(record.get("duration", 0.0)) / max(len(mine), 1)
     entries = []
     for clause in catalog():
         tests = sorted(by_clause.get(clause.id, []), key=lambda r: r["test"])
@@ -161,12 +177,16 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
             "tests": [r["test"] for r in tests],
             "examples": sum(int(r.get("cases", {}).get(clause.id, 0)) or int(r.get("examples", 0))
                             for r in tests),
-            "duration": round(sum(float(r.get("duration", 0.0)) for r in tests), 6),
+            "duration": round(sum(share[r["test"]] for r in tests), 6),
             "failures": failures,
         }
+        if status in (outcomes.UNSUPPORTED, outcomes.NOT_APPLICABLE):
+            entry["reasons"] = sorted({n for r in tests if r["status"] == status
+                                       for n in r.get("reasons", [])})
         if status == outcomes.INCOMPLETE:
             entry["not_exercised"] = sorted(
-                {n for r in tests for n in r.get("not_exercised", {}).get(clause.id, [])})
+                {n for r in tests for n in r.get("not_exercised", {}).get(clause.id, [])}
+            ) or [_unexercised(clause.kind, _ran(clause.id, tests), tests)]
         if clause.id in waivers:
             entry["waiver"] = waivers[clause.id]
         entries.append(entry)
@@ -217,8 +237,9 @@ def failing_tests(report: Mapping[str, Any]) -> list[str]:
 
 
 def write(report: Mapping[str, Any], directory: str | Path) -> Path:
-    """Write ``report.json``, ``junit.xml`` and ``report.md`` into ``directory``; the
-    path of ``report.json``."""
+    """Write ``report.json``, ``junit.xml``, ``report.md``, ``report.html`` and each failed
+    clause's reproductions (``reproduce/<clause>.sh`` and ``.py``, its first failure) into
+    ``directory``; the path of ``report.json``."""
     from personalize_conformance import render
 
     path = Path(directory)
@@ -227,4 +248,15 @@ def write(report: Mapping[str, Any], directory: str | Path) -> Path:
     out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
     (path / "junit.xml").write_text(render.junit(report), encoding="utf-8")
     (path / "report.md").write_text(render.markdown(report), encoding="utf-8")
+    (path / "report.html").write_text(render.html(report), encoding="utf-8")
+    for clause in render.clean(report["clauses"]):
+        for n, failure in enumerate(clause["failures"], 1):
+            repro = failure.get("reproduction")
+            if not repro:
+                continue
+            script = path / render.repro_path(clause["id"], n=n)
+            script.parent.mkdir(exist_ok=True)
+            script.write_text("#!/usr/bin/env bash\n" + repro["cli"], encoding="utf-8")
+            script.chmod(0o755)
+            script.with_suffix(".py").write_text(repro["boto3"], encoding="utf-8")
     return out

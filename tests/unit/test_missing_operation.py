@@ -50,3 +50,7 @@ def test_a_missing_put_events_hides_no_clause_of_the_tracker_operations():
     # PutEvents' own clauses are unsupported, never failed
     put_events = {status[c.id] for c in catalog() if c.operation == "PutEvents"}
     assert outcomes.FAILED not in put_events and outcomes.UNSUPPORTED in put_events
+    # each carries why, once per operation: what the target lacks and what it answered
+    reasons = {r for c in run.report["clauses"] if c["status"] == outcomes.UNSUPPORTED
+               for r in c["reasons"]}
+    assert reasons == {"PutEvents is not implemented by the target: this target records no events"}

@@ -8,6 +8,7 @@ against the faulty target again with its failing clause waived.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from personalize_conformance.contracts import catalog
 from personalize_conformance.harness import Harness
 from personalize_conformance.strategies.invalid import entailed
 from personalize_conformance.targets import TargetError, resolve
+from tests.unit.test_output import assert_junit_schema, html_clauses
 
 MUTANT = "mutant:eventList-accepts-11"
 BROKEN = "PutEvents.eventList.maxItems"
@@ -49,17 +51,21 @@ def check_outputs(directory: Path) -> dict:
     assert [(c.get("classname"), c.get("name")) for c in cases] == [
         (c["operation"], c["id"]) for c in report["clauses"]]
     failed = [c for c in report["clauses"] if c["status"] == "failed"]
-    skipped = [c for c in report["clauses"]
-               if c["status"] in ("unsupported", "not_applicable", "untested", "waived")]
+    skipped = [c for c in report["clauses"] if c["status"] in
+               ("unsupported", "not_applicable", "untested", "incomplete", "waived")]
     assert len(root.findall(".//failure")) == int(root.get("failures")) == len(failed)
-    assert len(root.findall(".//skipped")) == int(root.get("skipped")) == len(skipped)
+    assert len(root.findall(".//skipped")) == int(root.find("testsuite").get("skipped")) \
+        == len(skipped)
+    assert all(s.get("message") for s in root.findall(".//skipped"))  # each with its reason
+    assert_junit_schema(directory / "junit.xml")
+    assert html_clauses(directory / "report.html") == [c["id"] for c in report["clauses"]]
     errors = [c for c in report["clauses"] if c["status"] == "error"]
     assert len(root.findall(".//error")) == int(root.get("errors")) == len(errors)
     assert int(root.get("tests")) == len(catalog())
     markdown = (directory / "report.md").read_text()
     assert f"**Verdict: {report['verdict']}**" in markdown
     for clause in report["clauses"]:
-        assert f"| `{clause['id']}` | {clause['level']} |" in markdown
+        assert f"| `{clause['id']}` | {clause['statement']} | {clause['level']} |" in markdown
     return report
 
 
@@ -108,10 +114,26 @@ def test_a_faulty_target_gets_every_output_with_reproductions(runs):
     report = check_outputs(directory)
     assert report["verdict"].startswith("not conformant: 1 MUST clauses failed (MUST ")
     assert verdict_line(result, MUTANT) == report["verdict"]
-    assert "clauses done" not in result.stdout  # ci: no progress unless asked
+    # One screen: the header, the failed clause with its statement and reproduction, the
+    # counts and the verdict; no pytest traceback, dots or counts.
+    lines = result.stdout.splitlines()
+    assert len(lines) <= 40, result.stdout
+    statement = catalog()[BROKEN].statement
+    assert f"{BROKEN} (MUST) {statement}" in result.stdout
+    script = directory / "reproduce" / f"{BROKEN}.sh"
+    assert f"reproduce  bash {script}" in result.stdout
+    assert script.read_text().startswith("#!/usr/bin/env bash\nset -euo pipefail\n")
+    assert f"--seed 1 --clauses {BROKEN}" in result.stdout
+    assert "Traceback" not in result.stdout and " passed in " not in result.stdout
+    assert "\x1b[" not in result.stdout  # no colour off a terminal
+    assert not any(set(line) <= set(".F[] %0123456789") and line for line in lines)
     clause = next(c for c in report["clauses"] if c["id"] == BROKEN)
     assert clause["status"] == "failed" and clause["examples"] >= len(clause["tests"]) > 0
     assert clause["duration"] > 0
+    # Each test's time is shared among its clauses: they add up to no more than the run.
+    took = (dt.datetime.fromisoformat(report["finished"])
+            - dt.datetime.fromisoformat(report["started"])).total_seconds()
+    assert 0 < sum(c["duration"] for c in report["clauses"]) <= took
     assert report["profile"] == "ci" and report["seed"] == "1" and report["target"] == MUTANT
     assert report["botocore"] and report["moto"] and report["python"]
     assert report["throttling_retries"] == 0 and report["cleanup_failures"] == []
@@ -119,7 +141,8 @@ def test_a_faulty_target_gets_every_output_with_reproductions(runs):
     failure = ET.parse(directory / "junit.xml").getroot().find(".//failure")
     assert "observed HTTP 200" in failure.get("message") and "boto3.client" in failure.text
     markdown = (directory / "report.md").read_text()
-    assert f"### `{BROKEN}` (MUST, failed)" in markdown
+    assert "## Failed (1)" in markdown and f"### `{BROKEN}` (MUST)" in markdown
+    assert "## Statuses" in markdown and "| incomplete |" in markdown
     assert "Minimal failing input:" in markdown and "aws --endpoint-url" in markdown
     assert "personalize_events.put_events(" in markdown
 
@@ -148,8 +171,9 @@ def test_replay_reruns_only_the_failing_tests_against_another_target(runs):
     # rejected side was re-run, the coverage gate calls it incomplete, not passed.
     entry = {c["id"]: c for c in replayed["clauses"]}[BROKEN]
     assert entry["status"] == "incomplete" and entry["failures"] == []
-    # certify shows progress: clauses done out of total, and the clause running.
-    assert "clauses done" in result.stdout and f"running {BROKEN}" in result.stdout
+    # incomplete says what was not exercised: here the accepted side of the clause.
+    assert entry["not_exercised"] and "no accepted case" in entry["not_exercised"][0]
+    assert "no accepted case of it ran" in (directory / "report.md").read_text()
 
 
 def test_a_waived_clause_still_runs_and_shows_what_it_observed(runs):
@@ -160,7 +184,7 @@ def test_a_waived_clause_still_runs_and_shows_what_it_observed(runs):
     assert clause["status"] == "waived" and clause["observed_status"] == "failed"
     assert clause["failures"] and clause["waiver"] == REASON
     assert report["waivers"] == {BROKEN: REASON} and report["summary"]["waived"] == 1
-    assert f"Waived: {REASON}" in (directory / "report.md").read_text()
+    assert f"| `{BROKEN}` | failed | {REASON} |" in (directory / "report.md").read_text()
     assert failing_inputs(report) == failing_inputs(load(runs["first"][0]))
 
 
@@ -170,14 +194,15 @@ def _entries(*pairs: tuple[str, str]) -> list[dict]:
 
 @pytest.mark.parametrize("clauses, expected", [
     (_entries(("MUST", "passed"), ("SHOULD", "failed"), ("MAY", "untested")),
-     "conformant (MUST 1/1 passed, SHOULD 0/1 passed)"),
+     "conformant (MUST 1/1 passed, SHOULD 0/1 passed, MAY 0/1 passed)"),
     (_entries(("MUST", "passed"), ("MUST", "waived"), ("SHOULD", "waived")),
-     "conformant with 2 waivers (MUST 1/2 passed, SHOULD 0/1 passed)"),
+     "conformant with 2 waivers (MUST 1/2 passed, SHOULD 0/1 passed, MAY 0/0 passed)"),
     (_entries(("MUST", "failed"), ("MUST", "failed"), ("MUST", "untested"), ("MUST", "waived")),
-     "not conformant: 2 MUST clauses failed (MUST 0/4 passed, SHOULD 0/0 passed)"),
+     "not conformant: 2 MUST clauses failed "
+     "(MUST 0/4 passed, SHOULD 0/0 passed, MAY 0/0 passed)"),
     (_entries(("MUST", "passed"), ("MUST", "unsupported"), ("MUST", "not_applicable")),
      "incomplete: 1 MUST clauses not checked (unsupported, untested or incomplete) "
-     "(MUST 1/3 passed, SHOULD 0/0 passed)"),
+     "(MUST 1/3 passed, SHOULD 0/0 passed, MAY 0/0 passed)"),
 ])
 def test_the_verdict_line(clauses, expected):
     assert report_module.verdict(clauses) == expected
@@ -424,10 +449,10 @@ def test_error_is_ordered_above_passed_and_counted():
 
 @pytest.mark.parametrize("clauses, expected", [
     (_entries(("MUST", "passed"), ("MUST", "error")),
-     "suite error: 1 clauses (MUST 1/2 passed, SHOULD 0/0 passed)"),
+     "suite error: 1 clauses (MUST 1/2 passed, SHOULD 0/0 passed, MAY 0/0 passed)"),
     (_entries(("MUST", "failed"), ("MUST", "error"), ("SHOULD", "error")),
      "not conformant: 1 MUST clauses failed; suite error: 2 clauses "
-     "(MUST 0/2 passed, SHOULD 0/1 passed)"),
+     "(MUST 0/2 passed, SHOULD 0/1 passed, MAY 0/0 passed)"),
 ])
 def test_the_verdict_line_names_suite_errors(clauses, expected):
     test_the_verdict_line(clauses, expected)

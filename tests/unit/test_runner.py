@@ -89,13 +89,22 @@ def test_a_target_accepting_eleven_events_exits_1_naming_the_clause(tmp_path, se
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert "aws --endpoint-url" in failure["reproduction"]["cli"]
+    script = failure["reproduction"]["cli"]
+    assert script.startswith("set -euo pipefail\n")
     if shutil.which("aws") is None:
         return
-    # The AWS CLI script too, as printed, on a fresh server at the same URL's place: the
-    # snippet above already created the resources it names.
-    script = failure["reproduction"]["cli"].replace(url, served("mutant:eventList-accepts-11"))
-    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
+    # The AWS CLI script too, as printed, twice on the same server (its names are unique to
+    # each execution): it prints the answer and exits 1, the deviation reproduced; against
+    # the reference it exits 0.
+    for _ in range(2):
+        done = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "deviation reproduced" in done.stdout and "the target answered" in done.stdout
+    done = subprocess.run(["bash", "-c", script.replace(url, served("reference"))],
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "InvalidInputException" in done.stdout
 
 
 def test_an_unreachable_endpoint_exits_2_with_one_line(tmp_path):
@@ -149,8 +158,9 @@ def test_both_sides_declare_their_options_from_the_one_table():
     flags = {flag for action in runner._actions for flag in action.option_strings}
     assert flags - {"-h", "--help", "--no-progress"} == {f for o in OPTIONS for f in o.cli}
     assert {o.name for o in OPTIONS if not o.cli} == {"run_id"}  # plugin only
-    # The runner's own: its exit status (--allow-incomplete, --baseline) and its workers.
-    runner_only = {"workers", "allow_incomplete", "baseline"}
+    # The runner's own: its exit status (--allow-incomplete, --baseline), its workers and
+    # its console (-v, --no-color, --tb).
+    runner_only = {"workers", "allow_incomplete", "baseline", "verbose", "no_color", "tb"}
     assert {o.name for o in OPTIONS if not o.plugin} == {"profile", "seed", *runner_only}
     assert all(o.foreign for o in OPTIONS if not o.plugin and o.name not in runner_only)
 
