@@ -158,6 +158,7 @@ def _interruptible() -> Iterator[list[int]]:
 
     def stop(signum: int, frame: Any) -> None:
         stopped.append(signum)
+        _interrupt_workers()
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -166,6 +167,19 @@ def _interruptible() -> Iterator[list[int]]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _interrupt_workers() -> None:
+    """Pass an interrupt on to the xdist workers as SIGINT (what Ctrl-C in a terminal does
+    to the whole process group): a SIGTERM sent to this process alone would otherwise
+    leave each worker in its current test until xdist kills it, ten seconds later, before
+    its session teardown has deleted what it created."""
+    import psutil
+
+    for child in psutil.Process().children():
+        with contextlib.suppress(psutil.Error):
+            if "sys.stdin.readline" in " ".join(child.cmdline()):  # an execnet worker
+                child.send_signal(signal.SIGINT)
 
 
 def _ratchet(report: dict, baseline: str, statuses: dict, report_path: Path) -> int:
