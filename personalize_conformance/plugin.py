@@ -166,6 +166,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         rep.user_properties.append(("pc_reason", outcomes.reason_of(error)))
     if call.when == "call":
         rep.user_properties.extend(_record_properties(item))
+    elif call.when == "setup" and rep.failed:  # what the wire showed while a fixture failed
+        record = item.stash.get(RECORD, None)
+        if record is not None and record.wire_failures:
+            rep.user_properties.append(("pc_wire_failures", dict(record.wire_failures)))
     if call.excinfo is not None and rep.failed:
         leaves = list(_leaves(call.excinfo.value))
         exc = next((e for e in leaves if isinstance(e, ClauseFailure)), leaves[0])

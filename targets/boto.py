@@ -239,6 +239,11 @@ class BotoTarget(Target):
             raise TargetError(exc.status, "MalformedResponse", exc.detail) from None
         except botocore.parsers.ResponseParserError as exc:
             raise TargetError(0, "MalformedResponse", str(exc)[:QUOTE]) from None
+        except (ValueError, OverflowError) as exc:  # botocore's timestamp parser, e.g.
+            if self._last is None:  # not raised reading an answer: the adapter's own
+                raise
+            raise TargetError(self._last.status, "MalformedResponse",
+                              f"botocore cannot parse the answer: {exc}"[:QUOTE]) from None
         except (botocore.exceptions.ReadTimeoutError,
                 botocore.exceptions.ConnectTimeoutError) as exc:
             raise NoAnswer(self.call_timeout, str(exc)) from None
