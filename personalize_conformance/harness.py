@@ -148,8 +148,13 @@ class _Caller:
     """Runs calls on a daemon thread with a timeout; an overrunning call's thread is
     abandoned (it finishes or hangs on its own) and a fresh one serves the next call."""
 
+    #: Seconds an interrupted caller still waits for the call in flight to come back.
+    GRACE = 5.0
+
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue | None = None
+        #: The answer of a call that came back after an interrupt (its caller is gone).
+        self.late: Any = None
 
     @staticmethod
     def _serve(jobs: queue.SimpleQueue) -> None:
@@ -172,7 +177,12 @@ class _Caller:
         box: dict[str, Any] = {}
         done = threading.Event()
         self._queue.put((fn, box, done))
-        if not done.wait(timeout):
+        try:
+            finished = done.wait(timeout)
+        except KeyboardInterrupt:  # the call is in flight: what it made must be known
+            self.late = box.get("value") if done.wait(min(timeout, self.GRACE)) else None
+            raise
+        if not finished:
             self._queue = None
             raise NoAnswer(timeout)
         if "error" in box:
@@ -252,6 +262,10 @@ class Harness:
                     lambda: self.target.invoke(operation, copy_request(request)), self.call_timeout)
                 self._judge_wire()
                 break
+            except KeyboardInterrupt:  # a create that came back is still deleted
+                if isinstance(self._caller.late, Mapping):
+                    self._track(operation, request, self._caller.late)
+                raise
             except TargetError as exc:
                 if not isinstance(exc, NoAnswer):
                     self._judge_wire()
