@@ -45,6 +45,7 @@ from personalize_conformance.contracts.location import (
 )
 from personalize_conformance.contracts.model import (
     ALL_ALT,
+    STATUS_CLAUSE,
     Ambiguity,
     Catalog,
     Clause,
@@ -71,8 +72,9 @@ from personalize_conformance.contracts.model import (
 from personalize_conformance.contracts.visit import SchemaVisitor
 
 __all__ = [
-    "ALL_ALT", "DELETE", "FORMAT_CHECKER", "ITEMS", "ROOT", "Ambiguity", "Catalog", "Clause",
-    "Location", "Reading", "SchemaVisitor", "Validator", "all_operations", "broken_at",
+    "ALL_ALT", "DELETE", "FORMAT_CHECKER", "ITEMS", "ROOT", "STATUS_CLAUSE", "Ambiguity",
+    "Catalog", "Clause", "Location", "Reading", "SchemaVisitor", "Validator", "all_operations",
+    "broken_at",
     "catalog", "check_schema", "checked_readings", "clause", "digest", "get",
     "interaction_field", "issued_by_service", "member_annotations", "name_length",
     "names_resource", "node_at", "nodes", "operations", "parse_readings", "patched_schema",

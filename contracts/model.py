@@ -20,6 +20,10 @@ from personalize_conformance.contracts.files import (
 )
 from personalize_conformance.contracts.location import Location, nodes, request_path
 
+#: The clause that judges the HTTP status of every documented exception (operations.json:
+#: "the exceptions its model lists (each HTTP 400)").
+STATUS_CLAUSE = "Errors.status400"
+
 
 @dataclass(frozen=True)
 class Clause:
@@ -85,6 +89,17 @@ class Clause:
         want = expected["status"]
         status_ok = 400 <= status <= 499 if want == "4xx" else status == want
         return status_ok and (not expected["errors"] or code in expected["errors"])
+
+    def status_judged_apart(self, status: int, code: str, strict: bool = False) -> bool:
+        """Whether the error answer (``status``, ``code``) refused this clause's violation
+        for the right reason (a code the clause expects, which operations.json documents
+        for its operation) with another error status than the clause's. The status of a
+        documented exception is the rule of :data:`STATUS_CLAUSE`, judged there alone, so
+        one wrong status fails one clause, not every clause whose check saw it."""
+        expected = self.expected_for(strict)
+        documented = operations().get(self.operation, {}).get("errors", ())
+        return (400 <= status <= 599 and status != expected["status"]
+                and code in expected["errors"] and code in documented)
 
 
 @dataclass(frozen=True)

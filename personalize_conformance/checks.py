@@ -9,7 +9,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from personalize_conformance import blame
-from personalize_conformance.contracts import Clause, catalog, request_schema, violated
+from personalize_conformance.contracts import (
+    STATUS_CLAUSE,
+    Clause,
+    catalog,
+    request_schema,
+    violated,
+)
 from personalize_conformance.harness import Harness, copy_request
 from personalize_conformance.reproduce import (
     Call,
@@ -210,6 +216,13 @@ def rejected(harness: Harness, clause_id: str, operation: str,
         response = harness.invoke(operation, request)
     except TargetError as exc:
         if clause.accepts_error(exc.status, exc.code, strict=harness.strict):
+            return exc
+        if clause.status_judged_apart(exc.status, exc.code, strict=harness.strict):
+            status = catalog()[STATUS_CLAUSE].expected["status"]
+            failure = _failure(harness, [STATUS_CLAUSE], operation, request,
+                               f"rejected: HTTP {status} {exc.code}", exc.as_dict(),
+                               whole=whole)
+            harness.record.answer_failed(STATUS_CLAUSE, failure.details)
             return exc
         raise _failure(harness, [clause_id], operation, request, expected, exc.as_dict(),
                        whole=whole, side="rejected", expect=expect) from None

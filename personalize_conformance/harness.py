@@ -65,9 +65,11 @@ class Record:
     examples: int = 0
     #: Of those, the first that raised an error (not Hypothesis' own control flow).
     first_failing_example: int | None = None
-    #: Protocol clauses a raw answer broke (capability ``wire``): clause id -> the first
-    #: failure, as report data. They fail that clause alone, not the test.
-    wire_failures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Clauses an answer broke that the test does not check itself: the protocol clauses
+    #: judged on each raw answer (capability ``wire``), and ``Errors.status400`` for a
+    #: documented exception with another status. Clause id -> the first failure, as report
+    #: data; each fails that clause alone, not the test.
+    answer_failures: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Calls to the target the test made inside its Hypothesis test cases, and how many
     #: of them up to its first failure.
     example_calls: int = 0
@@ -96,14 +98,19 @@ class Record:
         if note not in reasons:
             reasons.append(note)
 
+    def answer_failed(self, clause_id: str, failure: dict[str, Any]) -> None:
+        """An answer broke ``clause_id``, which the running test does not check itself;
+        ``failure`` is report data (the first kept)."""
+        self.answer_failures.setdefault(clause_id, failure)
+
     def wire_failed(self, clause_id: str, problem: str, exchange: Exchange) -> None:
         """An answer on the wire broke the protocol clause ``clause_id`` (the first kept)."""
-        if clause_id not in self.wire_failures:
+        if clause_id not in self.answer_failures:
             raw = exchange.as_dict()
-            self.wire_failures[clause_id] = {
+            self.answer_failed(clause_id, {
                 "operation": exchange.operation or None, "input": raw["request"],
                 "expected": catalog()[clause_id].statement, "observed": problem,
-                "reproduction": None, "exchange": raw}
+                "reproduction": None, "exchange": raw})
 
     def sides_ran(self) -> dict[str, list[str]]:
         return {clause_id: sorted(sides) for clause_id, sides in self.sides.items()}

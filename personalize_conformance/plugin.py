@@ -148,7 +148,7 @@ def _record_properties(item: pytest.Item) -> list[tuple[str, Any]]:
         ("pc_examples", record.examples if hypothesis else 1),
         ("pc_cases", dict(record.cases)),
         ("pc_first_failing_example", record.first_failing_example if hypothesis else None),
-        ("pc_wire_failures", dict(record.wire_failures)),
+        ("pc_answer_failures", dict(record.answer_failures)),
     ]
 
 
@@ -168,8 +168,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         rep.user_properties.extend(_record_properties(item))
     elif call.when == "setup" and rep.failed:  # what the wire showed while a fixture failed
         record = item.stash.get(RECORD, None)
-        if record is not None and record.wire_failures:
-            rep.user_properties.append(("pc_wire_failures", dict(record.wire_failures)))
+        if record is not None and record.answer_failures:
+            rep.user_properties.append(("pc_answer_failures", dict(record.answer_failures)))
     if call.excinfo is not None and rep.failed:
         leaves = list(_leaves(call.excinfo.value))
         exc = next((e for e in leaves if isinstance(e, ClauseFailure)), leaves[0])
@@ -251,8 +251,8 @@ class Collector:
             record["reasons"].append(props["pc_reason"])
         if "pc_failure" in props and record["failure"] is None:
             record["failure"] = props["pc_failure"]
-        for clause_id, failure in props.get("pc_wire_failures", {}).items():
-            record.setdefault("wire_failures", {}).setdefault(clause_id, failure)
+        for clause_id, failure in props.get("pc_answer_failures", {}).items():
+            record.setdefault("answer_failures", {}).setdefault(clause_id, failure)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:

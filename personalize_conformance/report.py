@@ -34,7 +34,7 @@ def _record_status(record: Mapping[str, Any], clause_id: str) -> str | None:
     """A test's status for one of its clauses; ``None`` (no verdict) when the test failed
     (or hit a suite error) on a ClauseFailure naming other clauses, so it did not finish
     checking this one."""
-    if clause_id in (record.get("wire_failures") or {}):
+    if clause_id in (record.get("answer_failures") or {}):
         return outcomes.FAILED
     named = (record.get("failure") or {}).get("clauses")
     if record["status"] in (outcomes.FAILED, outcomes.ERROR) and named \
@@ -148,7 +148,7 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
     share: dict[str, float] = {}  # test -> its seconds split evenly among its clauses
     for record in records:
         named = (record.get("failure") or {}).get("clauses") or []
-        on_wire = list(record.get("wire_failures") or {})
+        on_wire = list(record.get("answer_failures") or {})
         mine = [c for c in dict.fromkeys([*record["clauses"], *named, *on_wire])
                 if c in catalog().clauses]
         for clause_id in mine:
@@ -159,11 +159,11 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
         tests = sorted(by_clause.get(clause.id, []), key=lambda r: r["test"])
         status = clause_status(clause, tests)
         failures = [
-            {"test": r["test"], **((r.get("wire_failures") or {}).get(clause.id)
+            {"test": r["test"], **((r.get("answer_failures") or {}).get(clause.id)
                                   or r["failure"])}
             for r in tests
             if _record_status(r, clause.id) in (outcomes.FAILED, outcomes.ERROR)
-            and ((r.get("wire_failures") or {}).get(clause.id) or r.get("failure"))
+            and ((r.get("answer_failures") or {}).get(clause.id) or r.get("failure"))
         ]
         entry = {
             "id": clause.id,

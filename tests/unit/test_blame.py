@@ -16,7 +16,7 @@ import pytest
 
 from benchmarks.power import run_suite
 from personalize_conformance import blame, checks, outcomes
-from personalize_conformance.contracts import catalog, shape_clauses
+from personalize_conformance.contracts import STATUS_CLAUSE, catalog, shape_clauses
 from personalize_conformance.harness import Harness
 from personalize_conformance.outcomes import Blocked
 from personalize_conformance.targets import mutants, resolve
@@ -188,3 +188,20 @@ def test_a_create_answered_without_what_a_test_needs_blocks_the_test():
         assert outcomes.status_of(caught.value) == outcomes.INCOMPLETE
     finally:
         harness.cleanup()
+
+
+def test_a_wrong_status_fails_the_status_clause_alone():
+    """A documented exception with another status (ResourceNotFoundException, HTTP 500)
+    refused the request for the right reason: the behavioural clause holds, and the status
+    fails ``Errors.status400`` alone, with a reproduction, from every test that saw it."""
+    own = "DeleteEventTracker.unknownIsNotFound"
+    run = run_suite("mutant:delete-unknown-with-status-500", clauses={own, STATUS_CLAUSE},
+                    profile="ci", quiet=True)
+    entries = {c["id"]: c for c in run.report["clauses"]}
+    assert run.failed_clauses == {STATUS_CLAUSE}
+    assert entries[own]["status"] == "passed"
+    tests = {f["test"].rsplit("::", 1)[-1] for f in entries[STATUS_CLAUSE]["failures"]}
+    assert {"test_delete_unknown_is_not_found",
+            "test_documented_exceptions_come_with_status_400"} <= tests, tests
+    assert all("delete_event_tracker" in f["reproduction"]["boto3"]
+               for f in entries[STATUS_CLAUSE]["failures"])

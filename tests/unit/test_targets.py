@@ -288,7 +288,7 @@ def test_a_json_answer_labelled_text_html_fails_only_the_content_type_clause():
             harness = Harness(BotoTarget(hostile.url), run_id="h")
             assert "datasetGroupArn" in harness.invoke("CreateDatasetGroup", {"name": how})
             assert (harness.responses, harness.responses_validated) == (1, 1)
-            broken[how] = set(harness.record.wire_failures)
+            broken[how] = set(harness.record.answer_failures)
     assert broken["html"] - broken["ok"] == {"Protocol.success.contentType"}
 
 
