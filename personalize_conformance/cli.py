@@ -45,6 +45,15 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _serve_readings(text: str) -> dict[str, str]:
+    from personalize_conformance.contracts import parse_readings
+
+    try:
+        return parse_readings(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _operations() -> list[str]:
     from personalize_conformance.contracts import catalog
 
@@ -66,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="port on 127.0.0.1 (4566; 0: a free one)")
     serve.add_argument("--progressive", action="store_true",
                        help="statuses pass through CREATE PENDING and CREATE IN_PROGRESS")
+    serve.add_argument("--readings", type=_serve_readings, default={},
+                       metavar="ID=READING[,...]|all-alt",
+                       help="the readings of the ambiguity register the reference takes, "
+                       "as for run (a failure's reproduction gives the run's)")
     sub.add_parser("drift", help="compare the contract with the installed botocore models")
     clauses = sub.add_parser("list-clauses", help="the catalog's clauses: id, level, kind")
     clauses.add_argument("--operation", choices=_operations(), metavar="OP",
@@ -198,15 +211,22 @@ def _ratchet(report: dict, baseline: str, statuses: dict, report_path: Path) -> 
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from personalize_conformance.targets import TargetConfigError, reference_service
+    from personalize_conformance.targets import (
+        TargetConfigError,
+        reference_handler,
+        reference_service,
+    )
     from personalize_conformance.targets.reference.server import ReferenceServer
 
     try:
-        service = reference_service(args.target, progressive=args.progressive)
+        service = reference_service(args.target, progressive=args.progressive,
+                                    readings=args.readings)
     except TargetConfigError as exc:
         raise UsageError(f"cannot serve {args.target!r}: {exc}") from None
+    handler = reference_handler(args.target)
     try:
-        server = ReferenceServer(service, port=args.port)
+        server = (ReferenceServer(service, port=args.port) if handler is None
+                  else ReferenceServer(service, port=args.port, serve=handler))
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror}); "
                          "choose another --port") from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,23 +36,29 @@ class Replay:
     prefix: str | None = None
 
 
-def serve_command(target_name: str) -> str | None:
-    """The shell command that serves an in-process target at ``SERVE_URL`` (``None``: the
-    target is reached at its endpoint)."""
+def serve_command(target_name: str, readings: Mapping[str, str] | None = None) -> str | None:
+    """The shell command that serves an in-process target at ``SERVE_URL``, taking the
+    run's ``readings`` of the ambiguity register (``None``: the target is reached at its
+    endpoint)."""
     port = SERVE_URL.rsplit(":", 1)[1]
+    taken = (" --readings " + shlex.quote(",".join(f"{k}={v}" for k, v in readings.items()))
+             if readings else "")
     if target_name.startswith("mutant:") or target_name in ("reference", "reference-http"):
         name = "reference" if target_name == "reference-http" else target_name
-        return f"personalize-conformance serve --target {shlex.quote(name)} --port {port}"
+        return f"personalize-conformance serve --target {shlex.quote(name)}{taken} --port {port}"
     if target_name == "reference-progressive":
-        return f"personalize-conformance serve --target reference --progressive --port {port}"
+        return (f"personalize-conformance serve --target reference --progressive{taken} "
+                f"--port {port}")
     if target_name in ("moto", "moto-server"):  # in-process, or on a port of the run's own
         return f"moto_server -p {port}"
     return None
 
 
 def replay_of(target: Any, run_id: str | None) -> Replay:
-    """The ``Replay`` of a run's target (``Target``): served first when in-process."""
-    serve = serve_command(getattr(target, "name", ""))
+    """The ``Replay`` of a run's target (``Target``): served first when in-process (the
+    reference and its mutants with the readings they take)."""
+    behaviour = getattr(getattr(target, "service", None), "behaviour", None)
+    serve = serve_command(getattr(target, "name", ""), getattr(behaviour, "readings", None))
     url = SERVE_URL if serve else (target.endpoint_url or SERVE_URL)
     return Replay(url=url, region=getattr(target, "region", "us-east-1"), serve=serve,
                   prefix=f"pc{run_id}" if run_id else None)

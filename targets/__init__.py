@@ -35,6 +35,7 @@ __all__ = [
     "TargetError",
     "Unsupported",
     "mutants",
+    "reference_handler",
     "reference_service",
     "resolve",
     "takes_readings",
@@ -122,16 +123,25 @@ def reference_service(name: str, *, progressive: bool = False,
     return mutant(entry, progressive=progressive, readings=readings)
 
 
+def reference_handler(name: str) -> Any | None:
+    """The HTTP layer a mutant with ``wire`` faults is served through (``None``: the
+    reference's own, for the reference and every other mutant)."""
+    entry = mutants().get(name.removeprefix("mutant:"), {}) if name.startswith("mutant:") else {}
+    if "wire" not in entry:
+        return None
+    from personalize_conformance.targets.reference.mutants import wire_handler
+
+    return wire_handler(entry)
+
+
 def _mutant(name: str, readings: Mapping[str, str]) -> Target:
     """A mutant in this process; one with ``wire`` faults over HTTP, where they show."""
     from personalize_conformance.targets.reference import ReferenceHttpTarget, ReferenceTarget
 
     service = reference_service(name, readings=readings)
-    entry = mutants().get(name.removeprefix("mutant:"), {})
-    if "wire" in entry:
-        from personalize_conformance.targets.reference.mutants import wire_handler
-
-        target: Target = ReferenceHttpTarget(service=service, serve=wire_handler(entry))
+    handler = reference_handler(name)
+    if handler is not None:
+        target: Target = ReferenceHttpTarget(service=service, serve=handler)
     else:
         target = ReferenceTarget(service=service)
     target.name = name

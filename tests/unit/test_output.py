@@ -255,3 +255,16 @@ def test_a_reproduction_serves_an_in_process_target_first(name, url, serve):
         assert replay.serve is None and replay.url == url
     else:  # the run's own server is gone: served again where the script looks
         assert serve in (replay.serve or "") and replay.url == SERVE_URL
+
+
+def test_a_reproduction_serves_the_reference_under_the_runs_readings():
+    from personalize_conformance.reproduce import replay_of
+    from personalize_conformance.targets import resolve
+
+    taken = {"Name.pattern.unanchored": "full-match", "Event.properties.json": "json-object"}
+    for name in ("reference", "mutant:eventList-accepts-11"):
+        serve = replay_of(resolve(name, readings=taken), "r").serve or ""
+        assert serve.startswith(f"personalize-conformance serve --target {name} --readings "
+                                "Name.pattern.unanchored=full-match,"
+                                "Event.properties.json=json-object "), serve
+    assert "--readings" not in (replay_of(resolve("reference"), "r").serve or "")

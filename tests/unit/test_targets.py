@@ -404,3 +404,43 @@ def test_waiting_for_active_is_polled_and_bounded():
     stuck.invoke = pending  # type: ignore[method-assign]
     with pytest.raises(TimeoutError, match=r"not ACTIVE after 0\.2s"):
         Harness(stuck, run_id="w", wait_seconds=0.2).create_dataset_group()
+
+
+def test_serve_takes_the_readings_and_a_wire_mutants_faults(tmp_path):
+    """``serve`` serves what a reproduction names: a mutant with its ``wire`` faults (a
+    success answered 201) and the reference under ``--readings`` (a name the alternative
+    reading of Name.pattern.unanchored refuses)."""
+    import socket
+
+    def served(*args: str) -> tuple[subprocess.Popen, str]:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = str(probe.getsockname()[1])
+        proc = subprocess.Popen([sys.executable, "-m", "personalize_conformance.cli", "serve",
+                                 "--port", port, *args], cwd=tmp_path, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert "serving" in proc.stdout.readline()
+        return proc, f"http://127.0.0.1:{port}"
+
+    proc, url = served("--target", "mutant:wire-success-201")
+    try:
+        target = resolve("endpoint", endpoint_url=url)
+        target.invoke("CreateDatasetGroup", {"name": "g"})
+        assert target.last_exchange().status == 201
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    for readings, answer in [("Name.pattern.unanchored=search", None),
+                             ("all-alt", "InvalidInputException")]:
+        proc, url = served("--readings", readings)
+        try:
+            target = resolve("endpoint", endpoint_url=url)
+            try:
+                target.invoke("CreateDatasetGroup", {"name": "a!b"})
+                got = None
+            except TargetError as exc:
+                got = exc.code
+            assert got == answer, readings
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
