@@ -654,15 +654,18 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 64
 
 
+def _handler(nodelay: bool) -> type:
+    return type("NoDelayHandler", (Handler,), {"disable_nagle_algorithm": True}) \
+        if nodelay else Handler
+
+
 def start(port: int = 0, host: str = "127.0.0.1", faults=(), verbose: bool = False,
           step: float = STEP_SECONDS, nodelay: bool = False):
     """Serve in a daemon thread; returns (server, url). ``stop(server)`` ends it.
     ``nodelay``: answer without Nagle's algorithm (``TCP_NODELAY``). By default the server
     is as naive as the standard library makes it: headers and body go out in two writes,
     and the body waits for the client's delayed ACK (about 40 ms a call on Linux)."""
-    handler = type("NoDelayHandler", (Handler,), {"disable_nagle_algorithm": True}) \
-        if nodelay else Handler
-    server = Server((host, port), handler)
+    server = Server((host, port), _handler(nodelay))
     server.service = Service(faults, step)
     server.verbose = verbose
     thread = threading.Thread(target=server.serve_forever, name="independent-personalize",
@@ -690,8 +693,10 @@ def main(argv=None) -> int:
     parser.add_argument("--step-seconds", type=float, default=STEP_SECONDS,
                         help=f"seconds per status step (default {STEP_SECONDS}; "
                              "a status also steps every two describes)")
+    parser.add_argument("--nodelay", action="store_true",
+                        help="answer with TCP_NODELAY (about 40 ms a call faster)")
     args = parser.parse_args(argv)
-    server = Server((args.host, args.port), Handler)
+    server = Server((args.host, args.port), _handler(args.nodelay))
     server.service = Service(args.fault, args.step_seconds)
     server.verbose = args.verbose
     print(f"serving on http://{args.host}:{server.server_address[1]}"
