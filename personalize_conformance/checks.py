@@ -57,7 +57,8 @@ def _not_backed(clause_ids: Sequence[str], operation: str, request: Mapping, *,
                 side: str) -> str | None:
     """Why the contract does not back a failure of ``side`` for ``request`` (``None``: it
     does). ``accepted``: the request as sent is valid. ``rejected`` of a shape clause: the
-    request as sent breaks that clause, and besides it only what it entails."""
+    request as sent breaks that clause, and besides it only what it entails; of a clause
+    of another kind (a behavioural rule): it breaks no shape clause."""
     try:
         file = request_schema(operation)
     except (KeyError, FileNotFoundError):
@@ -75,11 +76,12 @@ def _not_backed(clause_ids: Sequence[str], operation: str, request: Mapping, *,
             return f"the request is not valid: it breaks {', '.join(sorted(broken))}"
         return None
     clause = catalog()[clause_ids[0]]
-    if clause.kind != "shape" or not clause.schema:
-        return None
-    allowed = {clause.id} | {c.id for c in map(catalog().by_schema, clause.entails) if c}
     if broken is None:
         return "the request breaks a rule of the schema no clause names"
+    if clause.kind != "shape" or not clause.schema:  # a rule of another kind: nothing else
+        return (f"the request breaks shape clauses besides {clause.id}: {sorted(broken)}"
+                if broken else None)
+    allowed = {clause.id} | {c.id for c in map(catalog().by_schema, clause.entails) if c}
     if clause.id not in broken:
         return f"the request does not break {clause.id} (it breaks: {sorted(broken) or 'none'})"
     if broken - allowed:

@@ -45,6 +45,17 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _suite_dir() -> str:
+    """The installed suite's directory, which ``run`` collects by path (with ``--pyargs``
+    pytest would also load the conftest.py of the directory it is started from), and
+    above which no conftest.py is loaded."""
+    from importlib.util import find_spec
+
+    spec = find_spec(SUITE)
+    assert spec is not None and spec.submodule_search_locations
+    return str(next(iter(spec.submodule_search_locations)))
+
+
 def _serve_readings(text: str) -> dict[str, str]:
     from personalize_conformance.contracts import parse_readings
 
@@ -138,7 +149,8 @@ def _run(args: argparse.Namespace) -> int:
     console.header()
     with as_file(files(__package__) / RUNNER_INI) as ini, _interruptible() as stopped:
         argv = [
-            "--pyargs", SUITE, "-c", str(ini), *console.quiet_argv(), "-p", "no:cacheprovider",
+            _suite_dir(), "--confcutdir", _suite_dir(), "-c", str(ini),
+            *console.quiet_argv(), "-p", "no:cacheprovider",
             "--hypothesis-profile", settings.profile, "--hypothesis-seed", str(settings.seed),
         ]
         if settings.workers not in ("0", ""):

@@ -281,6 +281,7 @@ def test_another_test_suite_keeps_hypothesis_defaults(tmp_path):
     ("pytest.ini", "[pytest]\naddopts = -k nothing_is_named_so\n"),
     ("pyproject.toml", '[tool.pytest.ini_options]\naddopts = "-k nothing_is_named_so"\n'),
     ("tox.ini", "[pytest]\naddopts = -k nothing_is_named_so\n"),
+    ("conftest.py", "def pytest_collection_modifyitems(items):\n    items.clear()\n"),
 ])
 def test_run_ignores_the_pytest_configuration_of_its_directory(tmp_path, name, text):
     (tmp_path / name).write_text(text)

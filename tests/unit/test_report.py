@@ -512,3 +512,24 @@ def test_a_failure_the_contract_does_not_back_is_a_suite_error(tmp_path):
     junit = ET.parse(tmp_path / "out" / "junit.xml").getroot()
     assert junit.get("errors") == "1"
     assert "suite error" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_a_behavioural_rejection_of_a_malformed_request_is_a_suite_error():
+    """The rejected side of a behavioural clause is re-checked too: a request that also
+    breaks a shape clause (an ARN too long to be one) proves nothing about the rule, so
+    its refusal for that other reason is a suite error naming the shape clause."""
+    from personalize_conformance import checks
+    from personalize_conformance.harness import Harness
+    from personalize_conformance.targets.reference import ReferenceTarget
+
+    harness = Harness(ReferenceTarget(), run_id="se")
+    arn = "arn:aws:personalize:us-east-1:123456789012:event-tracker/" + "x" * 300
+    with pytest.raises(checks.SuiteError) as caught:
+        checks.rejected(harness, "DescribeEventTracker.unknownIsNotFound",
+                        "DescribeEventTracker", {"eventTrackerArn": arn})
+    assert "DescribeEventTracker.eventTrackerArn.maxLength" in caught.value.details[
+        "suite_error"]
+    well_formed = {"eventTrackerArn": arn[:arn.index("/") + 1] + "pcnever"}
+    assert checks.rejected(harness, "DescribeEventTracker.unknownIsNotFound",
+                           "DescribeEventTracker", well_formed).code == \
+        "ResourceNotFoundException"
