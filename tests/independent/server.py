@@ -139,12 +139,17 @@ def is_num(v) -> bool:
 # ---------------------------------------------------------------- member checkers
 
 
+def present(obj: dict, key: str, where: str, need: bool) -> bool:
+    """Whether ``key`` is in ``obj``; its absence refused when it is ``need``-ed."""
+    if key not in obj and need:
+        raise bad(f"Missing required parameter {where}")
+    return key in obj
+
+
 def text(obj: dict, key: str, where: str, *, need=False, most=None, least=None, shape=None):
     """A string member: present if needed, a string, within [least, most] UTF-16 units,
     matching ``shape`` (a compiled pattern, full match, or a predicate)."""
-    if key not in obj:
-        if need:
-            raise bad(f"Missing required parameter {where}")
+    if not present(obj, key, where, need):
         return None
     value = obj[key]
     if not isinstance(value, str):
@@ -162,9 +167,7 @@ def text(obj: dict, key: str, where: str, *, need=False, most=None, least=None, 
 
 
 def array(obj: dict, key: str, where: str, *, need=False, most=None, least=None):
-    if key not in obj:
-        if need:
-            raise bad(f"Missing required parameter {where}")
+    if not present(obj, key, where, need):
         return None
     value = obj[key]
     if not isinstance(value, list):
