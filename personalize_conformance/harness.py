@@ -31,6 +31,7 @@ from personalize_conformance.contracts import (
     response_schema,
     schema,
     status_order,
+    status_rank,
 )
 from personalize_conformance.options import DEFAULT_CALL_TIMEOUT, OptionError, run_of
 from personalize_conformance.outcomes import Blocked, NotApplicable
@@ -41,6 +42,10 @@ from personalize_conformance.targets import NoAnswer, Target, TargetError, Unsup
 from personalize_conformance.targets.base import Exchange
 
 HISTORY_LIMIT = 500
+#: The describes whose answers show a resource's status: operation -> (the answer's
+#: member holding the resource, the request member naming it).
+DESCRIBES = {"DescribeDatasetGroup": ("datasetGroup", "datasetGroupArn"),
+             "DescribeEventTracker": ("eventTracker", "eventTrackerArn")}
 #: Error answers that mean "slow down": retried with backoff and counted.
 THROTTLING_CODES = frozenset({"ThrottlingException", "LimitExceededException",
                               "TooManyRequestsException", "Throttling", "RequestLimitExceeded"})
@@ -232,9 +237,12 @@ class Harness:
         self._caller = _Caller()
         #: What the current test recorded; a fresh one per test (``running_test``).
         self.record = Record()
-        #: Fails a clause for a status outside its create order (set by the suite, which
-        #: owns the checks): ``(harness, clause_id, operation, request, description)``.
+        #: Fails a clause for a status outside its create order, or going back in it (set
+        #: by the suite, which owns the checks): ``(harness, clause_id, operation,
+        #: request, statuses)``, the statuses that show it.
         self.status_check: Callable[..., None] | None = None
+        #: ARN -> the furthest step of its create order a describe showed in this test.
+        self._furthest: dict[str, tuple[int, str]] = {}
 
     # -- calls -----------------------------------------------------------------------------
     def invoke(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -255,7 +263,30 @@ class Harness:
             self._log(Call(operation, request))
             raise
         self._log(Call(operation, request, response))
+        if operation in DESCRIBES:
+            self._went_back(operation, request, response)
         return response
+
+    def _went_back(self, operation: str, request: Mapping[str, Any],
+                   response: Mapping[str, Any]) -> None:
+        """A describe showing a resource at an earlier step of its create order than one
+        shown before in this test fails that order at once (``status_check``), before
+        anything else compares the answers the going back made disagree."""
+        key, member = DESCRIBES[operation]
+        body = response.get(key)
+        arn = request.get(member)
+        if not isinstance(body, Mapping) or not isinstance(arn, str):
+            return
+        clause_id = create_order_clause(operation)
+        rank = status_rank(clause_id).get(body.get("status"))
+        if rank is None:  # a deletion's status, or one judged where it is waited on
+            return
+        furthest = self._furthest.get(arn)
+        if furthest is not None and rank < furthest[0] and self.status_check is not None:
+            self.status_check(self, clause_id, operation, request,
+                              [furthest[1], body.get("status")])
+        if furthest is None or rank > furthest[0]:
+            self._furthest[arn] = (rank, body.get("status"))
 
     def call(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """One call with the timeout and throttling retries, no skipping or logging;
@@ -365,8 +396,10 @@ class Harness:
                 "event-tracker", request.get("datasetGroupArn"))
         elif operation == "DeleteEventTracker":
             self.created.pop(request.get("eventTrackerArn", ""), None)
+            self._furthest.pop(request.get("eventTrackerArn", ""), None)
         elif operation == "DeleteDatasetGroup":
             self.created.pop(request.get("datasetGroupArn", ""), None)
+            self._furthest.pop(request.get("datasetGroupArn", ""), None)
 
     def _log(self, call: Call) -> None:
         self.history.append(call)
@@ -379,6 +412,7 @@ class Harness:
         reproductions from its own calls."""
         self.history.clear()
         self.exchanges.clear()
+        self._furthest.clear()
 
     @contextlib.contextmanager
     def running_test(self, item: pytest.Item | None = None) -> Iterator[Record]:
@@ -402,9 +436,10 @@ class Harness:
         every name starts with the run prefix ``pc<run_id>``."""
         return f"pc{self.run_id}{self.worker}{kind}{next(self._names)}"[:name_length()[1]]
 
-    def wait_active(self, describe: str, key: str, field: str, arn: str) -> dict[str, Any]:
+    def wait_active(self, describe: str, arn: str) -> dict[str, Any]:
         """Poll ``describe`` until the resource is ACTIVE (bounded by ``wait_seconds``); a
         status outside the documented create order fails at once (:meth:`undocumented`)."""
+        key, field = DESCRIBES[describe]
         deadline = time.monotonic() + self.wait_seconds
         delay = 0.01
         order_clause = create_order_clause(describe)
@@ -430,7 +465,7 @@ class Harness:
         suite's: a failure of ``clause_id``) or a ``RuntimeError``; never a wait for
         ``ACTIVE`` that cannot come."""
         if self.status_check is not None:
-            self.status_check(self, clause_id, operation, request, body)
+            self.status_check(self, clause_id, operation, request, [body.get("status")])
         raise RuntimeError(f"{clause_id}: status {body.get('status')!r} is not one of "
                            f"{status_order(clause_id)}: {dict(body)}")
 
@@ -438,7 +473,7 @@ class Harness:
         """A new ACTIVE dataset group; its ARN."""
         created = self.make("CreateDatasetGroup", {"name": self.new_name("dg")})
         arn = created["datasetGroupArn"]
-        self.wait_active("DescribeDatasetGroup", "datasetGroup", "datasetGroupArn", arn)
+        self.wait_active("DescribeDatasetGroup", arn)
         return arn
 
     def make(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
@@ -458,8 +493,7 @@ class Harness:
         created = self.make("CreateEventTracker", {
             "name": self.new_name("et"), "datasetGroupArn": dataset_group_arn,
         })
-        self.wait_active("DescribeEventTracker", "eventTracker", "eventTrackerArn",
-                         created["eventTrackerArn"])
+        self.wait_active("DescribeEventTracker", created["eventTrackerArn"])
         return created
 
     def delete_dataset_group(self, arn: str) -> None:

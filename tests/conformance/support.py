@@ -32,10 +32,11 @@ def _stated(clause_id: str) -> str:
 
 
 def undocumented_status(harness: Harness, clause_id: str, operation: str,
-                        request: Mapping[str, Any], body: Mapping[str, Any]) -> None:
-    """``Harness.status_check``: a status outside ``clause_id``'s order fails it at
-    once (waiting for ACTIVE would last the harness' whole wait, on every resource)."""
-    holds(harness, clause_id, False, _stated(clause_id), {"statuses": [body.get("status")]},
+                        request: Mapping[str, Any], statuses: list[Any]) -> None:
+    """``Harness.status_check``: a status outside ``clause_id``'s order, or one going back
+    in it, fails it at once (waiting for ACTIVE would last the harness' whole wait, on
+    every resource; an answer that went back would fail the clauses comparing answers)."""
+    holds(harness, clause_id, False, _stated(clause_id), {"statuses": statuses},
           operation, request)
 
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from personalize_conformance.harness import Harness
-from personalize_conformance.targets import Target, TargetError
+from personalize_conformance.targets import Target, TargetError, resolve
 
 
 class ReadyForever(Target):
@@ -41,14 +41,41 @@ def test_an_undocumented_status_fails_on_the_first_describe():
     harness = Harness(target, run_id="t", wait_seconds=60.0)
     seen: list[tuple[str, str]] = []
 
-    def check(h: Harness, clause_id: str, operation: str, request: Any, body: Any) -> None:
-        seen.append((clause_id, body["status"]))
+    def check(h: Harness, clause_id: str, operation: str, request: Any,
+              statuses: list[str]) -> None:
+        seen.append((clause_id, *statuses))
 
     harness.status_check = check
     with pytest.raises(RuntimeError, match=r"DatasetGroup\.status\.createOrder"):
         harness.create_dataset_group()
     assert seen == [("DatasetGroup.status.createOrder", "READY")]
     assert target.calls == ["CreateDatasetGroup", "DescribeDatasetGroup"]
+
+
+def test_a_status_going_back_fails_its_order_at_the_describe_that_shows_it():
+    """mutant:active-then-create-in-progress describes a tracker ACTIVE, then CREATE
+    IN_PROGRESS: the describe that goes back fails EventTracker.status.createOrder there
+    (before any comparison of answers sees the disagreement); a new test, or a deleted
+    and re-created resource, starts over."""
+    harness = Harness(resolve("mutant:active-then-create-in-progress"), run_id="t")
+    seen: list[tuple[str, ...]] = []
+    harness.status_check = lambda h, clause_id, op, request, statuses: seen.append(
+        (clause_id, *statuses))
+    harness.target.start()
+    tracker = harness.create_tracker(harness.create_dataset_group())
+    assert seen == []
+    request = {"eventTrackerArn": tracker["eventTrackerArn"]}
+    harness.invoke("DescribeEventTracker", request)
+    assert seen == [("EventTracker.status.createOrder", "ACTIVE", "CREATE IN_PROGRESS")]
+    harness.begin_test()
+    harness.invoke("DescribeEventTracker", request)
+    assert len(seen) == 1
+    reference = Harness(resolve("reference"), run_id="r")
+    reference.status_check = harness.status_check
+    arn = reference.create_tracker(reference.create_dataset_group())["eventTrackerArn"]
+    for _ in range(3):
+        reference.invoke("DescribeEventTracker", {"eventTrackerArn": arn})
+    assert len(seen) == 1
 
 
 def test_shrinking_spends_at_most_its_budget():
