@@ -74,6 +74,22 @@ def check_response(harness: Harness, operation: str, request: Mapping[str, Any],
           {"response": dict(response), "errors": errors[:5]}, operation, request)
 
 
+def agrees(harness: Harness, clause_id: str, operation: str, request: Mapping[str, Any],
+           body: Mapping[str, Any], key: str, want: Mapping[str, Any]) -> None:
+    """``clause_id``: the answer's ``key`` object shows ``want``, compared on the members
+    whose values are valid against the response schema (a value that is not is
+    ``<Operation>.response.valid``'s fault alone: one fault, one failed clause)."""
+    name = response_schema(operation)
+    condemned = ({tuple(e.absolute_path)[:2] for e in validator(name).iter_errors(dict(body))}
+                 if name else set())
+    shown = body.get(key) if isinstance(body.get(key), Mapping) else {}
+    keys = [k for k in want if (key, k) not in condemned]
+    got = {k: shown.get(k) for k in keys}
+    expected = {k: want[k] for k in keys}
+    holds(harness, clause_id, got == expected, f"describe shows {expected}", got, operation,
+          request)
+
+
 def never_seen(like_arn: str, kind: str) -> str:
     """An ARN of ``kind`` (``event-tracker``, ``dataset-group``) in the partition, region
     and account of ``like_arn`` that no resource has ever had."""

@@ -34,6 +34,7 @@ from personalize_conformance.harness import Harness
 from personalize_conformance.outcomes import Unsupported
 from personalize_conformance.strategies import put_events
 from personalize_conformance.suite.support import (
+    agrees,
     arns,
     check_account_list,
     check_response,
@@ -333,9 +334,8 @@ class Lifecycle(RuleBasedStateMachine):
             shown = body.get("eventTracker", {})
             want = {"eventTrackerArn": tracker.arn, "trackingId": tracker.tracking_id,
                     "name": tracker.name, "datasetGroupArn": tracker.group}
-            got = {k: shown.get(k) for k in want}
-            holds(self.h, "DescribeEventTracker.agreesWithCreate", got == want,
-                  f"describe shows {want}", got, "DescribeEventTracker", request)
+            agrees(self.h, "DescribeEventTracker.agreesWithCreate", "DescribeEventTracker",
+                   request, body, "eventTracker", want)
             holds(self.h, "EventTracker.status.createOrder", shown.get("status") == "ACTIVE",
                   "ACTIVE stays ACTIVE until deleted", shown.get("status"),
                   "DescribeEventTracker", request)
@@ -346,12 +346,10 @@ class Lifecycle(RuleBasedStateMachine):
             if group not in self.model.groups:
                 continue
             request = {"datasetGroupArn": group}
-            shown = accepted(self.h, [GROUP_AGREES], "DescribeDatasetGroup", request,
-                             whole=True).get("datasetGroup", {})
-            got = {k: shown.get(k) for k in ("datasetGroupArn", "name", "status")}
-            want = {"datasetGroupArn": group, "name": name, "status": "ACTIVE"}
-            holds(self.h, GROUP_AGREES, got == want, f"describe shows {want}", got,
-                  "DescribeDatasetGroup", request)
+            body = accepted(self.h, [GROUP_AGREES], "DescribeDatasetGroup", request,
+                            whole=True)
+            agrees(self.h, GROUP_AGREES, "DescribeDatasetGroup", request, body, "datasetGroup",
+                   {"datasetGroupArn": group, "name": name, "status": "ACTIVE"})
 
     @invariant()
     def lists_agree_with_the_model(self) -> None:
