@@ -102,13 +102,23 @@ class DeleteStatusGoesBack(ReferenceService):
 
 
 class DeletedTrackerStillDescribed(ReferenceService):
-    """A deleted tracker is still described, as it was."""
+    """A deleted tracker, once answered not found, is described again as it was (a stale
+    record that comes back; its delete statuses were in order)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._answered_gone: set[str] = set()
 
     def _op_DescribeEventTracker(self, body: dict[str, Any]) -> dict[str, Any]:
         arn = body["eventTrackerArn"]
-        if arn in self._deleted and arn not in self._deleting:
+        if arn in self._answered_gone:
             return {"eventTracker": dict(self._deleted[arn])}
-        return super()._op_DescribeEventTracker(body)
+        try:
+            return super()._op_DescribeEventTracker(body)
+        except ServiceError:
+            if arn in self._deleted:
+                self._answered_gone.add(arn)
+            raise
 
 
 class DeletedTrackerStillListed(ReferenceService):

@@ -164,7 +164,9 @@ def describe(harness: Harness, arn: str) -> dict[str, Any]:
 def delete_and_wait(harness: Harness, arn: str) -> list[str]:
     """Delete the tracker and describe it until not found; the statuses seen on the way.
 
-    Checks EventTracker.status.deleteOrder and DeleteEventTracker.thenNotFound."""
+    Checks EventTracker.status.deleteOrder (the order of the delete statuses) and
+    DeleteEventTracker.thenNotFound (not found in the end; a tracker shown deleting, then
+    live again, is one that was not deleted)."""
     request = {"eventTrackerArn": arn}
     accepted(harness, [DELETE_ORDER], "DeleteEventTracker", request, whole=True)
     rank = status_rank(DELETE_ORDER)
@@ -179,9 +181,13 @@ def delete_and_wait(harness: Harness, arn: str) -> list[str]:
                 rejected(harness, "DeleteEventTracker.thenNotFound", "DescribeEventTracker",
                          request, whole=True)
             return seen
+        if status not in rank and seen:  # deleting, then described as live again
+            holds(harness, "DeleteEventTracker.thenNotFound", False,
+                  f"{_stated(DELETE_ORDER)}, then not found", {"statuses": [*seen, status]},
+                  "DescribeEventTracker", request)
         order_ok = status in rank and (not seen or rank[status] >= rank[seen[-1]])
         seen.append(status)
-        holds(harness, DELETE_ORDER, order_ok, f"{_stated(DELETE_ORDER)}, then not found",
+        holds(harness, DELETE_ORDER, order_ok, _stated(DELETE_ORDER),
               {"statuses": seen}, "DescribeEventTracker", request)
         if time.monotonic() > deadline:
             holds(harness, "DeleteEventTracker.thenNotFound", False,
