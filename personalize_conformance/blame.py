@@ -215,6 +215,31 @@ class _Search:
             return self.array(path, node) if isinstance(value, list) else None
         return self.leaf(path, node)
 
+    def columns(self, path: tuple[str | int, ...], items: Mapping[str, Any]) -> Blame | None:
+        """A list of objects in a create: each member made minimal in every item at once
+        (one re-send a member: a cause repeated in many items, such as every tag value at
+        its maximum, goes away only so); the member of the first item whose value was at
+        a bound (else the first changed) is blamed."""
+        value = get(self.current, path)
+        members = items.get("properties")
+        if not isinstance(members, Mapping) or not all(isinstance(v, dict) for v in value):
+            return None
+        for name, child in members.items():
+            small = minimal(child)
+            column = [{**item, name: copy.deepcopy(small)} if name in item else item
+                      for item in value]
+            if column == value or not self.attempt(put(self.current, path, column)):
+                value = get(self.current, path)
+                continue
+            changed = [i for i, item in enumerate(value)
+                       if name in item and item[name] != small]
+            index = next((i for i in changed
+                          if _touching(self.operation, (*path, i, name), value[i][name])),
+                         changed[0])
+            return self.blame((*path, index, name), "minimal in every item",
+                              value=value[index][name])
+        return None
+
     def leaf(self, path: tuple[str | int, ...], node: Mapping[str, Any]) -> Blame | None:
         value = get(self.current, path)
         smallest = minimal(node)
@@ -237,7 +262,11 @@ class _Search:
         small = minimal(items)
         if self.named:
             # a create: the first success changes the target (the resource exists), so
-            # the search goes to the leaves first, where a success names the member
+            # the search goes to the leaves first, where a success names the member: a
+            # member minimal in every item at once, then item by item
+            found = self.columns(path, items)
+            if found:
+                return found
             for index in range(len(value)):
                 found = self.inside((*path, index), items)
                 if found:
@@ -266,6 +295,14 @@ class _Search:
                 and self.attempt(put(self.current, path, longer)):
             return self.blame(path, "lengthened", size=True, value=value)
         return None
+
+
+def _touching(operation: str, path: tuple[str | int, ...], value: Any) -> bool:
+    """Whether ``value`` at ``path`` touches the bound of a shape clause located there."""
+    at = _abstract(path)
+    return any(c.location and c.location.path == at and c.keyword in BOUND_KEYWORDS
+               and _touches(c.keyword, c.location.bound, value)
+               for c in shape_clauses(operation))
 
 
 def _off_bound(node: Mapping[str, Any], value: Any) -> Any:

@@ -17,6 +17,7 @@ from personalize_conformance.contracts import (
     violated,
 )
 from personalize_conformance.harness import Harness, copy_request
+from personalize_conformance.outcomes import Blocked
 from personalize_conformance.reproduce import (
     Call,
     Expect,
@@ -114,6 +115,10 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
              expected: str, observed: dict[str, Any], *, whole: bool,
              side: str | None = None, extra: Mapping[str, Any] | None = None,
              expect: Expect | None = None) -> ClauseFailure:
+    if harness.unreadable:  # the answer broke the protocol, which fails (in the record)
+        raise Blocked(f"{operation}'s answer (HTTP {observed.get('status')}) breaks "
+                      f"{', '.join(harness.unreadable)}: no answer an SDK can read, so "
+                      f"{', '.join(clauses)} not judged on it")
     history = harness.history
     if history and history[-1].operation == operation and history[-1].request == request:
         history = history[:-1]  # the last entry is the failing call itself

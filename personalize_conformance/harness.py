@@ -36,7 +36,7 @@ from personalize_conformance.contracts import (
 from personalize_conformance.options import DEFAULT_CALL_TIMEOUT, OptionError, run_of
 from personalize_conformance.outcomes import Blocked, NotApplicable
 from personalize_conformance.outcomes import Unsupported as UnsupportedSkip
-from personalize_conformance.protocol import judge
+from personalize_conformance.protocol import UNREADABLE, judge
 from personalize_conformance.reproduce import Call
 from personalize_conformance.targets import NoAnswer, Target, TargetError, Unsupported
 from personalize_conformance.targets.base import Exchange
@@ -228,6 +228,9 @@ class Harness:
         #: Answers received, and of those judged on the wire (capability ``wire``).
         self.responses = 0
         self.responses_validated = 0
+        #: The clauses of ``protocol.UNREADABLE`` the last answer broke: a check does not
+        #: judge that answer (``checks``: its failure would be the protocol's).
+        self.unreadable: list[str] = []
         #: Resources this run created and has not deleted: ARN -> (kind, dataset group).
         self.created: dict[str, tuple[str, str | None]] = {}
         #: What ``cleanup`` could not delete: {"arn", "error"}.
@@ -320,6 +323,7 @@ class Harness:
         its raw exchange against the protocol's response clauses (``protocol.judge``): a
         broken clause is noted in the record and fails that clause alone."""
         self.responses += 1
+        self.unreadable = []
         exchange = self.target.last_exchange() if "wire" in self.target.capabilities else None
         if exchange is None or not exchange.operation:
             return
@@ -329,6 +333,8 @@ class Harness:
         for clause_id, problem in judge(exchange, strict=self.strict).items():
             if problem:
                 self.record.wire_failed(clause_id, problem, exchange)
+                if clause_id in UNREADABLE:
+                    self.unreadable.append(clause_id)
 
     def send_raw(self, operation: str, body: bytes,
                  headers: Mapping[str, str | None] | None = None) -> Exchange:

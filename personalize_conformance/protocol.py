@@ -34,6 +34,11 @@ ERROR = ("Protocol.error.status", "Protocol.error.code", "Protocol.error.message
 EVERY = ("Protocol.response.requestId",)
 #: The clauses judged on every answer (the ``responses validated`` figure counts them).
 RESPONSE_CLAUSES = (*SUCCESS, *ERROR, *EVERY)
+#: An answer breaking one of these is one an SDK cannot read as the operation's answer (a
+#: body that is no object, a timestamp it cannot parse, a status or an error code it
+#: cannot take for one): the check it was for does not judge it (one fault, one clause).
+UNREADABLE = ("Protocol.success.jsonObject", "Protocol.success.timestamps",
+              "Protocol.success.memberTypes", "Protocol.error.status", "Protocol.error.code")
 
 
 def applies(clause_id: str, operation: str) -> bool:
@@ -107,10 +112,11 @@ def _success(exchange: Exchange, now: float) -> dict[str, str | None]:
                 f"{where} is {value!r}: not epoch seconds between {earliest} and {latest:.0f}")
             break
     errors = [f"/{'/'.join(map(str, e.absolute_path))}: {e.message}"
-              for e in validator(name).iter_errors(_without_timestamps(name, body))]
+              for e in validator(name).iter_errors(_without_timestamps(name, body))
+              if e.validator == "type"]  # the other keywords: <Operation>.response.valid
     if errors:
-        out["Protocol.success.memberTypes"] = f"not valid against {name}: " + "; ".join(
-            errors[:3])
+        out["Protocol.success.memberTypes"] = f"not of its shape's JSON type in {name}: " + (
+            "; ".join(errors[:3]))
     return out
 
 
@@ -122,10 +128,11 @@ def _error(exchange: Exchange, strict: bool) -> dict[str, str | None]:
     codes = error_codes(protocol, exchange.headers, exchange.body)
     pattern = re.compile(wire(CODE_CLAUSE)["name_pattern"])
     if not codes:
-        out[CODE_CLAUSE] = ("no error code in the X-Amzn-Errortype header, nor in the body's "
-                            "code or __type")
+        out[CODE_CLAUSE] = (f"HTTP {exchange.status}: no error code in the X-Amzn-Errortype "
+                            "header, nor in the body's code or __type")
     elif not pattern.match(codes[0][1]):
-        out[CODE_CLAUSE] = f"the error code {codes[0][1]!r} ({codes[0][0]}) is not a shape name"
+        out[CODE_CLAUSE] = (f"HTTP {exchange.status}: the error code {codes[0][1]!r} "
+                            f"({codes[0][0]}) is not a shape name")
     elif strict and len({code for _, code in codes}) > 1:
         out[CODE_CLAUSE] = f"the places disagree: {codes}"
     try:
@@ -133,6 +140,8 @@ def _error(exchange: Exchange, strict: bool) -> dict[str, str | None]:
     except ValueError:
         body = None
     fields = wire("Protocol.error.message")["body_fields"]
+    if out[CODE_CLAUSE]:  # no error of this protocol: where its message is, is moot
+        return out
     if not (isinstance(body, dict) and any(isinstance(body.get(f), str) for f in fields)):
         out["Protocol.error.message"] = f"no string {' or '.join(fields)} in the error body"
     return out

@@ -183,9 +183,11 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
         if status in (outcomes.UNSUPPORTED, outcomes.NOT_APPLICABLE):
             entry["reasons"] = sorted({n for r in tests if r["status"] == status
                                        for n in r.get("reasons", [])})
-        if status == outcomes.INCOMPLETE:
+        if status == outcomes.INCOMPLETE:  # what was not run, and why tests stopped
             entry["not_exercised"] = sorted(
                 {n for r in tests for n in r.get("not_exercised", {}).get(clause.id, [])}
+                | {n for r in tests if r["status"] == outcomes.INCOMPLETE
+                   for n in r.get("reasons", [])}
             ) or [_unexercised(clause.kind, _ran(clause.id, tests), tests)]
         if clause.id in waivers:
             entry["waiver"] = waivers[clause.id]

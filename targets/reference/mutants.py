@@ -457,11 +457,16 @@ def wire_handler(entry: Mapping[str, Any]) -> Handler:
     def serve(service: ReferenceService, method: str, url: str, headers: Mapping[str, str],
               body: bytes) -> tuple[int, dict[str, str], bytes]:
         kind = _request_kind(url, headers, body)
-        plain = {"Content-Type": JSON_11, "x-amzn-RequestId": "mutant"}
+        # only the status is wrong: the answer is otherwise as its protocol has it
+        plain = {"Content-Type": REST_JSON if urlsplit(url).path == "/events" else JSON_11,
+                 "x-amzn-RequestId": "mutant"}
         if kind in faults.get("accept", ()):
             status, out_headers, out = 200, plain, b"{}"
         elif kind in faults.get("refuse", {}):
-            status, out_headers, out = faults["refuse"][kind], plain, b'{"message": "no"}'
+            status = faults["refuse"][kind]
+            code = "InternalFailure" if status >= 500 else "SerializationException"
+            out_headers = {**plain, "X-Amzn-ErrorType": code}
+            out = json.dumps({"__type": code, "message": "no"}).encode()
         else:
             status, out_headers, out = handle(service, method, url, headers, body)
         fault = faults.get("success" if 200 <= status <= 299 else "error", {})
