@@ -263,6 +263,19 @@ def test_the_summary_tracking_id_is_read_where_the_parser_drops_it():
     assert contracts.validator("ListEventTrackersResponse.json").is_valid(raw)
 
 
+def test_a_rejected_request_with_a_reserved_key_is_not_a_failure():
+    """A request holding a reserved properties key is valid under one reading only: its
+    rejection, checked as ``accepted``, is a suite error (the contract does not back it)."""
+    from personalize_conformance.checks import _not_backed
+
+    def why(properties: str) -> str | None:
+        return _not_backed(["PutEvents.validRequest.accepted"], "PutEvents",
+                           _events("t", properties=properties), side="accepted")
+
+    assert why('{"a": 1}') is None
+    assert "eventTYPE (PutEvents.properties.reservedKeys)" in (why('{"eventTYPE": 1}') or "")
+
+
 # -- the suite under each reading ------------------------------------------------------------
 def _named(entry: str) -> set[str]:
     return {c.id for c in contracts.catalog() if c.ambiguity == entry}
