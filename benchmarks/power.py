@@ -192,16 +192,19 @@ def untested_kills(mutant_id: str) -> list[str]:
 
 def kill(mutant_id: str, profile: str = KILL_PROFILE, *, count_examples: bool = False,
          seed: int | None = None, quiet: bool = False) -> Kill:
-    """Run the tests naming the mutant's kill clauses against it. Under a generation-only
-    profile (``<profile>-gen``) only failures of generated examples count."""
+    """Run the tests naming the mutant's kill clauses against it (with ``--strict`` if its
+    entry says ``strict``). Under a generation-only profile (``<profile>-gen``) only
+    failures of generated examples count."""
     entry = mutants()[mutant_id]
     kills = list(entry["kills"])
     named = [c for c in kills if c in named_clauses()]
     if not named:
         return Kill(mutant_id, entry["category"], kills, "untested")
+    # a mutant that takes a reading the documents allow, but not the strict one, is
+    # killed under --strict only (its entry's "strict")
     run = run_suite(f"mutant:{mutant_id}", clauses=named, profile=profile, seed=seed,
                     count_examples=count_examples or profile.endswith(GENERATION_SUFFIX),
-                    quiet=quiet)
+                    quiet=quiet, extra=("--strict-readings",) if entry.get("strict") else ())
     failed = sorted(run.failed_clauses)
     caught = set(kills).intersection(failed)
     tests = list(run.tests.values())

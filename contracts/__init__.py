@@ -45,6 +45,7 @@ from personalize_conformance.contracts.location import (
 )
 from personalize_conformance.contracts.model import (
     ALL_ALT,
+    RESERVED_KEYS,
     STATUS_CLAUSE,
     Ambiguity,
     Catalog,
@@ -55,11 +56,14 @@ from personalize_conformance.contracts.model import (
     checked_readings,
     clause,
     interaction_field,
+    is_reserved_key,
     issued_by_service,
     member_annotations,
     name_length,
     names_resource,
     parse_readings,
+    reserved_keys,
+    reserved_keys_in,
     resource_members,
     shape_clauses,
     status_order,
@@ -72,13 +76,17 @@ from personalize_conformance.contracts.model import (
 from personalize_conformance.contracts.visit import SchemaVisitor
 
 __all__ = [
-    "ALL_ALT", "DELETE", "FORMAT_CHECKER", "ITEMS", "ROOT", "STATUS_CLAUSE", "Ambiguity",
+    "ALL_ALT", "DELETE", "FORMAT_CHECKER", "ITEMS", "RESERVED_KEYS", "ROOT",
+    "STATUS_CLAUSE", "Ambiguity",
     "Catalog", "Clause", "Location", "Reading", "SchemaVisitor", "Validator", "all_operations",
     "broken_at",
     "catalog", "check_schema", "checked_readings", "clause", "digest", "get",
-    "interaction_field", "issued_by_service", "member_annotations", "name_length",
+    "interaction_field", "is_reserved_key", "issued_by_service", "member_annotations",
+    "name_length",
     "names_resource", "node_at", "nodes", "operations", "parse_readings", "patched_schema",
-    "pointer", "pointer_steps", "put", "raw_schema", "request_schema", "resource_members",
+    "pointer", "pointer_steps", "put", "raw_schema", "request_schema", "reserved_keys",
+    "reserved_keys_in",
+    "resource_members",
     "response_schema", "schema", "service_of", "shape_clauses", "split_pointer", "status_order",
     "status_rank", "strict_readings", "union", "unknown_outcome", "validator", "violated",
 ]

@@ -14,7 +14,9 @@ The same flattening of the request shapes yields the shape clauses the catalog m
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -235,13 +237,51 @@ def coverage_drift() -> list[str]:
     return problems
 
 
+def _words(text: str) -> str:
+    """``text`` as its words, lower-case, one space apart (HTML tags, entities and
+    punctuation out)."""
+    plain = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return " ".join(re.findall(r"[\w']+", plain.lower()))
+
+
+def documentation(document: str, section: str) -> str | None:
+    """The documentation string a catalog source names (``botocore:<service>/...``, section
+    ``shapes.<Shape>[.members.<member>].documentation`` or
+    ``operations.<Operation>.documentation``); ``None`` if the model has none there."""
+    node: Any = model(document.removeprefix("botocore:").split("/")[0])
+    for step in section.split("."):
+        if not isinstance(node, dict) or step not in node:
+            return None
+        node = node[step]
+    return node if isinstance(node, str) else None
+
+
+def prose_drift() -> list[str]:
+    """Clauses citing one documentation string of a botocore model (a prose rule, such as
+    the reserved properties keys) whose sentence it no longer holds, word for word."""
+    problems = []
+    for clause in catalog():
+        document, section = clause.source["document"], clause.source["section"]
+        if (not document.startswith("botocore:") or ";" in section
+                or not section.endswith(".documentation")):
+            continue
+        text = documentation(document, section)
+        if text is None:
+            problems.append(f"clause {clause.id} cites {section}, which botocore lacks")
+        elif _words(clause.source["sentence"]) not in _words(text):
+            problems.append(f"clause {clause.id}: botocore's {section} no longer says "
+                            f"{clause.source['sentence']!r}")
+    return problems
+
+
 def check() -> list[str]:
-    """Every drift: constraints of both sides of every operation, errors, catalog coverage."""
+    """Every drift: constraints of both sides of every operation, errors, catalog coverage,
+    the documentation strings prose clauses cite."""
     problems = []
     for operation in operations():
         for side in ("request", "response"):
             problems += constraint_drift(operation, side)
-    return problems + error_drift() + coverage_drift()
+    return problems + error_drift() + coverage_drift() + prose_drift()
 
 
 def summary() -> dict[str, int]:

@@ -3,6 +3,7 @@ register, and the facts of the contract other layers read instead of restating t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -298,6 +299,45 @@ def interaction_field(key: str) -> str:
     """The Interactions schema field a camelCase properties key names (numRatings ->
     NUM_RATINGS), by the rule of ``PutEvents.semantics.propertiesMapToFields``."""
     return _field_boundary().sub("_", key).upper()
+
+
+#: The clause on the keys a properties JSON object may not hold.
+RESERVED_KEYS = "PutEvents.properties.reservedKeys"
+
+
+@cache
+def reserved_keys() -> frozenset[str]:
+    """The keys a properties JSON object may not hold, lower-cased: they are compared
+    case-insensitively (``PutEvents.properties.reservedKeys``)."""
+    return frozenset(k.lower() for k in catalog()[RESERVED_KEYS].extra["reserved_keys"]["keys"])
+
+
+def is_reserved_key(key: str) -> bool:
+    """Whether ``key``, in any case, is one a properties object may not hold."""
+    return key.lower() in reserved_keys()
+
+
+@cache
+def reserved_keys_location() -> Location:
+    """Where the properties JSON strings of a request are (the clause's ``at``)."""
+    return Location.parse(catalog()[RESERVED_KEYS].extra["reserved_keys"]["at"] + "/type")
+
+
+def reserved_keys_in(file: str, body: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """The reserved keys the properties JSON objects of ``body`` (a request of schema
+    ``file``) hold, each with the request path of its properties string."""
+    at = reserved_keys_location()
+    if at.file != file:
+        return []
+    out = []
+    for where, text in at.located(body):
+        try:
+            value = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            out += [(where, k) for k in value if is_reserved_key(k)]
+    return out
 
 
 def name_length() -> tuple[int, int]:

@@ -10,10 +10,12 @@ from typing import Any
 
 from personalize_conformance import blame
 from personalize_conformance.contracts import (
+    RESERVED_KEYS,
     STATUS_CLAUSE,
     Clause,
     catalog,
     request_schema,
+    reserved_keys_in,
     violated,
 )
 from personalize_conformance.harness import Harness, copy_request
@@ -75,6 +77,10 @@ def _not_backed(clause_ids: Sequence[str], operation: str, request: Mapping, *,
             return "the request breaks a rule of the schema no clause names"
         if broken:
             return f"the request is not valid: it breaks {', '.join(sorted(broken))}"
+        reserved = reserved_keys_in(file, body)
+        if reserved:
+            return (f"the request is not valid under every reading: its properties hold "
+                    f"{', '.join(k for _, k in reserved)} ({RESERVED_KEYS})")
         return None
     clause = catalog()[clause_ids[0]]
     if broken is None:

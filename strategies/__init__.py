@@ -25,7 +25,8 @@ given, e.g. a live ``trackingId``):
   ``invalid.wire_unbreakable(clause)`` names the wrong-type clauses botocore cannot send.
 - ``ambiguous(operation, pinned=None)``: :class:`Ambiguous` requests valid only under
   one reading of an ambiguity in the register (e.g. ``a!b`` as a Name); never to fail a
-  target in the default mode.
+  target in the default mode. ``reserved_key_requests(tracking_id)``: PutEvents requests
+  valid but for one reserved properties key (any case), refused or ignored by the reading.
 
 Invalid inputs come from mutation operators keyed by schema keyword
 (``invalid.OPERATORS``), not per field: a constraint added to a schema gets violations
@@ -38,7 +39,11 @@ lengths by filtering, so a string of exactly 1,024 characters is never produced.
 compiler for the keywords our schemas use (:mod:`.valid`, :mod:`.patterns`) does all three.
 """
 
-from personalize_conformance.strategies.ambiguous import Ambiguous, ambiguous
+from personalize_conformance.strategies.ambiguous import (
+    Ambiguous,
+    ambiguous,
+    reserved_key_requests,
+)
 from personalize_conformance.strategies.boundary import boundary_for, boundary_vectors
 from personalize_conformance.strategies.invalid import (
     Violation,
@@ -49,4 +54,5 @@ from personalize_conformance.strategies.invalid import (
 from personalize_conformance.strategies.valid import put_events, requests
 
 __all__ = ["Ambiguous", "Violation", "ambiguous", "boundary_for", "boundary_vectors",
-           "invalid_vectors", "put_events", "requests", "violations", "violations_of"]
+           "invalid_vectors", "put_events", "requests", "reserved_key_requests", "violations",
+           "violations_of"]

@@ -4,11 +4,15 @@ They are never counted against a target in the default mode: each is tagged with
 ambiguity id (the clause's own ``ambiguity`` when the catalog gives one, else the ids in
 :data:`AMBIGUITIES`, which ids of the contract's ambiguity register).
 The validator (``regex`` search, code points, ``.`` not matching only ``\\n``) accepts
-them; the strictest reading (full match, UTF-16 units, Java's ``.``) does not.
+them; the strictest reading (full match, UTF-16 units, Java's ``.``) does not. A PutEvents
+request whose properties hold a reserved key (:func:`reserved_key_requests`) is valid
+against the schema, refused under one reading of ``Event.properties.reservedKeys`` and
+accepted, the key ignored, under the other.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,10 +21,23 @@ import regex
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from personalize_conformance.contracts import Clause, shape_clauses
+from personalize_conformance.contracts import (
+    RESERVED_KEYS,
+    Clause,
+    Location,
+    catalog,
+    shape_clauses,
+)
 from personalize_conformance.strategies.invalid import reach
 from personalize_conformance.strategies.patterns import SAFE, Alphabet, Infeasible, fullmatch, parse
-from personalize_conformance.strategies.valid import _Draw, length_bounds, requests, string_of
+from personalize_conformance.strategies.valid import (
+    CAMEL,
+    _Draw,
+    length_bounds,
+    put_events,
+    requests,
+    string_of,
+)
 
 #: Readings the documents leave open, by kind.
 AMBIGUITIES = {
@@ -117,4 +134,30 @@ def ambiguous(operation: str, pinned: Mapping[str, Any] | None = None
     return st.sampled_from(pairs).flatmap(lambda p: _ambiguous(p[0], p[1], pinned))
 
 
-__all__ = ["AMBIGUITIES", "Ambiguous", "ambiguous", "ambiguous_kinds"]
+#: A value of a properties member (JSON-encoded with ASCII escapes: its length is the same
+#: in code points and UTF-16 units).
+PROPERTY_VALUES = st.one_of(st.integers(-(10**6), 10**6), st.text(max_size=24), st.booleans())
+
+
+@st.composite
+def reserved_key_requests(draw: st.DrawFn, tracking_id: str) -> Ambiguous:
+    """Valid PutEvents bodies for ``tracking_id`` but one event's properties: a JSON object
+    that holds one reserved key (``PutEvents.properties.reservedKeys``) in a random case,
+    among other members, within the properties string's lengths (1 to 1024)."""
+    rule = catalog()[RESERVED_KEYS].extra["reserved_keys"]
+    low, high = length_bounds(Location.parse(rule["at"] + "/type").node())
+    request = draw(put_events(tracking_id))
+    index = draw(st.integers(0, len(request["eventList"]) - 1))
+    word = draw(st.sampled_from(rule["keys"]))
+    cases = draw(st.lists(st.booleans(), min_size=len(word), max_size=len(word)))
+    key = "".join(c.upper() if up else c.lower() for c, up in zip(word, cases, strict=True))
+    members = list(draw(st.dictionaries(CAMEL, PROPERTY_VALUES, max_size=4)).items())
+    members.insert(draw(st.integers(0, len(members))), (key, draw(PROPERTY_VALUES)))
+    value = json.dumps(dict(members))
+    assume(low <= len(value) <= high)
+    request["eventList"][index]["properties"] = value
+    return Ambiguous(catalog()[RESERVED_KEYS].ambiguity or "", RESERVED_KEYS, "PutEvents",
+                     request, ("eventList", index, "properties"), value)
+
+
+__all__ = ["AMBIGUITIES", "Ambiguous", "ambiguous", "ambiguous_kinds", "reserved_key_requests"]

@@ -5,7 +5,8 @@ strategies (the package docstring says why not hypothesis-jsonschema). Valid mea
 valid under every reading the documents allow: patterns matched in full with ASCII
 ``\\d``, no line breaks for ``.`` and each ``\\p{X}`` in every Unicode version
 (:mod:`.patterns`), strings in the Basic Multilingual Plane (code points and UTF-16
-units agree on length), a ``contentMediaType: application/json`` string is a JSON object.
+units agree on length), a ``contentMediaType: application/json`` string is a JSON object
+holding no reserved key (``PutEvents.properties.reservedKeys``).
 Sizes lean to the edges: the minimum and the maximum are drawn as often as everything
 between.
 """
@@ -21,7 +22,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from personalize_conformance.contracts import SchemaVisitor, schema
+from personalize_conformance.contracts import SchemaVisitor, is_reserved_key, schema
 from personalize_conformance.strategies.patterns import (
     SAFE,
     TEXT,
@@ -35,7 +36,10 @@ from personalize_conformance.strategies.patterns import (
 #: The Unix seconds a timestamp can carry through the SDKs (years 1970 to 9999).
 EPOCH_MAX = 253402300799
 EPOCH = st.integers(min_value=0, max_value=EPOCH_MAX)
-CAMEL = st.from_regex(r"[a-z][a-zA-Z0-9]{0,15}", fullmatch=True)
+#: A properties key: camelCase, never one a properties object may not hold
+#: (``PutEvents.properties.reservedKeys``: userId, eventType... in any case).
+CAMEL = st.from_regex(r"[a-z][a-zA-Z0-9]{0,15}", fullmatch=True).filter(
+    lambda key: not is_reserved_key(key))
 #: Longest seed drawn character by character; longer strings repeat it (``_stretch``).
 SEED = 8
 

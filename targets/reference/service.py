@@ -284,7 +284,9 @@ class ReferenceService:
         under the register's other readings SerializationException for a wrong type
         (Errors.typeMismatch), TooManyTagsException for too many tags (Tags.tooMany.error).
         A digit string for sentAt passes (Event.sentAt.string); a properties string that
-        is no JSON object does not (Event.properties.json)."""
+        is no JSON object does not (Event.properties.json), nor one holding a reserved key
+        (PutEvents.properties.reservedKeys) unless the reading ignores it
+        (Event.properties.reservedKeys)."""
         schema_name = contracts.request_schema(operation)
         errors = sorted(
             (e for e in self._validator(schema_name).iter_errors(body)
@@ -309,6 +311,12 @@ class ReferenceService:
                 if "properties" in event and not _json_object(event["properties"]):
                     self._reject(ServiceError(
                         "InvalidInputException", "properties is not a JSON object"))
+        if self.reading("Event.properties.reservedKeys") == "reject":
+            for where, key in contracts.reserved_keys_in(schema_name, body):
+                self._reject(ServiceError(
+                    "InvalidInputException",
+                    f"{'/'.join(map(str, where))} may not hold the key {key!r}",
+                    clause=contracts.RESERVED_KEYS))
 
     def _digit_sent_at(self, error: Any, schema_name: str) -> bool:
         """Whether ``error`` is a digit string given for sentAt, under the reading that
@@ -450,7 +458,8 @@ class ReferenceService:
         return {"eventTracker": snapshot}
 
     def _op_ListEventTrackers(self, body: dict[str, Any]) -> dict[str, Any]:
-        # ListEventTrackers.filterByDatasetGroup / .maxResults / .paging / .invalidNextToken
+        # ListEventTrackers.filterByDatasetGroup / .maxResults / .paging / .invalidNextToken;
+        # each summary with its trackingId under the reading "prose" (.summary.trackingId)
         group_arn = body.get("datasetGroupArn")
         after = self._page_after(body.get("nextToken"), group_arn)
         rows = sorted(
@@ -459,10 +468,10 @@ class ReferenceService:
         )
         rows = [r for r in rows if after is None or r["eventTrackerArn"] > after]
         page, last = self._page(rows, body.get("maxResults", 100), after)
-        answer: dict[str, Any] = {"eventTrackers": [
-            {k: r[k] for k in ("name", "eventTrackerArn", "status",
-                               "creationDateTime", "lastUpdatedDateTime")} for r in page
-        ]}
+        members = ("name", "eventTrackerArn", "status", "creationDateTime",
+                   "lastUpdatedDateTime", *{"model": (), "prose": ("trackingId",)}[
+                       self.reading("ListEventTrackers.summary.trackingId")])
+        answer: dict[str, Any] = {"eventTrackers": [{k: r[k] for k in members} for r in page]}
         if last is not None:
             token = uuid.uuid4().hex + uuid.uuid4().hex  # opaque: only issued tokens work
             self._tokens[token] = (last["eventTrackerArn"], group_arn)
@@ -521,7 +530,7 @@ class ReferenceService:
         store = self._events.setdefault(self._recording_group(tracker), [])
         for event in body["eventList"]:
             store.append({
-                "event": json.loads(json.dumps(event)),
+                "event": self._kept(event),
                 "eventId": event.get("eventId") or self._generated_event_id(),
                 "eventIdGenerated": "eventId" not in event,
                 "userId": body.get("userId"),
@@ -529,6 +538,20 @@ class ReferenceService:
                 "trackingId": body["trackingId"],
             })
         return {}
+
+    @staticmethod
+    def _kept(event: Mapping[str, Any]) -> dict[str, Any]:
+        """What is recorded of an accepted event: a copy, without the reserved keys of its
+        properties (reading ``ignore`` of Event.properties.reservedKeys)."""
+        kept = json.loads(json.dumps(event))
+        try:
+            properties = json.loads(kept.get("properties") or "")
+        except ValueError:
+            return kept
+        if isinstance(properties, dict) and any(map(contracts.is_reserved_key, properties)):
+            kept["properties"] = json.dumps(
+                {k: v for k, v in properties.items() if not contracts.is_reserved_key(k)})
+        return kept
 
     def _sender(self, tracking_id: str) -> dict[str, Any] | None:
         """The live tracker a tracking ID belongs to. One no live tracker has is refused

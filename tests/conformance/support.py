@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Mapping
@@ -88,6 +89,24 @@ def agrees(harness: Harness, clause_id: str, operation: str, request: Mapping[st
     expected = {k: want[k] for k in keys}
     holds(harness, clause_id, got == expected, f"describe shows {expected}", got, operation,
           request)
+
+
+def as_answered(harness: Harness, response: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The body of the last answer as the target sent it, when the target keeps its raw
+    exchange (members the model lacks, which botocore's parser drops, kept: a summary's
+    trackingId); else ``response``, as parsed."""
+    exchange = harness.target.last_exchange()
+    try:
+        body = json.loads(exchange.body) if exchange is not None and exchange.body else None
+    except ValueError:
+        body = None
+    return body if isinstance(body, dict) else response
+
+
+def arn_account(arn: str) -> str | None:
+    """The account field of an ARN (``arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE``)."""
+    fields = arn.split(":", 5)
+    return fields[4] if len(fields) == 6 and fields[0] == "arn" else None
 
 
 def never_seen(like_arn: str, kind: str) -> str:

@@ -10,7 +10,9 @@ from personalize_conformance.harness import Harness
 from personalize_conformance.outcomes import Unsupported
 from personalize_conformance.suite.support import (
     agrees,
+    arn_account,
     arns,
+    as_answered,
     check_account_list,
     check_response,
     create_with_name_in_use,
@@ -291,3 +293,36 @@ def test_documented_exceptions_come_with_status_400(harness: Harness, dataset_gr
 
 
 assert AGREE in catalog().clauses
+
+
+OWNER = "DescribeEventTracker.accountId.owner"
+
+
+@pytest.mark.clause(OWNER)
+def test_the_described_account_owns_the_tracker(harness: Harness, tracker):
+    """accountId, when given, is the account field of the tracker's ARN."""
+    arn = tracker["eventTrackerArn"]
+    request = {"eventTrackerArn": arn}
+    shown = accepted(harness, [OWNER], "DescribeEventTracker", request).get("eventTracker", {})
+    owner = arn_account(arn)
+    holds(harness, OWNER, shown.get("accountId") in (None, owner),
+          f"no accountId, or {owner}: the account of {arn}",
+          {"accountId": shown.get("accountId")}, "DescribeEventTracker", request)
+
+
+SUMMARY_TRACKING_ID = "ListEventTrackers.summary.trackingId"
+
+
+@pytest.mark.clause(SUMMARY_TRACKING_ID)
+def test_a_summarys_tracking_id_is_its_trackers(harness: Harness, dataset_group, tracker):
+    """A summary may carry a trackingId (the operation's documentation) or not (the
+    model); one it carries is its tracker's. Read from the raw answer where the target
+    keeps it: botocore's parser drops a member the model lacks."""
+    request = {"datasetGroupArn": dataset_group}
+    response = accepted(harness, [SUMMARY_TRACKING_ID], "ListEventTrackers", request)
+    summaries = as_answered(harness, response).get("eventTrackers") or []
+    given = [t["trackingId"] for t in summaries if isinstance(t, dict) and "trackingId" in t
+             and t.get("eventTrackerArn") == tracker["eventTrackerArn"]]
+    holds(harness, SUMMARY_TRACKING_ID, all(g == tracker["trackingId"] for g in given),
+          f"no trackingId, or {tracker['trackingId']}", {"trackingIds": given},
+          "ListEventTrackers", request)

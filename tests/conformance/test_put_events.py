@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from personalize_conformance.checks import accepted, holds, ran, rejected
 from personalize_conformance.contracts import catalog, schema
 from personalize_conformance.harness import Harness
-from personalize_conformance.strategies import put_events
+from personalize_conformance.strategies import put_events, reserved_key_requests
 from personalize_conformance.strategies.valid import from_node
 from personalize_conformance.suite.support import delete_and_wait
 from personalize_conformance.targets import TargetError
@@ -98,3 +98,27 @@ def test_events_before_active_are_accepted_or_rejected_with_a_client_error(
               catalog()[BEFORE_ACTIVE].accepts_error(exc.status, exc.code, harness.strict),
               "accepted, or rejected with a client error (4xx)", exc.as_dict(), "PutEvents",
               body)
+
+
+RESERVED = "PutEvents.properties.reservedKeys"
+
+
+@pytest.mark.clause(RESERVED)
+@given(data=st.data())
+def test_reserved_properties_keys_are_refused_or_ignored(harness: Harness, tracker, data):
+    """An event whose properties hold userId, eventType... (any case), valid otherwise, is
+    rejected with InvalidInputException; unless --strict it may be accepted (the key
+    ignored: ambiguity Event.properties.reservedKeys); nothing else (a 5xx)."""
+    body = data.draw(reserved_key_requests(tracker["trackingId"]), label="request").request
+    if harness.strict:
+        rejected(harness, RESERVED, "PutEvents", body)
+        return
+    try:
+        harness.invoke("PutEvents", body)
+        ran(harness, RESERVED, "accepted")
+    except TargetError as exc:
+        ran(harness, RESERVED, "rejected")
+        holds(harness, RESERVED,
+              catalog()[RESERVED].accepts_error(exc.status, exc.code, harness.strict),
+              "accepted (the key ignored), or rejected with HTTP 400 InvalidInputException",
+              exc.as_dict(), "PutEvents", body)

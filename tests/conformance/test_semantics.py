@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from personalize_conformance.checks import accepted, holds
-from personalize_conformance.contracts import interaction_field
+from personalize_conformance.contracts import interaction_field, is_reserved_key
 from personalize_conformance.harness import Harness
 from personalize_conformance.outcomes import Blocked
 from personalize_conformance.strategies import put_events
@@ -19,7 +19,9 @@ from personalize_conformance.suite.support import delete_and_wait
 
 SENT_AT = 1553631760
 #: camelCase keys as the guide writes them: a lowercase word, then capitalised words.
-CAMEL_KEYS = st.from_regex(r"[a-z]{1,8}(?:[A-Z][a-z]{1,8}){0,3}", fullmatch=True)
+#: properties keys, none reserved (PutEvents.properties.reservedKeys: userId, eventType...)
+CAMEL_KEYS = st.from_regex(r"[a-z]{1,8}(?:[A-Z][a-z]{1,8}){0,3}", fullmatch=True).filter(
+    lambda key: not is_reserved_key(key))
 
 
 def inspect(harness: Harness, dataset_group_arn: str) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from personalize_conformance import cli, contracts
@@ -111,3 +113,24 @@ def test_the_drift_command_exits_0_then_1_naming_the_change(monkeypatch, capsys)
     out = capsys.readouterr().out
     assert ("drift: PutEvents request: member eventList (botocore shape EventList) "
             "maxItems: ours 11, botocore 10") in out
+
+
+def test_a_prose_rule_whose_documentation_changed_is_drift(monkeypatch):
+    """A clause citing one botocore documentation string (the reserved properties keys)
+    is drift once the string no longer holds its sentence, word for word."""
+    assert drift.prose_drift() == []
+    real = drift.model
+
+    def edited(service: str) -> dict:
+        found = copy.deepcopy(real(service))
+        if service == "personalize-events":
+            member = found["shapes"]["Event"]["members"]["properties"]
+            member["documentation"] = member["documentation"].replace("impression", "")
+        return found
+
+    monkeypatch.setattr(drift, "model", edited)
+    assert drift.prose_drift() == [
+        "clause PutEvents.properties.reservedKeys: botocore's shapes.Event.members.properties"
+        ".documentation no longer says \"The following can't be included as a keyword for "
+        "properties (case insensitive). userId, sessionId, eventType, timestamp, "
+        "recommendationId, impression\""]

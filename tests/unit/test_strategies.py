@@ -28,6 +28,8 @@ from personalize_conformance.strategies import (
     patterns,
     put_events,
     requests,
+    reserved_key_requests,
+    valid,
     violations,
     violations_of,
 )
@@ -143,6 +145,30 @@ def test_ambiguous_inputs_pass_only_the_lenient_reading(operation, data):
     else:
         assert len(case.value.encode("utf-16-le")) // 2 > node["maxLength"]
     assert case.ambiguity in contracts.catalog().ambiguities
+
+
+@many
+@given(data=st.data())
+def test_valid_properties_never_hold_a_reserved_key(data):
+    """No valid PutEvents body holds userId, eventType... as a properties key, in any case
+    (PutEvents.properties.reservedKeys): under the reading that refuses them it would be
+    a false failure."""
+    body = _valid_as_sent("PutEvents", data.draw(put_events("t")))
+    assert contracts.reserved_keys_in("PutEventsRequest.json", body) == []
+    assert not any(map(contracts.is_reserved_key, json.loads(
+        data.draw(valid.CAMEL.map(lambda k: json.dumps({k: 1}))))))
+
+
+@lenient
+@given(data=st.data())
+def test_reserved_key_requests_are_valid_but_for_one_reserved_key(data):
+    case = data.draw(reserved_key_requests("t"))
+    body = _valid_as_sent("PutEvents", case.request)  # valid against the schema
+    (where, key), = contracts.reserved_keys_in("PutEventsRequest.json", body)
+    assert where == case.path and key.lower() in contracts.reserved_keys()
+    assert isinstance(json.loads(case.value), dict) and 1 <= len(case.value) <= 1024
+    assert case.ambiguity == "Event.properties.reservedKeys"
+    assert case.clause == contracts.RESERVED_KEYS
 
 
 def test_a_value_valid_on_the_wire_is_not_a_violation():
