@@ -17,6 +17,7 @@ from personalize_conformance.contracts.files import (
     load,
     operations,
     request_schema,
+    response_schema,
     schema,
 )
 from personalize_conformance.contracts.location import Location, nodes, request_path
@@ -353,6 +354,15 @@ def member_annotations(operation: str, annotation: str) -> dict[str, Any]:
     return {".".join(request_path(steps)): node[annotation]
             for steps, node in nodes(schema(request_schema(operation)))
             if annotation in node}
+
+
+@cache
+def described(operation: str) -> tuple[str, str]:
+    """A describe operation's (response member holding the resource, request member
+    naming it), read from its schemas: ``("eventTracker", "eventTrackerArn")``."""
+    (member,) = resource_members(operation)
+    (key,) = schema(response_schema(operation)).get("properties", {})
+    return key, member
 
 
 def resource_members(operation: str) -> dict[str, dict[str, str]]:

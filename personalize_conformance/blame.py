@@ -24,6 +24,7 @@ from typing import Any
 from personalize_conformance.contracts import (
     DELETE,
     ITEMS,
+    Clause,
     Validator,
     catalog,
     get,
@@ -103,15 +104,26 @@ def clauses_at(operation: str, path: tuple[str | int, ...], value: Any,
     """The shape clauses of ``operation`` located at the member ``path`` (the list's size
     clauses with ``size``), ``required`` aside (the member was there); of those, the ones
     whose bound ``value`` touches, when any does."""
-    at = _abstract(path)
     sizes = ("minItems", "maxItems")
-    own = [c for c in shape_clauses(operation)
-           if c.location and c.location.path == at and c.keyword != "required"
-           and (not size or c.keyword in sizes)
+    own = [c for c in _located(operation, path)
+           if (not size or c.keyword in sizes)
            and not (not size and isinstance(value, list) and c.keyword in sizes)]
-    touched = [c for c in own if c.keyword in BOUND_KEYWORDS
-               and _touches(c.keyword, c.location.bound, value)]
+    touched = [c for c in own if _touched_by(c, value)]
     return [c.id for c in (touched or own)]
+
+
+def _located(operation: str, path: tuple[str | int, ...]) -> list[Clause]:
+    """The shape clauses of ``operation`` located at the member ``path``, ``required``
+    aside."""
+    at = _abstract(path)
+    return [c for c in shape_clauses(operation)
+            if c.location and c.location.path == at and c.keyword != "required"]
+
+
+def _touched_by(clause: Clause, value: Any) -> bool:
+    """Whether ``value`` touches the bound of the (bound) shape clause."""
+    return (clause.keyword in BOUND_KEYWORDS and clause.location is not None
+            and _touches(clause.keyword, clause.location.bound, value))
 
 
 class _Search:
@@ -234,7 +246,8 @@ class _Search:
             changed = [i for i, item in enumerate(value)
                        if name in item and item[name] != small]
             index = next((i for i in changed
-                          if _touching(self.operation, (*path, i, name), value[i][name])),
+                          if any(_touched_by(c, value[i][name])
+                                 for c in _located(self.operation, (*path, i, name)))),
                          changed[0])
             return self.blame((*path, index, name), "minimal in every item",
                               value=value[index][name])
@@ -295,14 +308,6 @@ class _Search:
                 and self.attempt(put(self.current, path, longer)):
             return self.blame(path, "lengthened", size=True, value=value)
         return None
-
-
-def _touching(operation: str, path: tuple[str | int, ...], value: Any) -> bool:
-    """Whether ``value`` at ``path`` touches the bound of a shape clause located there."""
-    at = _abstract(path)
-    return any(c.location and c.location.path == at and c.keyword in BOUND_KEYWORDS
-               and _touches(c.keyword, c.location.bound, value)
-               for c in shape_clauses(operation))
 
 
 def _off_bound(node: Mapping[str, Any], value: Any) -> Any:

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from hypothesis.errors import HypothesisException
 
 from personalize_conformance.contracts import (
     catalog,
+    described,
     name_length,
     response_schema,
     schema,
@@ -36,16 +38,12 @@ from personalize_conformance.contracts import (
 from personalize_conformance.options import DEFAULT_CALL_TIMEOUT, OptionError, run_of
 from personalize_conformance.outcomes import Blocked, NotApplicable
 from personalize_conformance.outcomes import Unsupported as UnsupportedSkip
-from personalize_conformance.protocol import UNREADABLE, judge
+from personalize_conformance.protocol import is_unreadable, judge
 from personalize_conformance.reproduce import Call
 from personalize_conformance.targets import NoAnswer, Target, TargetError, Unsupported
 from personalize_conformance.targets.base import Exchange
 
 HISTORY_LIMIT = 500
-#: The describes whose answers show a resource's status: operation -> (the answer's
-#: member holding the resource, the request member naming it).
-DESCRIBES = {"DescribeDatasetGroup": ("datasetGroup", "datasetGroupArn"),
-             "DescribeEventTracker": ("eventTracker", "eventTrackerArn")}
 #: Error answers that mean "slow down": retried with backoff and counted.
 THROTTLING_CODES = frozenset({"ThrottlingException", "LimitExceededException",
                               "TooManyRequestsException", "Throttling", "RequestLimitExceeded"})
@@ -228,8 +226,8 @@ class Harness:
         #: Answers received, and of those judged on the wire (capability ``wire``).
         self.responses = 0
         self.responses_validated = 0
-        #: The clauses of ``protocol.UNREADABLE`` the last answer broke: a check does not
-        #: judge that answer (``checks``: its failure would be the protocol's).
+        #: The protocol clauses the last answer broke that make it unreadable
+        #: (``protocol.is_unreadable``): a check does not judge that answer.
         self.unreadable: list[str] = []
         #: Resources this run created and has not deleted: ARN -> (kind, dataset group).
         self.created: dict[str, tuple[str, str | None]] = {}
@@ -266,7 +264,7 @@ class Harness:
             self._log(Call(operation, request))
             raise
         self._log(Call(operation, request, response))
-        if operation in DESCRIBES:
+        if operation in status_describes():
             self._went_back(operation, request, response)
         return response
 
@@ -275,7 +273,7 @@ class Harness:
         """A describe showing a resource at an earlier step of its create order than one
         shown before in this test fails that order at once (``status_check``), before
         anything else compares the answers the going back made disagree."""
-        key, member = DESCRIBES[operation]
+        key, member = described(operation)
         body = response.get(key)
         arn = request.get(member)
         if not isinstance(body, Mapping) or not isinstance(arn, str):
@@ -333,7 +331,7 @@ class Harness:
         for clause_id, problem in judge(exchange, strict=self.strict).items():
             if problem:
                 self.record.wire_failed(clause_id, problem, exchange)
-                if clause_id in UNREADABLE:
+                if is_unreadable(clause_id):
                     self.unreadable.append(clause_id)
 
     def send_raw(self, operation: str, body: bytes,
@@ -445,7 +443,7 @@ class Harness:
     def wait_active(self, describe: str, arn: str) -> dict[str, Any]:
         """Poll ``describe`` until the resource is ACTIVE (bounded by ``wait_seconds``); a
         status outside the documented create order fails at once (:meth:`undocumented`)."""
-        key, field = DESCRIBES[describe]
+        key, field = described(describe)
         deadline = time.monotonic() + self.wait_seconds
         delay = 0.01
         order_clause = create_order_clause(describe)
@@ -561,6 +559,13 @@ class Harness:
         except (TargetError, Unsupported, TimeoutError) as exc:
             self.cleanup_failures.append({"arn": arn, "error": str(exc)[:500]})
             self.created.pop(arn, None)
+
+
+@cache
+def status_describes() -> frozenset[str]:
+    """The describes whose answers show a resource's status: those a create order of
+    statuses is stated for."""
+    return frozenset(c.operation for c in catalog() if c.id.endswith(".status.createOrder"))
 
 
 def create_order_clause(describe: str) -> str:

@@ -34,11 +34,14 @@ ERROR = ("Protocol.error.status", "Protocol.error.code", "Protocol.error.message
 EVERY = ("Protocol.response.requestId",)
 #: The clauses judged on every answer (the ``responses validated`` figure counts them).
 RESPONSE_CLAUSES = (*SUCCESS, *ERROR, *EVERY)
-#: An answer breaking one of these is one an SDK cannot read as the operation's answer (a
-#: body that is no object, a timestamp it cannot parse, a status or an error code it
-#: cannot take for one): the check it was for does not judge it (one fault, one clause).
-UNREADABLE = ("Protocol.success.jsonObject", "Protocol.success.timestamps",
-              "Protocol.success.memberTypes", "Protocol.error.status", "Protocol.error.code")
+
+
+def is_unreadable(clause_id: str) -> bool:
+    """Whether an answer breaking the protocol clause is one an SDK cannot read as the
+    operation's answer (its ``wire`` entry's ``unreadable``: a body that is no object, a
+    timestamp or member it cannot parse, a status or an error code it cannot take for
+    one): the check it was for does not judge it (one fault, one clause)."""
+    return bool(wire(clause_id).get("unreadable"))
 
 
 def applies(clause_id: str, operation: str) -> bool:

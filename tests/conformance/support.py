@@ -10,9 +10,16 @@ from typing import Any
 
 import pytest
 
-from personalize_conformance.checks import accepted, describe_expected, holds, rejected
+from personalize_conformance.checks import (
+    accepted,
+    describe_expected,
+    holds,
+    ran,
+    rejected,
+)
 from personalize_conformance.contracts import (
     catalog,
+    described,
     response_schema,
     status_order,
     status_rank,
@@ -221,9 +228,8 @@ def watch_create(harness: Harness, arn: str, order: str = CREATE_ORDER) -> list[
     ACTIVE or CREATE FAILED, checking the order of statuses ``order`` states (a clause);
     the statuses seen."""
     group = arn.split(":")[-1].startswith("dataset-group/")
-    operation, key, member = (("DescribeDatasetGroup", "datasetGroup", "datasetGroupArn")
-                              if group else
-                              ("DescribeEventTracker", "eventTracker", "eventTrackerArn"))
+    operation = "DescribeDatasetGroup" if group else "DescribeEventTracker"
+    key, member = described(operation)
     request = {member: arn}
     rank = status_rank(order)
     final = len(status_order(order)) - 1
@@ -242,17 +248,30 @@ def watch_create(harness: Harness, arn: str, order: str = CREATE_ORDER) -> list[
         time.sleep(delay)
         delay = min(delay * 2, 1.0)
 
-#: A create operation -> how its resource is described: the describe operation, the key
-#: of the description, the ARN member, and the members a create of another resource (with
-#: the same name) must leave as they were.
-DESCRIBED_BY: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
-    "CreateDatasetGroup": ("DescribeDatasetGroup", "datasetGroup", "datasetGroupArn",
+#: A create operation -> the describe operation of its resource, and the members a create
+#: of another resource (with the same name) must leave as they were.
+DESCRIBED_BY: dict[str, tuple[str, tuple[str, ...]]] = {
+    "CreateDatasetGroup": ("DescribeDatasetGroup",
                            ("name", "datasetGroupArn", "status", "creationDateTime", "domain",
                             "roleArn", "kmsKeyArn")),
-    "CreateEventTracker": ("DescribeEventTracker", "eventTracker", "eventTrackerArn",
+    "CreateEventTracker": ("DescribeEventTracker",
                            ("name", "eventTrackerArn", "trackingId", "datasetGroupArn",
                             "status", "creationDateTime", "accountId")),
 }
+
+
+def accepted_or_refused(harness: Harness, clause_id: str, operation: str,
+                        request: Mapping[str, Any], expected: str) -> None:
+    """``clause_id`` allows either outcome: ``request`` accepted, or refused as the clause
+    expects (another refusal, a 5xx, fails it); the side that ran is recorded."""
+    try:
+        harness.invoke(operation, request)
+        ran(harness, clause_id, "accepted")
+    except TargetError as exc:
+        ran(harness, clause_id, "rejected")
+        holds(harness, clause_id,
+              catalog()[clause_id].accepts_error(exc.status, exc.code, harness.strict),
+              expected, exc.as_dict(), operation, request)
 
 
 def create_with_name_in_use(harness: Harness, clause_id: str, operation: str,
@@ -261,7 +280,8 @@ def create_with_name_in_use(harness: Harness, clause_id: str, operation: str,
     """``operation`` (a create) with the name of the live resource ``first_arn``: rejected
     with the error ``clause_id`` expects, or a separate resource (an ARN of its own); either
     way ``first_arn`` is described as it was. The create response, ``None`` if rejected."""
-    describe_op, key, arn_member, kept = DESCRIBED_BY[operation]
+    describe_op, kept = DESCRIBED_BY[operation]
+    key, arn_member = described(describe_op)
     first = {arn_member: first_arn}
     before = harness.invoke(describe_op, first)[key]
     created: dict[str, Any] | None = None

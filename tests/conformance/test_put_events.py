@@ -9,13 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from personalize_conformance.checks import accepted, holds, ran, rejected
+from personalize_conformance.checks import accepted, rejected
 from personalize_conformance.contracts import catalog, schema
 from personalize_conformance.harness import Harness
 from personalize_conformance.strategies import put_events, reserved_key_requests
 from personalize_conformance.strategies.valid import from_node
-from personalize_conformance.suite.support import delete_and_wait
-from personalize_conformance.targets import TargetError
+from personalize_conformance.suite.support import accepted_or_refused, delete_and_wait
 
 EVENT = from_node(schema("Event.json"))
 SIZE_CLAUSES = ("PutEvents.eventList.minItems", "PutEvents.eventList.maxItems")
@@ -89,15 +88,8 @@ def test_events_before_active_are_accepted_or_rejected_with_a_client_error(
     created = harness.make("CreateEventTracker", {"name": harness.new_name("et"),
                                                   "datasetGroupArn": dataset_group})
     body = _with_events(created["trackingId"], [{"eventType": "click", "sentAt": 1553631760}])
-    try:
-        harness.invoke("PutEvents", body)
-        ran(harness, BEFORE_ACTIVE, "accepted")
-    except TargetError as exc:
-        ran(harness, BEFORE_ACTIVE, "rejected")
-        holds(harness, BEFORE_ACTIVE,
-              catalog()[BEFORE_ACTIVE].accepts_error(exc.status, exc.code, harness.strict),
-              "accepted, or rejected with a client error (4xx)", exc.as_dict(), "PutEvents",
-              body)
+    accepted_or_refused(harness, BEFORE_ACTIVE, "PutEvents", body,
+                        "accepted, or rejected with a client error (4xx)")
 
 
 RESERVED = "PutEvents.properties.reservedKeys"
@@ -113,12 +105,5 @@ def test_reserved_properties_keys_are_refused_or_ignored(harness: Harness, track
     if harness.strict:
         rejected(harness, RESERVED, "PutEvents", body)
         return
-    try:
-        harness.invoke("PutEvents", body)
-        ran(harness, RESERVED, "accepted")
-    except TargetError as exc:
-        ran(harness, RESERVED, "rejected")
-        holds(harness, RESERVED,
-              catalog()[RESERVED].accepts_error(exc.status, exc.code, harness.strict),
-              "accepted (the key ignored), or rejected with HTTP 400 InvalidInputException",
-              exc.as_dict(), "PutEvents", body)
+    accepted_or_refused(harness, RESERVED, "PutEvents", body, "accepted (the key ignored), "
+                        "or rejected with HTTP 400 InvalidInputException")
