@@ -222,15 +222,16 @@ def rejected(harness: Harness, clause_id: str, operation: str,
              request: Mapping[str, Any], *, whole: bool = False) -> TargetError:
     """The target rejects ``request`` with the error ``clause_id`` expects."""
     clause = catalog()[clause_id]
-    harness.record.ran(clause_id, "rejected")
     expected = describe_expected(clause, harness.strict)
     expect = Expect("rejected", tuple(expected_errors(clause, harness.strict)), expected)
     try:
         response = harness.invoke(operation, request)
     except TargetError as exc:
         if clause.accepts_error(exc.status, exc.code, strict=harness.strict):
+            harness.record.ran(clause_id, "rejected")  # credited once an answer was judged
             return exc
         if clause.status_judged_apart(exc.status, exc.code, strict=harness.strict):
+            harness.record.ran(clause_id, "rejected")
             status = catalog()[STATUS_CLAUSE].expected["status"]
             failure = _failure(harness, [STATUS_CLAUSE], operation, request,
                                f"rejected: HTTP {status} {exc.code}", exc.as_dict(),

@@ -137,7 +137,6 @@ def _run(args: argparse.Namespace) -> int:
 
     from personalize_conformance.console import Console
     from personalize_conformance.options import OptionError, prepare
-    from personalize_conformance.report import is_incomplete
 
     try:
         run = prepare(vars(args), runner=True)
@@ -169,7 +168,7 @@ def _run(args: argparse.Namespace) -> int:
                         report_path)
     if run.report["summary"]["failed"] or run.report["summary"].get("error"):
         return EXIT_FAILED  # a suite error is no pass either: its clause was not judged
-    if is_incomplete(run.report["verdict"]) and not settings.allow_incomplete:
+    if run.report["outcome"] == "incomplete" and not settings.allow_incomplete:
         return EXIT_INCOMPLETE
     return EXIT_OK
 

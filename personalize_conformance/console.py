@@ -216,8 +216,8 @@ def show(out: RichConsole, report: Mapping[str, Any], report_dir: str | Path | N
     counts = ", ".join(f"[{STYLE.get(k, '')}]{v} {k}[/]"
                        for k, v in report["summary"].items() if v)
     verdict = report["verdict"]
-    style = ("bold red" if verdict.startswith("not conformant") or "suite error" in verdict
-             else "bold yellow" if verdict.startswith("incomplete") else "bold green")
+    style = {"bad": "bold red", "partial": "bold yellow"}.get(render.tone(report),
+                                                               "bold green")
     out.print()
     if report.get("unsupported_operations"):
         out.print(f"unsupported operations: {', '.join(report['unsupported_operations'])}")

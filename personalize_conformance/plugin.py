@@ -20,6 +20,7 @@ import pytest
 
 from personalize_conformance import outcomes, profiles, report
 from personalize_conformance.checks import ClauseFailure, SuiteError
+from personalize_conformance.contracts import catalog
 from personalize_conformance.harness import RECORD, Record
 from personalize_conformance.options import (
     RUN,
@@ -222,6 +223,8 @@ class Collector:
         self.records: dict[str, dict[str, Any]] = {}
         self.durations: dict[str, float] = {}  # node id -> seconds over all its phases
         self.worker_figures: list[dict[str, Any]] = []
+        #: The clauses the tests of this session name (the scope of a pytest selection).
+        self.named: set[str] = set()
         self.started = dt.datetime.now(dt.timezone.utc).isoformat()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -229,6 +232,7 @@ class Collector:
         if "pc_clauses" not in props:
             return
         self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
+        self.named.update(props["pc_clauses"])
         status = _status(report, props)
         if status is None:
             return
@@ -238,12 +242,15 @@ class Collector:
             "not_exercised": {}, "reasons": [],
         })
         record["duration"] = self.durations[report.nodeid]
-        if report.when == "call":
+        # evidence before credit: a test skipped for any reason (unsupported, not
+        # applicable, blocked, a plain skip) credits none of the checks it ran
+        credited = not report.skipped
+        if report.when == "call" and credited:
             record["examples"] = int(props.get("pc_examples", 0))
             record["cases"] = dict(props.get("pc_cases", {}))
         if outcomes.ORDER.index(status) < outcomes.ORDER.index(record["status"]):
             record["status"] = status
-        for clause_id, sides in props.get("pc_sides", {}).items():
+        for clause_id, sides in props.get("pc_sides", {}).items() if credited else ():
             record["sides"][clause_id] = sorted({*record["sides"].get(clause_id, []), *sides})
         for clause_id, reasons in props.get("pc_not_exercised", {}).items():
             record["not_exercised"].setdefault(clause_id, []).extend(reasons)
@@ -273,6 +280,18 @@ class Collector:
                 {o for f in figures for o in f.get("unsupported_operations", [])}),
         }
 
+    def _scope(self, interrupted: bool) -> list[str] | None:
+        """The clauses the run set out to check: those ``--clauses`` or ``--replay`` chose,
+        else, when the tests selected (``-k``, a file, a node id) name only part of the
+        catalog, the clauses they name; ``None``: the whole catalog (an interrupted run
+        says so in its verdict instead)."""
+        if self.run.settings.scope is not None:
+            return list(self.run.settings.scope)
+        every = set(catalog().clauses)
+        if interrupted or self.named >= every:
+            return None
+        return sorted(self.named & every)
+
     @pytest.hookimpl(trylast=True)  # after the session fixtures' teardown (cleanup)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config, settings = self.config, self.run.settings
@@ -281,6 +300,7 @@ class Collector:
             return
         if not (settings.report_dir or runs_suite(config)):
             return
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
         meta = {
             "target": settings.target,
             "label": settings.label,
@@ -296,8 +316,8 @@ class Collector:
             "pytest_exit_status": int(exitstatus),
             "max_examples": settings.max_examples,
             "replay_of": settings.replay,
-            "scope": None if settings.scope is None else list(settings.scope),
-            "interrupted": exitstatus == pytest.ExitCode.INTERRUPTED,
+            "scope": self._scope(interrupted),
+            "interrupted": interrupted,
             **self._harness_figures(),
         }
         built = report.build(list(self.records.values()), meta, settings.waivers)

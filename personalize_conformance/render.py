@@ -71,9 +71,35 @@ def as_json(value: Any, indent: int | None = None) -> str:
 
 
 def meta(report: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The run metadata present in ``report``, as (name, text) in ``META`` order."""
-    return [(key, json.dumps(report[key]) if isinstance(report[key], list) else str(report[key]))
-            for key in META if report.get(key) not in (None, [])]
+    """The run metadata present in ``report``, as (name, text) in ``META`` order, then the
+    run's scope (``scope_text``)."""
+    return [*((key, json.dumps(report[key]) if isinstance(report[key], list)
+               else str(report[key]))
+              for key in META if report.get(key) not in (None, [])),
+            ("scope", scope_text(report))]
+
+
+def scope_text(report: Mapping[str, Any]) -> str:
+    """What the run set out to check: the whole catalog, or part of it (a scoped run,
+    whose verdict says ``partial``), with the first few clause ids."""
+    total = len(report["clauses"])
+    scope = report.get("scope")
+    if scope is None:
+        return f"the whole catalog ({total} clauses)"
+    shown = ", ".join(scope[:5]) + (f" and {len(scope) - 5} more" if len(scope) > 5 else "")
+    how = "the tests --replay re-ran" if report.get("replay_of") else "--clauses or a selection"
+    return f"partial: {len(scope)} of {total} clauses ({how}): {shown}"
+
+
+def tone(report: Mapping[str, Any]) -> str:
+    """How the verdict is shown: ``ok`` (conformant, no MUST clause waived), ``bad`` (a
+    failure or a suite error), ``partial`` (anything else: scoped, waived, incomplete)."""
+    kind = report.get("outcome")
+    if kind in ("not_conformant", "suite_error"):
+        return "bad"
+    waived_must = any(c["status"] == outcomes.WAIVED and c["level"] == "MUST"
+                      for c in report["clauses"])
+    return "ok" if kind == "conformant" and not waived_must else "partial"
 
 
 def title(report: Mapping[str, Any]) -> str:
@@ -268,7 +294,7 @@ def markdown(report: Mapping[str, Any]) -> str:
     clauses = report["clauses"]
     may = [c for c in clauses if c["level"] == "MAY"]
     lines = [f"# Conformance report: {title(report)}", "",
-             f"**Verdict: {report['verdict']}**", ""]
+             f"**Verdict: {report['verdict']}**", "", f"Scope: {scope_text(report)}", ""]
     if may:
         lines += ["Optional (MAY) clauses, not needed for conformance: " + ", ".join(
             f"`{c['id']}` ({status_text(c)})" for c in may) + ".", ""]
@@ -331,6 +357,7 @@ def html(report: Mapping[str, Any]) -> str:
     clauses = report["clauses"]
     return _templates().get_template("report.html.j2").render(
         report=report, title=title(report), meta=meta(report), legend=LEGEND,
+        tone=tone(report), scope=scope_text(report),
         operations=sorted({c["operation"] for c in clauses}),
         levels=[lv for lv in ("MUST", "SHOULD", "MAY") if any(c["level"] == lv for c in clauses)],
         statuses=[s for s in LEGEND if any(c["status"] == s for c in clauses)],

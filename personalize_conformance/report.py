@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import platform
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
@@ -52,7 +52,8 @@ def _unexercised(kind: str, ran: set[str], tests: list[Mapping[str, Any]]) -> st
     return f"its tests passed without reaching a check of it (its tests: {names})"
 
 
-def clause_status(clause: Any, tests: Iterable[Mapping[str, Any]]) -> str:
+def clause_status(clause: Any, tests: Iterable[Mapping[str, Any]],
+                  lacking: Collection[str] = ()) -> str:
     """What the run observed for one clause, from the records of the tests that name it
     (or whose failure names it):
 
@@ -61,9 +62,11 @@ def clause_status(clause: Any, tests: Iterable[Mapping[str, Any]]) -> str:
     - ``passed`` when its checks ran (the coverage gate: for a shape clause an accepted and
       a rejected case, for any other clause one check), whatever other tests naming it
       could not do;
-    - otherwise ``incomplete`` when some of its checks ran, or a test passed without
-      running them; ``unsupported``/``not_applicable`` only when no test could check it
-      (the worst of those); ``untested`` when no test ran.
+    - otherwise ``unsupported`` when the clause's operation is one the target lacks
+      (``lacking``), whatever test would have checked it; ``incomplete`` when some of its
+      checks ran, or a test passed without running them; ``unsupported``/
+      ``not_applicable`` only when no test could check it (the worst of those);
+      ``untested`` when no test ran.
 
     The one place a clause's status is decided (waivers are applied after, in ``build``).
     """
@@ -76,6 +79,8 @@ def clause_status(clause: Any, tests: Iterable[Mapping[str, Any]]) -> str:
     ran = _ran(clause.id, tests)
     if _complete(clause.kind, ran):
         return outcomes.PASSED
+    if tests and clause.operation in lacking:
+        return outcomes.UNSUPPORTED
     if ran or outcomes.PASSED in present:
         return outcomes.INCOMPLETE
     return next((s for s in outcomes.ORDER if s in present), outcomes.UNTESTED)
@@ -87,41 +92,93 @@ def _tally(clauses: list[dict[str, Any]], level: str) -> str:
     return f"{level} {passed}/{len(these)} passed"
 
 
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one}" if n == 1 else f"{n} {many or one + 's'}"
+
+
 def verdict(clauses: list[dict[str, Any]], scope: Iterable[str] | None = None,
             interrupted: bool = False) -> str:
     """The one-line verdict over the clause results, with MUST, SHOULD and MAY
-    passed/total.
+    passed/total (``outcome`` gives its kind as data).
 
-    ``scope``: the clauses the run set out to check (``--clauses``, ``--replay``); no
-    other counts as not checked. ``interrupted``: the run was stopped before its end
-    (the verdict then starts with ``interrupted: ``)."""
+    ``scope``: the clauses the run set out to check (``--clauses``, ``--replay``, a pytest
+    selection); no other counts as not checked, and the verdict says the run is
+    ``partial``: only a run of the whole catalog may say ``conformant``. A waiver on a
+    MUST clause is part of the verdict (``conformant except 1 waived MUST clause``).
+    ``interrupted``: the run was stopped before its end (the verdict then starts with
+    ``interrupted: ``)."""
+    kind = outcome(clauses, scope)
     must = [c for c in clauses if c["level"] == "MUST"]
+    wanted = None if scope is None else set(scope)
     failed = sum(c["status"] == outcomes.FAILED for c in must)
     errors = sum(c["status"] == outcomes.ERROR for c in clauses)
-    wanted = None if scope is None else set(scope)
-    unchecked = sum(c["status"] in (outcomes.UNSUPPORTED, outcomes.UNTESTED,
-                                    outcomes.INCOMPLETE)
-                    and (wanted is None or c["id"] in wanted) for c in must)
-    waived = sum(c["status"] == outcomes.WAIVED for c in clauses)
+    unchecked = len(_unchecked(clauses, wanted))
+    waived_must = sum(c["status"] == outcomes.WAIVED for c in must)
+    waived_other = sum(c["status"] == outcomes.WAIVED for c in clauses) - waived_must
     if failed:
-        head = f"not conformant: {failed} MUST clauses failed"
+        head = f"not conformant: {_plural(failed, 'MUST clause')} failed"
     elif unchecked:
-        head = (f"incomplete: {unchecked} MUST clauses not checked "
+        what = (("MUST clause",) if wanted is None
+                else ("clause in scope", "clauses in scope"))
+        head = (f"incomplete: {_plural(unchecked, *what)} not checked "
                 "(unsupported, untested or incomplete)")
+    elif kind == "suite_error":
+        head = f"suite error: {_plural(errors, 'clause')}"
     else:
-        head = f"conformant with {waived} waivers" if waived else "conformant"
-    if errors:
-        suite = f"suite error: {errors} clauses"
-        head = f"{head}; {suite}" if failed or unchecked else suite
+        head = "no failure" if wanted is not None else "conformant"
+        if waived_must:
+            head += f" except {_plural(waived_must, 'waived MUST clause')}"
+    if errors and kind != "suite_error":
+        head = f"{head}; suite error: {_plural(errors, 'clause')}"
+    if waived_other:
+        head = f"{head}; {_plural(waived_other, 'waived SHOULD or MAY clause')}"
+    if wanted is not None:
+        head = f"partial ({len(wanted)} of {len(clauses)} clauses in scope): {head}"
     if interrupted:
         head = f"interrupted: {head}"
     tallies = ", ".join(_tally(clauses, level) for level in ("MUST", "SHOULD", "MAY"))
     return f"{head} ({tallies})"
 
 
-def is_incomplete(verdict_line: str) -> bool:
-    """Whether a verdict says some MUST clause in scope was not checked (and none failed)."""
-    return verdict_line.removeprefix("interrupted: ").startswith("incomplete: ")
+#: Statuses of a clause not checked: a MUST clause of a whole-catalog run, or any clause
+#: a scoped run set out to check, in one leaves the verdict ``incomplete``.
+UNCHECKED = (outcomes.UNSUPPORTED, outcomes.UNTESTED, outcomes.INCOMPLETE)
+
+
+def _unchecked(clauses: list[dict[str, Any]], wanted: set[str] | None
+               ) -> list[dict[str, Any]]:
+    """The clauses whose being unchecked makes the verdict ``incomplete``: MUST clauses of
+    a run of the whole catalog (``wanted`` None), every clause in a run's scope."""
+    return [c for c in clauses if c["status"] in UNCHECKED
+            and (c["level"] == "MUST" if wanted is None else c["id"] in wanted)]
+
+
+def outcome(clauses: list[dict[str, Any]], scope: Iterable[str] | None = None) -> str:
+    """What the verdict is, as data: ``not_conformant`` (a MUST clause failed),
+    ``incomplete`` (none failed, a MUST clause in scope not checked), ``suite_error``
+    (nothing failed or unchecked, but a failure did not hold up against the contract),
+    ``partial`` (a scoped run with none of those) or ``conformant`` (the whole catalog,
+    waivers aside)."""
+    wanted = None if scope is None else set(scope)
+    if any(c["status"] == outcomes.FAILED and c["level"] == "MUST" for c in clauses):
+        return "not_conformant"
+    if _unchecked(clauses, wanted):
+        return "incomplete"
+    if any(c["status"] == outcomes.ERROR for c in clauses):
+        return "suite_error"
+    return "conformant" if wanted is None else "partial"
+
+
+def _explain_lacking(entries: list[dict[str, Any]], lacking: Collection[str]) -> None:
+    """An unsupported clause no test of which was skipped as unsupported (its operation is
+    one the target lacks) gets the reasons the other clauses of its operation carry."""
+    for operation in lacking:
+        mine = [e for e in entries if e["operation"] == operation
+                and e["status"] == outcomes.UNSUPPORTED]
+        known = sorted({n for e in mine for n in e.get("reasons", [])}) or [
+            f"{operation} is not implemented by the target"]
+        for entry in mine:
+            entry["reasons"] = entry.get("reasons") or known
 
 
 def _version_of(distribution: str) -> str | None:
@@ -144,6 +201,7 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
     accepted/rejected, its checks ran).
     """
     waivers = waivers or {}
+    lacking = frozenset(meta.get("unsupported_operations") or ())
     by_clause: dict[str, list[Mapping[str, Any]]] = {}
     share: dict[str, float] = {}  # test -> its seconds split evenly among its clauses
     for record in records:
@@ -157,7 +215,7 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
     entries = []
     for clause in catalog():
         tests = sorted(by_clause.get(clause.id, []), key=lambda r: r["test"])
-        status = clause_status(clause, tests)
+        status = clause_status(clause, tests, lacking)
         failures = [
             {"test": r["test"], **((r.get("answer_failures") or {}).get(clause.id)
                                   or r["failure"])}
@@ -192,6 +250,7 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
         if clause.id in waivers:
             entry["waiver"] = waivers[clause.id]
         entries.append(entry)
+    _explain_lacking(entries, lacking)
     summary = {key: 0 for key in outcomes.SUMMARY_KEYS}
     for entry in entries:
         summary[entry["status"]] += 1
@@ -210,6 +269,7 @@ def build(records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any],
         "waivers": dict(waivers),
         "summary": summary,
         "verdict": verdict(entries, meta.get("scope"), bool(meta.get("interrupted"))),
+        "outcome": outcome(entries, meta.get("scope")),
         "clauses": entries,
     }
 

@@ -112,7 +112,7 @@ def test_a_faulty_target_gets_every_output_with_reproductions(runs):
     directory, result = runs["first"]
     assert result.returncode == 1, result.stdout + result.stderr
     report = check_outputs(directory)
-    assert report["verdict"].startswith("not conformant: 1 MUST clauses failed (MUST ")
+    assert report["verdict"].startswith("not conformant: 1 MUST clause failed (MUST ")
     assert verdict_line(result, MUTANT) == report["verdict"]
     # One screen: the header, the failed clause with its statement and reproduction, the
     # counts and the verdict; no pytest traceback, dots or counts.
@@ -163,7 +163,10 @@ def test_replay_reruns_only_the_failing_tests_against_another_target(runs):
     # The clause's other side was not re-run: the verdict is incomplete, exit 3.
     assert result.returncode == 3, result.stdout + result.stderr
     replayed = check_outputs(directory)
-    assert replayed["verdict"].startswith("incomplete: 1 MUST clauses not checked")
+    assert replayed["verdict"].startswith(
+        f"partial (1 of {len(catalog())} clauses in scope): incomplete: 1 clause in scope "
+        "not checked")
+    assert replayed["outcome"] == "incomplete"
     assert replayed["replay_of"].endswith("report.json") and replayed["seed"] == "1"
     assert {t for c in replayed["clauses"] for t in c["tests"]} == set(
         report_module.failing_tests(first))
@@ -196,12 +199,16 @@ def _entries(*pairs: tuple[str, str]) -> list[dict]:
     (_entries(("MUST", "passed"), ("SHOULD", "failed"), ("MAY", "untested")),
      "conformant (MUST 1/1 passed, SHOULD 0/1 passed, MAY 0/1 passed)"),
     (_entries(("MUST", "passed"), ("MUST", "waived"), ("SHOULD", "waived")),
-     "conformant with 2 waivers (MUST 1/2 passed, SHOULD 0/1 passed, MAY 0/0 passed)"),
+     "conformant except 1 waived MUST clause; 1 waived SHOULD or MAY clause "
+     "(MUST 1/2 passed, SHOULD 0/1 passed, MAY 0/0 passed)"),
+    (_entries(("MUST", "passed"), ("SHOULD", "waived")),
+     "conformant; 1 waived SHOULD or MAY clause "
+     "(MUST 1/1 passed, SHOULD 0/1 passed, MAY 0/0 passed)"),
     (_entries(("MUST", "failed"), ("MUST", "failed"), ("MUST", "untested"), ("MUST", "waived")),
      "not conformant: 2 MUST clauses failed "
      "(MUST 0/4 passed, SHOULD 0/0 passed, MAY 0/0 passed)"),
     (_entries(("MUST", "passed"), ("MUST", "unsupported"), ("MUST", "not_applicable")),
-     "incomplete: 1 MUST clauses not checked (unsupported, untested or incomplete) "
+     "incomplete: 1 MUST clause not checked (unsupported, untested or incomplete) "
      "(MUST 1/3 passed, SHOULD 0/0 passed, MAY 0/0 passed)"),
 ])
 def test_the_verdict_line(clauses, expected):
@@ -223,7 +230,8 @@ def test_a_built_report_fits_its_schema_and_applies_waivers():
                                           "seed": "1", "strict": False, "started": "a",
                                           "finished": "b"}, {waived: "why"})
     jsonschema.Draft7Validator(report_module.schema()).validate(built)
-    assert built["verdict"].startswith("conformant with 1 waivers (MUST ")
+    assert built["verdict"].startswith("conformant except 1 waived MUST clause (MUST ")
+    assert built["outcome"] == "conformant"
     entry = built["clauses"][0]
     assert (entry["status"], entry["observed_status"], entry["waiver"]) == (
         "waived", "failed", "why")
@@ -449,9 +457,9 @@ def test_error_is_ordered_above_passed_and_counted():
 
 @pytest.mark.parametrize("clauses, expected", [
     (_entries(("MUST", "passed"), ("MUST", "error")),
-     "suite error: 1 clauses (MUST 1/2 passed, SHOULD 0/0 passed, MAY 0/0 passed)"),
+     "suite error: 1 clause (MUST 1/2 passed, SHOULD 0/0 passed, MAY 0/0 passed)"),
     (_entries(("MUST", "failed"), ("MUST", "error"), ("SHOULD", "error")),
-     "not conformant: 1 MUST clauses failed; suite error: 2 clauses "
+     "not conformant: 1 MUST clause failed; suite error: 2 clauses "
      "(MUST 0/2 passed, SHOULD 0/1 passed, MAY 0/0 passed)"),
 ])
 def test_the_verdict_line_names_suite_errors(clauses, expected):
@@ -508,7 +516,7 @@ def test_a_failure_the_contract_does_not_back_is_a_suite_error(tmp_path):
     assert failure["input"]["eventList"] == []
     assert "PutEvents.eventList.minItems" in failure["suite_error"]
     assert built["summary"]["error"] == 1 and built["summary"]["failed"] == 0
-    assert "suite error: 1 clauses" in built["verdict"]
+    assert "suite error: 1 clause (" in built["verdict"]
     junit = ET.parse(tmp_path / "out" / "junit.xml").getroot()
     assert junit.get("errors") == "1"
     assert "suite error" in (tmp_path / "out" / "report.md").read_text()
