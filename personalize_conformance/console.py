@@ -32,6 +32,9 @@ SPARSE_SECONDS = 30.0
 LONG_TEXT = 40
 #: Lists longer than this show their first items and their length.
 LONG_LIST = 3
+#: The most characters of a text a summary line pastes from the report (what a target
+#: answered, a crash, a reason): a longer one keeps its start and end, with its length.
+LONG_LINE = 200
 
 STYLE = {
     outcomes.PASSED: "green", outcomes.FAILED: "bold red", outcomes.ERROR: "bold magenta",
@@ -58,6 +61,15 @@ def shrink(value: Any) -> Any:
         head = [shrink(v) for v in value[:LONG_LIST - 1 if len(value) > LONG_LIST else None]]
         return [*head, f"…({len(value)} items)"] if len(value) > LONG_LIST else head
     return value
+
+
+def clip(text: Any) -> str:
+    """``text`` on one line (runs of white space as one space), at most ``LONG_LINE``
+    characters: a longer one keeps its start and its end, with its length between."""
+    flat = " ".join(str(text).split())
+    if len(flat) <= LONG_LINE:
+        return flat
+    return f"{flat[:LONG_LINE - 70]} …({len(flat)} chars)… {flat[-40:]}"
 
 
 def sent_text(failure: Mapping[str, Any]) -> str:
@@ -158,17 +170,17 @@ def _failure(out: RichConsole, report: Mapping[str, Any], clause: Mapping[str, A
     kind = render.failure_kind(failure)
     rows = []
     if kind == "crash":
-        rows.append(("crash", f"{failure['crash']} (the adapter or the suite raised; "
+        rows.append(("crash", f"{clip(failure['crash'])} (the adapter or the suite raised; "
                               "not a failure of the target)"))
     elif kind == "suite error":
-        rows.append(("suite error", failure["suite_error"]))
+        rows.append(("suite error", clip(failure["suite_error"])))
     if failure.get("input") is not None:
         rows.append(("sent", sent_text(failure)))
-    rows += [("expected", failure["expected"]),
-             ("observed", render.observed_text(failure["observed"]))]
+    rows += [("expected", clip(failure["expected"])),
+             ("observed", clip(render.observed_text(failure["observed"])))]
     if failure.get("blame") and failure["blame"].get("member"):
-        rows.append(("because of", f"{failure['blame']['member']}: "
-                                   f"{failure['blame'].get('change')}"))
+        rows.append(("because of", clip(f"{failure['blame']['member']}: "
+                                        f"{failure['blame'].get('change')}")))
     rows.append(("test", failure["test"]))
     if failure.get("reproduction") and report_dir is not None:
         rows.append(("reproduce", f"bash {Path(report_dir) / render.repro_path(clause['id'])}"))
@@ -212,7 +224,7 @@ def show(out: RichConsole, report: Mapping[str, Any], report_dir: str | Path | N
             for reason, ids in render.by_reason(group):
                 shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3
                                               else "")
-                out.print(f"  {escape(reason)}: {escape(shown)}")
+                out.print(f"  {escape(clip(reason))}: {escape(shown)}")
     counts = ", ".join(f"[{STYLE.get(k, '')}]{v} {k}[/]"
                        for k, v in report["summary"].items() if v)
     verdict = report["verdict"]

@@ -41,7 +41,7 @@ from personalize_conformance.outcomes import Unsupported as UnsupportedSkip
 from personalize_conformance.protocol import is_unreadable, judge
 from personalize_conformance.reproduce import Call
 from personalize_conformance.targets import NoAnswer, Target, TargetError, Unsupported
-from personalize_conformance.targets.base import Exchange
+from personalize_conformance.targets.base import Exchange, Raised
 
 HISTORY_LIMIT = 500
 #: Error answers that mean "slow down": retried with backoff and counted.
@@ -298,7 +298,7 @@ class Harness:
         while True:
             try:
                 response = self._caller.call(
-                    lambda: self.target.invoke(operation, copy_request(request)), self.call_timeout)
+                    lambda: self._answer(operation, request), self.call_timeout)
                 self._judge_wire()
                 break
             except KeyboardInterrupt:  # a create that came back is still deleted
@@ -306,7 +306,7 @@ class Harness:
                     self._track(operation, request, self._caller.late)
                 raise
             except TargetError as exc:
-                if not isinstance(exc, NoAnswer):
+                if not isinstance(exc, (NoAnswer, Raised)):
                     self._judge_wire()
                 if not is_throttling(exc) or attempt >= self.max_throttling_retries:
                     raise
@@ -315,6 +315,20 @@ class Harness:
                 attempt += 1
         self._track(operation, request, response)
         return response
+
+    def _answer(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """The target's answer; an exception its own implementation raised in this process
+        is its answer too, HTTP 500 (``Target.raised_in``), judged by the checks as any
+        server's 500. What the adapter or the suite raised goes on as it is (an error)."""
+        try:
+            return self.target.invoke(operation, copy_request(request))
+        except (TargetError, Unsupported):
+            raise
+        except Exception as exc:
+            answer = self.target.raised_in(exc)
+            if answer is None:
+                raise
+            raise answer from exc
 
     def _judge_wire(self) -> None:
         """Count the answer just received and, on a target with capability ``wire``, judge

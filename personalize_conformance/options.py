@@ -413,6 +413,19 @@ def check_reachable(url: str) -> None:
                           "--endpoint-url") from None
 
 
+def check_answers(target: Target | None, url: str) -> None:
+    """Refuse an ``--endpoint-url`` where nothing answers as an AWS JSON service
+    (``probe.wrong_url``), for a boto3 target calling that URL (``--target endpoint``; the
+    targets the suite starts itself are not probed)."""
+    from personalize_conformance.probe import wrong_url
+    from personalize_conformance.targets.boto import BotoTarget
+
+    if isinstance(target, BotoTarget) and target.over_http() and target.endpoint_url == url:
+        problem = wrong_url(target)
+        if problem:
+            raise OptionError(problem)
+
+
 def refuse_aws(target: Target, allow_aws: bool) -> None:
     """Raise ``TargetConfigError`` if ``target`` would reach AWS without ``--allow-aws``."""
     if target.reaches_aws() and not allow_aws:
@@ -489,11 +502,11 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
 
     ``values`` maps settings names to what was given (missing: the option's default).
     The runner (``runner=True``) also resolves the target now and checks the endpoint is
-    reachable, takes an earlier report's profile, seed, strictness and example cap when
-    replaying it (and its readings, for the reference), and draws a seed when none is
-    given; a pytest run resolves the target now unless it is the default reference without
-    readings (which cannot be misconfigured).
-    """
+    reachable and answers as an AWS JSON service (``check_answers``), takes an earlier
+    report's profile, seed, strictness and example cap when replaying it (and its
+    readings, for the reference), and draws a seed when none is given; a pytest run
+    resolves the target now unless it is the default reference without readings (which
+    cannot be misconfigured), and checks a given endpoint the same way."""
     from personalize_conformance.targets import takes_readings
 
     given = {o.name: o.validated(values.get(o.name, o.default_for(runner))) for o in OPTIONS}
@@ -511,6 +524,7 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
               or probe.readings else None)
     if given["endpoint_url"]:
         check_reachable(given["endpoint_url"])
+        check_answers(target, given["endpoint_url"])
     waivers = _waivers(given["waivers"]) if given["waivers"] else {}
     profile = given["profile"] or earlier.get("profile") or profiles.DEFAULT
     seed = given["seed"] if given["seed"] is not None else earlier.get("seed")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any, ClassVar
 
 #: The operations a target serves, by their API names.
@@ -27,6 +30,18 @@ CAPABILITIES: frozenset[str] = frozenset({"inspect", "wire"})
 
 #: Request headers that carry credentials: never written into a report.
 SECRET_HEADERS = frozenset({"authorization", "x-amz-security-token"})
+
+#: The client libraries an adapter reaches a target through (top-level packages): a frame
+#: of theirs in a traceback is neither the target's nor the adapter's.
+CLIENT_LIBRARIES = frozenset({"boto3", "botocore", "s3transfer", "urllib3", "requests",
+                              "certifi", "charset_normalizer", "idna", "jmespath",
+                              "dateutil"})
+#: This package: the suite, its adapters and its reference.
+SUITE_PACKAGE = __name__.split(".", 1)[0]
+#: The reference's implementation in this package (its service, the mutants of it, its
+#: HTTP layer), which any adapter may serve; its adapters (``reference/__init__``) are not.
+REFERENCE_IMPLEMENTATION = tuple(f"{__name__.rpartition('.')[0]}.reference.{module}"
+                                 for module in ("service", "mutants", "wire"))
 
 
 @dataclass(frozen=True)
@@ -77,6 +92,17 @@ class TargetError(Exception):
         return {"status": self.status, "code": self.code, "message": self.message}
 
 
+class Raised(TargetError):
+    """The target's own code raised in this process (:meth:`Target.raised_in`): answered
+    as HTTP 500 ``InternalFailure``, as a server would, naming the exception and where."""
+
+    def __init__(self, error: BaseException, where: traceback.FrameSummary) -> None:
+        super().__init__(500, "InternalFailure", (
+            f"{type(error).__name__}: {error} (raised in the target at "
+            f"{where.filename}:{where.lineno}, in {where.name})")[:1000])
+        self.error = error
+
+
 class NoAnswer(TargetError):
     """The target did not answer within the per-call timeout (status 0, code NoAnswer)."""
 
@@ -113,6 +139,12 @@ class Target(ABC):
     endpoint_url: str | None = None
     #: A short human name for reports.
     name: str = "target"
+    #: The modules (each with its submodules) of the implementation this adapter runs in
+    #: this process: an exception raised there is the target's failure, not the adapter's
+    #: (:meth:`raised_in`). ``None``: every module but the standard library's, the client
+    #: libraries', the adapter's own (its class' and base classes') and this package's
+    #: (but ``REFERENCE_IMPLEMENTATION``).
+    implementation: ClassVar[tuple[str, ...] | None] = None
 
     def start(self) -> None:  # noqa: B027 - optional hook
         """Acquire whatever the target needs (a server, a mock); called once before use."""
@@ -141,3 +173,46 @@ class Target(ABC):
     def inspect(self, dataset_group_arn: str) -> list[dict[str, Any]]:
         """The events recorded for a dataset group (capability ``inspect``)."""
         raise NotImplementedError("this target has no 'inspect' capability")
+
+    def raised_in(self, error: BaseException) -> Raised | None:
+        """``error``, raised by a call of this target, as the target's answer when it was
+        raised in the target's implementation (``Raised``, an HTTP 500); ``None`` when it
+        is the adapter's or the suite's. Decided by the innermost frame of its traceback
+        that is not the standard library's or a client library's: in the implementation
+        (``implementation``), the target's; in the adapter's modules or this package, not."""
+        adapter = {cls.__module__ for cls in type(self).__mro__}
+        for frame, line in reversed(list(_frames(error.__traceback__))):
+            module = str(frame.f_globals.get("__name__") or "")
+            top = module.split(".", 1)[0]
+            if top in sys.stdlib_module_names or top in CLIENT_LIBRARIES:
+                continue
+            if module in adapter:
+                return None
+            if self.implementation is not None:
+                if _within(module, self.implementation):
+                    return Raised(error, _summary(frame, line))
+                if top == SUITE_PACKAGE:
+                    return None
+                continue  # a library the implementation calls: look further out
+            if (top == SUITE_PACKAGE or not module) and not _within(
+                    module, REFERENCE_IMPLEMENTATION):
+                return None
+            return Raised(error, _summary(frame, line))
+        return None
+
+
+def _within(module: str, packages: tuple[str, ...]) -> bool:
+    """Whether ``module`` is one of ``packages`` or a submodule of one."""
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+def _frames(tb: TracebackType | None) -> Any:
+    """(frame, line number) of each entry of a traceback, outermost first."""
+    while tb is not None:
+        yield tb.tb_frame, tb.tb_lineno
+        tb = tb.tb_next
+
+
+def _summary(frame: Any, line: int) -> traceback.FrameSummary:
+    return traceback.FrameSummary(frame.f_code.co_filename, line, frame.f_code.co_name,
+                                  lookup_line=False)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import inspect as pyinspect
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 from botocore import xform_name
 
@@ -45,6 +45,8 @@ class MotoTarget(BotoTarget):
     """moto in this process: ``mock_aws`` around unmodified boto3 clients."""
 
     name = "moto"
+    #: moto's own code: what it raises is moto's failure (its server would answer 500).
+    implementation: ClassVar[tuple[str, ...] | None] = ("moto",)
 
     def __init__(self, call_timeout: float = DEFAULT_CALL_TIMEOUT) -> None:
         super().__init__(None, call_timeout=call_timeout)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, ClassVar
 
+from personalize_conformance.targets.base import REFERENCE_IMPLEMENTATION
 from personalize_conformance.targets.boto import BotoTarget
 from personalize_conformance.targets.reference.server import ReferenceServer
 from personalize_conformance.targets.reference.service import Behaviour, ReferenceService
@@ -22,6 +23,7 @@ class ReferenceTarget(BotoTarget):
 
     name = "reference"
     capabilities: ClassVar[frozenset[str]] = frozenset({"inspect"})
+    implementation: ClassVar[tuple[str, ...] | None] = REFERENCE_IMPLEMENTATION
 
     def __init__(self, behaviour: Behaviour | None = None, *,
                  service: ReferenceService | None = None) -> None:
@@ -41,6 +43,7 @@ class ReferenceHttpTarget(BotoTarget):
 
     name = "reference-http"
     capabilities: ClassVar[frozenset[str]] = frozenset({"inspect"})
+    implementation: ClassVar[tuple[str, ...] | None] = REFERENCE_IMPLEMENTATION
 
     def __init__(self, behaviour: Behaviour | None = None, *,
                  service: ReferenceService | None = None,

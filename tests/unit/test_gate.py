@@ -172,13 +172,17 @@ def test_version_and_the_listings(tmp_path):
 
 # -- exit 3: a target implementing nothing in scope ------------------------------------------
 class _NotFound(http.server.BaseHTTPRequestHandler):
-    """An HTTP server that answers 404 to everything (a wrong port, another service)."""
+    """An AWS JSON service that implements nothing in scope: 404 UnknownOperationException
+    to everything (404 without any AWS answer is a wrong URL: test_wrong_url.py)."""
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b'{"__type": "UnknownOperationException", "message": "not here"}'
         self.send_response(404)
-        self.send_header("Content-Length", "0")
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet."""
