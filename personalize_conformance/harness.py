@@ -331,12 +331,15 @@ class Harness:
     def _judge_wire(self) -> None:
         """Count the answer just received and, on a target with capability ``wire``, judge
         its raw exchange against the protocol's response clauses (``protocol.judge``): a
-        broken clause is noted in the record and fails that clause alone."""
-        self.responses += 1
+        broken clause is noted in the record and fails that clause alone. The answer of a
+        prerequisite (an operation outside the scope) is neither counted nor judged."""
         self.unreadable = []
         exchange = self.target.last_exchange() if "wire" in self.target.capabilities else None
-        if exchange is None or not exchange.operation or exchange.operation in prerequisites():
-            return  # no operation in scope: not judged
+        if exchange is not None and exchange.operation in prerequisites():
+            return
+        self.responses += 1
+        if exchange is None or not exchange.operation:
+            return
         self.responses_validated += 1
         self.exchanges.append(exchange)
         del self.exchanges[:-HISTORY_LIMIT]
