@@ -592,7 +592,8 @@ class Harness:
         for wanted in ("dataset", "schema"):
             for arn, (kind, owner) in list(self.created.items()):
                 if kind == wanted and owner == group:
-                    self._delete_prerequisite(arn, wait=wait)
+                    with contextlib.suppress(Unsupported):  # the cleanup lists it
+                        self._delete_prerequisite(arn, wait=wait)
 
     def _delete_prerequisite(self, arn: str, *, wait: bool = False) -> None:
         """Delete a schema (retried while a dataset being deleted still uses it) or a

@@ -20,7 +20,7 @@ import pytest
 
 from benchmarks.power import run_suite
 from personalize_conformance import contracts
-from personalize_conformance.targets import Target, Unsupported
+from personalize_conformance.targets import Target, TargetError, Unsupported
 from personalize_conformance.targets.reference import Behaviour, ReferenceTarget
 from personalize_conformance.targets.reference.service import ReferenceService, ServiceError
 
@@ -176,3 +176,25 @@ def test_a_target_without_datasets_gets_its_events_and_the_run_says_so():
     assert run.report["unsupported_operations"] == ["CreateDataset"]
     assert WithoutDatasets.last is not None
     assert not WithoutDatasets.last.reference.service._schemas  # the one schema deleted
+
+
+class RefusesSchemas(WithoutDatasets):
+    """The reference under ``required``, refusing every schema it is given."""
+
+    name = "refuses-schemas"
+
+    def __init__(self) -> None:
+        self.reference = ReferenceTarget(REQUIRED)
+
+    def invoke(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        if operation == "CreateSchema":
+            raise TargetError(400, "InvalidInputException", "not a schema of ours")
+        return self.reference.invoke(operation, request)
+
+
+def test_a_dataset_that_cannot_be_made_leaves_the_events_unchecked_not_failed():
+    run = run_suite(f"{__name__}:RefusesSchemas", clauses=["PutEvents.validRequest.accepted"],
+                    quiet=True)
+    status = {c["id"]: c["status"] for c in run.report["clauses"]}
+    assert status["PutEvents.validRequest.accepted"] == "incomplete", status
+    assert not run.failed_clauses, sorted(run.failed_clauses)
