@@ -24,7 +24,15 @@ from typing import Any
 
 import botocore.loaders
 
-from personalize_conformance.contracts.files import ROOT, operations, schema
+from personalize_conformance.contracts.files import (
+    ROOT,
+    operations,
+    prerequisites,
+    request_schema,
+    response_schema,
+    schema,
+    service_of,
+)
 from personalize_conformance.contracts.location import Location, dotted, nodes, request_path
 from personalize_conformance.contracts.model import catalog
 
@@ -118,12 +126,12 @@ def _schema_constraints(document: dict, op: str, side: str) -> Iterator[Constrai
 
 def botocore_constraints(operation: str, side: str) -> list[Constraint]:
     """The constraints botocore's model puts on ``operation``'s input or output."""
-    entry = operations()[operation]
-    op_model = model(entry["service"])["operations"][operation]
+    service = service_of(operation)
+    op_model = model(service)["operations"][operation]
     ref = op_model.get("input" if side == "request" else "output")
     if not ref:
         return []
-    shapes = model(entry["service"])["shapes"]
+    shapes = model(service)["shapes"]
     return list(_botocore_walk(shapes, ref["shape"], operation, side, "", ""))
 
 
@@ -131,7 +139,7 @@ def schema_constraints(operation: str, side: str, document: dict | None = None
                        ) -> list[Constraint]:
     """The constraints our (inlined) schema, or ``document`` in its place, puts on
     ``operation``'s request or response."""
-    name = operations()[operation][side]
+    name = request_schema(operation) if side == "request" else response_schema(operation)
     if document is None and name:
         document = schema(name)
     return list(_schema_constraints(document, operation, side)) if document else []
@@ -180,7 +188,7 @@ def error_drift() -> list[str]:
     """operations.json's error lists against botocore's, and the catalog's codes against both."""
     problems = []
     ops = operations()
-    for operation, entry in ops.items():
+    for operation, entry in {**ops, **prerequisites()}.items():
         modelled = [e["shape"] for e in
                     model(entry["service"])["operations"][operation].get("errors", [])]
         if sorted(modelled) != sorted(entry["errors"]):
@@ -275,10 +283,10 @@ def prose_drift() -> list[str]:
 
 
 def check() -> list[str]:
-    """Every drift: constraints of both sides of every operation, errors, catalog coverage,
-    the documentation strings prose clauses cite."""
+    """Every drift: constraints of both sides of every operation (a prerequisite's too),
+    errors, catalog coverage, the documentation strings prose clauses cite."""
     problems = []
-    for operation in operations():
+    for operation in (*operations(), *prerequisites()):
         for side in ("request", "response"):
             problems += constraint_drift(operation, side)
     return problems + error_drift() + coverage_drift() + prose_drift()

@@ -145,24 +145,45 @@ def broken_at(file: str, body: Any) -> set[str]:
 
 
 @cache
-def operations() -> dict[str, dict]:
-    """Operation name -> {service, request, response, error, errors} (schema file names)."""
+def _table() -> dict[str, dict]:
+    """Every operation of ``operations.json``, in scope or a prerequisite."""
     return {k: v for k, v in load("operations.json").items() if not k.startswith("$")}
+
+
+@cache
+def operations() -> dict[str, dict]:
+    """The operations in scope: name -> {service, request, response, error, errors}
+    (schema file names)."""
+    return {k: v for k, v in _table().items() if not v.get("prerequisite")}
+
+
+@cache
+def prerequisites() -> dict[str, dict]:
+    """The operations outside the scope the suite calls to set a test up (no clause is
+    theirs, nor is their answer judged): name -> the same entry as :func:`operations`."""
+    return {k: v for k, v in _table().items() if v.get("prerequisite")}
+
+
+@cache
+def interactions_dataset() -> dict[str, Any]:
+    """What the suite makes an Interactions dataset of (``interactions.json``): its
+    ``datasetType`` and its Avro ``schema`` (as data)."""
+    return {k: v for k, v in load("interactions.json").items() if not k.startswith("$")}
 
 
 def service_of(operation: str) -> str:
     """The AWS service (botocore name) that carries ``operation``."""
-    return operations()[operation]["service"]
+    return _table()[operation]["service"]
 
 
 def request_schema(operation: str) -> str:
     """The schema file of ``operation``'s request."""
-    return operations()[operation]["request"]
+    return _table()[operation]["request"]
 
 
 def response_schema(operation: str) -> str | None:
     """The schema file of ``operation``'s response, if its output has members."""
-    return operations()[operation]["response"]
+    return _table()[operation]["response"]
 
 
 def pointer_steps(pointer: str) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import itertools
+import json
 import math
 import os
 import queue
@@ -29,7 +30,9 @@ from hypothesis.errors import HypothesisException
 from personalize_conformance.contracts import (
     catalog,
     described,
+    interactions_dataset,
     name_length,
+    prerequisites,
     response_schema,
     schema,
     status_order,
@@ -51,6 +54,9 @@ THROTTLING_RETRIES = 5
 #: The fewest target calls a test may spend shrinking its first failure
 #: (``Harness.shrink_budget``).
 SHRINK_MIN_CALLS = 5
+#: The documented statuses of a new dataset, as of a dataset group (botocore's Dataset and
+#: DatasetGroup status documentation): where waiting for an Interactions dataset ends.
+DATASET_ORDER = "DatasetGroup.status.createOrder"
 #: Where a test item keeps its record (the plugin attaches it to the test's report).
 RECORD = pytest.StashKey["Record"]()
 
@@ -231,6 +237,10 @@ class Harness:
         self.unreadable: list[str] = []
         #: Resources this run created and has not deleted: ARN -> (kind, dataset group).
         self.created: dict[str, tuple[str, str | None]] = {}
+        #: Dataset group -> the Interactions dataset added before events were sent to it
+        #: (``None``: the target could not make one); tracking ID -> its tracker's group.
+        self.interactions: dict[str, str | None] = {}
+        self._tracker_groups: dict[str, str] = {}
         #: What ``cleanup`` could not delete: {"arn", "error"}.
         self.cleanup_failures: list[dict[str, str]] = []
         self._cleaned = False
@@ -255,6 +265,8 @@ class Harness:
         if operation in self.unsupported:
             raise UnsupportedSkip(self.unsupported[operation])
         request = copy_request(request)
+        if operation == "PutEvents":
+            self._ready_for_events(request.get("trackingId"))
         try:
             response = self.call(operation, request)
         except Unsupported as exc:
@@ -333,10 +345,13 @@ class Harness:
     def _judge_wire(self) -> None:
         """Count the answer just received and, on a target with capability ``wire``, judge
         its raw exchange against the protocol's response clauses (``protocol.judge``): a
-        broken clause is noted in the record and fails that clause alone."""
-        self.responses += 1
+        broken clause is noted in the record and fails that clause alone. The answer of a
+        prerequisite (an operation outside the scope) is neither counted nor judged."""
         self.unreadable = []
         exchange = self.target.last_exchange() if "wire" in self.target.capabilities else None
+        if exchange is not None and exchange.operation in prerequisites():
+            return
+        self.responses += 1
         if exchange is None or not exchange.operation:
             return
         self.responses_validated += 1
@@ -355,6 +370,9 @@ class Harness:
         answer is counted and judged like any other."""
         self.require("wire")
         self.record.note_example()
+        if operation == "PutEvents":
+            with contextlib.suppress(ValueError, AttributeError):
+                self._ready_for_events(json.loads(body).get("trackingId"))
         exchange = self._caller.call(
             lambda: self.target.send_raw(operation, body, headers), self.call_timeout)
         self._judge_wire()
@@ -412,12 +430,30 @@ class Harness:
         elif operation == "CreateEventTracker" and "eventTrackerArn" in response:
             self.created[response["eventTrackerArn"]] = (
                 "event-tracker", request.get("datasetGroupArn"))
+            if isinstance(response.get("trackingId"), str):
+                self._tracker_groups[response["trackingId"]] = request.get("datasetGroupArn")
+        elif operation in ("CreateSchema", "CreateDataset"):
+            self._track_prerequisite(operation, request, response)
+        elif operation in ("DeleteDataset", "DeleteSchema"):
+            self.created.pop(request.get("datasetArn", request.get("schemaArn", "")), None)
         elif operation == "DeleteEventTracker":
             self.created.pop(request.get("eventTrackerArn", ""), None)
             self._furthest.pop(request.get("eventTrackerArn", ""), None)
         elif operation == "DeleteDatasetGroup":
             self.created.pop(request.get("datasetGroupArn", ""), None)
             self._furthest.pop(request.get("datasetGroupArn", ""), None)
+
+    def _track_prerequisite(self, operation: str, request: Mapping[str, Any],
+                            response: Mapping) -> None:
+        """A schema, then the dataset of a dataset group made with it: both are the group's
+        (deleted with it, the dataset first)."""
+        if operation == "CreateSchema" and "schemaArn" in response:
+            self.created[response["schemaArn"]] = ("schema", None)
+        elif operation == "CreateDataset" and "datasetArn" in response:
+            group = request.get("datasetGroupArn")
+            self.created[response["datasetArn"]] = ("dataset", group)
+            if request.get("schemaArn") in self.created:
+                self.created[request["schemaArn"]] = ("schema", group)
 
     def _log(self, call: Call) -> None:
         self.history.append(call)
@@ -514,6 +550,94 @@ class Harness:
         self.wait_active("DescribeEventTracker", created["eventTrackerArn"])
         return created
 
+    def _ready_for_events(self, tracking_id: Any) -> None:
+        """Before the first events with a tracking ID this run was issued: an empty
+        Interactions dataset in its tracker's dataset group, made once per group, as the
+        guide requires for recording events (ambiguity PutEvents.interactionsDataset).
+        A target without CreateSchema or CreateDataset gets its events anyway (the reading
+        ``optional``; the run lists the operation unsupported); one that refuses them
+        leaves the test :class:`Blocked`."""
+        group = self._tracker_groups.get(tracking_id) if isinstance(tracking_id, str) else None
+        if group is None or group in self.interactions or group not in self.created:
+            return
+        self.interactions[group] = None
+        if {"CreateSchema", "CreateDataset", "PutEvents"} & set(self.unsupported):
+            return
+        facts = interactions_dataset()
+        try:
+            schema_arn = self.invoke("CreateSchema", {
+                "name": self.new_name("sc"), "schema": json.dumps(facts["schema"])}
+            ).get("schemaArn")
+            dataset_arn = schema_arn and self.invoke("CreateDataset", {
+                "name": self.new_name("ds"), "schemaArn": schema_arn,
+                "datasetGroupArn": group, "datasetType": facts["datasetType"]}
+            ).get("datasetArn")
+            if not dataset_arn:
+                raise Blocked("CreateSchema or CreateDataset answered without its ARN: no "
+                              "Interactions dataset to record events in")
+            self._wait_dataset(dataset_arn)
+        except UnsupportedSkip:
+            return
+        except TargetError as exc:
+            raise Blocked(f"no Interactions dataset could be added to {group} to record "
+                          f"events in: {exc}"[:300]) from None
+        self.interactions[group] = dataset_arn
+
+    def _wait_dataset(self, arn: str) -> None:
+        """Describe a new dataset until ACTIVE (bounded by ``wait_seconds``)."""
+        active, *failed = status_order(DATASET_ORDER)[-1]
+        deadline = time.monotonic() + self.wait_seconds
+        delay = 0.01
+        while True:
+            status = self.invoke("DescribeDataset", {"datasetArn": arn}).get(
+                "dataset", {}).get("status")
+            if status == active:
+                return
+            if status in failed or time.monotonic() > deadline:
+                raise Blocked(f"the Interactions dataset {arn} is {status!r}, not {active}")
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def delete_datasets(self, group: str, *, wait: bool = True) -> None:
+        """Delete the datasets this run added to ``group``, and their schemas; with
+        ``wait``, describe each dataset until not found (a dataset group with a dataset
+        cannot be deleted; the cleanup retries the group's delete instead)."""
+        self.interactions.pop(group, None)
+        for wanted in ("dataset", "schema"):
+            for arn, (kind, owner) in list(self.created.items()):
+                if kind == wanted and owner == group:
+                    with contextlib.suppress(Unsupported):  # the cleanup lists it
+                        self._delete_prerequisite(arn, wait=wait)
+
+    def _delete_prerequisite(self, arn: str, *, wait: bool = False) -> None:
+        """Delete a schema (retried while a dataset being deleted still uses it) or a
+        dataset, then, with ``wait``, describe the dataset until not found."""
+        kind, _ = self.created[arn]
+        member = "datasetArn" if kind == "dataset" else "schemaArn"
+        delete = "DeleteDataset" if kind == "dataset" else "DeleteSchema"
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            try:
+                self.call(delete, {member: arn})
+                break
+            except TargetError as exc:
+                if exc.code == "ResourceNotFoundException":
+                    break
+                if exc.code != "ResourceInUseException" or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.05)
+        self.created.pop(arn, None)
+        while wait and kind == "dataset":
+            try:
+                self.call("DescribeDataset", {member: arn})
+            except TargetError as exc:
+                if exc.code == "ResourceNotFoundException":
+                    return
+                raise
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{arn} still described {self.wait_seconds}s after its delete")
+            time.sleep(0.05)
+
     def delete_dataset_group(self, arn: str) -> None:
         """Delete the group's trackers, then the group; best effort (cleanup)."""
         with contextlib.suppress(TargetError, Unsupported):
@@ -532,6 +656,7 @@ class Harness:
                  if str(t.get("name", "")).startswith(f"pc{self.run_id}")]
         for tracker in {*ours, *named} - elsewhere:
             self._delete_tracker(tracker)
+        self.delete_datasets(arn, wait=False)
         deadline = time.monotonic() + self.wait_seconds
         while True:
             try:
@@ -565,6 +690,10 @@ class Harness:
         for arn, (kind, _) in list(self.created.items()):
             if kind == "dataset-group":
                 self._attempt(arn, self._delete_group)
+        for wanted in ("dataset", "schema"):  # those of no group of the run
+            for arn, (kind, _) in list(self.created.items()):
+                if kind == wanted:
+                    self._attempt(arn, self._delete_prerequisite)
         return self.cleanup_failures
 
     def _attempt(self, arn: str, delete: Callable[[str], None]) -> None:

@@ -247,6 +247,10 @@ class ReferenceService:
         #: Every deleted tracker's last body, by ARN (to tell a deleted from an unknown one).
         self._deleted: dict[str, dict[str, Any]] = {}
         self._events: dict[str, list[dict[str, Any]]] = {}
+        #: Schemas and datasets, by ARN (an Interactions dataset for PutEvents, reading
+        #: ``required`` of PutEvents.interactionsDataset).
+        self._schemas: dict[str, dict[str, Any]] = {}
+        self._datasets: dict[str, _Resource] = {}
         self._tokens: dict[str, tuple[str, str | None]] = {}
 
     # -- plumbing --------------------------------------------------------------------------
@@ -413,9 +417,74 @@ class ReferenceService:
         self._dataset_group(arn)
         if any(t.body["datasetGroupArn"] == arn for t in self._trackers.values()):
             self._reject(ServiceError("ResourceInUseException", f"{arn} has an event tracker"))
+        if any(d.body["datasetGroupArn"] == arn for d in self._datasets.values()):
+            self._reject(ServiceError("ResourceInUseException", f"{arn} has a dataset"))
         del self._dataset_groups[arn]
         self._events.pop(arn, None)
         return {}
+
+    # -- schemas and datasets (prerequisites: an Interactions dataset for PutEvents) -------
+    def _op_CreateSchema(self, body: dict[str, Any]) -> dict[str, Any]:
+        arn = self._arn("schema", body["name"])
+        if arn in self._schemas:
+            self._reject(ServiceError("ResourceAlreadyExistsException", f"{arn} already exists"))
+        if not _json_object(body["schema"]):
+            self._reject(ServiceError("InvalidInputException", "the schema is not Avro JSON"))
+        now = time.time()
+        self._schemas[arn] = {"name": body["name"], "schemaArn": arn, "schema": body["schema"],
+                              "creationDateTime": now, "lastUpdatedDateTime": now}
+        return {"schemaArn": arn}
+
+    def _op_DeleteSchema(self, body: dict[str, Any]) -> dict[str, Any]:
+        arn = body["schemaArn"]
+        if arn not in self._schemas:
+            self._reject(self._not_found(arn))
+        if any(d.body["schemaArn"] == arn for d in self._datasets.values()):
+            self._reject(ServiceError("ResourceInUseException", f"a dataset uses {arn}"))
+        del self._schemas[arn]
+        return {}
+
+    def _op_CreateDataset(self, body: dict[str, Any]) -> dict[str, Any]:
+        group_arn = body["datasetGroupArn"]
+        self._dataset_group(group_arn)
+        if body["schemaArn"] not in self._schemas:
+            self._reject(self._not_found(body["schemaArn"]))
+        arn = self._arn("dataset", body["name"])
+        if arn in self._datasets or any(
+                d.body["datasetGroupArn"] == group_arn and d.body["datasetType"]
+                == body["datasetType"] for d in self._datasets.values()):
+            self._reject(ServiceError("ResourceAlreadyExistsException", f"{arn} already exists"))
+        now = time.time()
+        steps = self._creation_steps("dataset")
+        self._datasets[arn] = _Resource(
+            {"name": body["name"], "datasetArn": arn, "datasetGroupArn": group_arn,
+             "datasetType": body["datasetType"], "schemaArn": body["schemaArn"],
+             "status": steps[0], "creationDateTime": now, "lastUpdatedDateTime": now},
+            steps,
+        )
+        return {"datasetArn": arn}
+
+    def _dataset(self, arn: str) -> _Resource:
+        if arn not in self._datasets:
+            self._reject(self._not_found(arn))
+        return self._datasets[arn]
+
+    def _op_DescribeDataset(self, body: dict[str, Any]) -> dict[str, Any]:
+        dataset = self._dataset(body["datasetArn"])
+        snapshot = dict(dataset.body)
+        dataset.advance()
+        return {"dataset": snapshot}
+
+    def _op_DeleteDataset(self, body: dict[str, Any]) -> dict[str, Any]:
+        self._dataset(body["datasetArn"])
+        del self._datasets[body["datasetArn"]]
+        return {}
+
+    def _has_interactions(self, group_arn: str) -> bool:
+        """Whether the dataset group has an ACTIVE Interactions dataset."""
+        kind = contracts.interactions_dataset()["datasetType"]
+        return any(d.body["datasetGroupArn"] == group_arn and d.body["datasetType"] == kind
+                   and d.body["status"] == ACTIVE for d in self._datasets.values())
 
     # -- event trackers --------------------------------------------------------------------
     def _op_CreateEventTracker(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -526,6 +595,10 @@ class ReferenceService:
         if tracker["status"] != ACTIVE:
             self._reject(ServiceError("InvalidInputException", "The event tracker is not ACTIVE",
                                       clause="PutEvents.beforeActive"))
+        if (self.reading("PutEvents.interactionsDataset") == "required"
+                and not self._has_interactions(tracker["datasetGroupArn"])):
+            self._reject(ServiceError("InvalidInputException",
+                                      "The dataset group has no Interactions dataset"))
         # PutEvents.semantics.recordedInDatasetGroup: the tracker's group, no other
         store = self._events.setdefault(self._recording_group(tracker), [])
         for event in body["eventList"]:

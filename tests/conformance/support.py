@@ -306,8 +306,10 @@ def create_with_name_in_use(harness: Harness, clause_id: str, operation: str,
 def delete_group_and_wait(harness: Harness, arn: str) -> list[str]:
     """Delete a dataset group without trackers and describe it until not found, checking
     DeleteDatasetGroup.thenNotFound (DELETE PENDING, if anything, then not found); the
-    statuses seen on the way."""
+    statuses seen on the way. The Interactions dataset the harness added before events
+    were sent to the group is deleted first."""
     request = {"datasetGroupArn": arn}
+    harness.delete_datasets(arn)
     accepted(harness, [GROUP_DELETED], "DeleteDatasetGroup", request, whole=True)
     rank = status_rank(GROUP_DELETED)
     seen: list[str] = []

@@ -179,6 +179,8 @@ DIFFERENCES = {
     "Event.properties.reservedKeys": (
         "PutEvents", lambda g, t: _events(t, properties='{"n": 1, "USERID": "u"}'),
         "InvalidInputException", "accepted"),
+    "PutEvents.interactionsDataset": (  # the group has no Interactions dataset here
+        "PutEvents", lambda g, t: _events(t), "accepted", "InvalidInputException"),
 }
 
 
@@ -309,6 +311,12 @@ INTERACTS = {
     "ListEventTrackers.summary.trackingId": ["ListEventTrackers.response.valid",
                                              "ListEventTrackers.agreesWithDescribe",
                                              "ListEventTrackers.paging"],
+    "PutEvents.interactionsDataset": ["PutEvents.eventList.minItems",
+                                      "PutEvents.eventList.maxItems",
+                                      "PutEvents.deletedTrackingId", "PutEvents.beforeActive",
+                                      "PutEvents.properties.reservedKeys",
+                                      "PutEvents.semantics.recordedInDatasetGroup",
+                                      "DeleteDatasetGroup.thenNotFound"],
     "Errors.shapeAndBehaviour": ["DescribeEventTracker.unknownIsNotFound",
                                  "DeleteEventTracker.unknownIsNotFound",
                                  "CreateEventTracker.datasetGroupMustExist",

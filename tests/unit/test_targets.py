@@ -383,6 +383,7 @@ def test_an_interrupted_run_still_deletes_what_it_created(tmp_path):
         assert "Traceback" not in err, err
         assert "KeyboardInterrupt" in out + err  # it stopped early, and unwound
         assert service._dataset_groups == {} and service._trackers == {}
+        assert service._datasets == {} and service._schemas == {}
     finally:
         server.stop()
 
