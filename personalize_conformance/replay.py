@@ -10,6 +10,7 @@ the next replay (``harness.undo``), so every replay meets a state of its own.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -25,9 +26,11 @@ from personalize_conformance.reproduce import Call, Expect, is_read, outputs, st
 from personalize_conformance.strategies.wire import as_sent
 from personalize_conformance.targets import TargetError, Unsupported
 
-#: The most replays one failure's reduction makes, and the most target calls they make.
+#: The most replays one failure's reduction makes, the most target calls they make, and
+#: the seconds they may take (past any of them, the shortest sequence found is kept).
 MAX_REPLAYS = 60
 MAX_CALLS = 3000
+MAX_SECONDS = 60.0
 #: A step whose request is longer than this (as JSON text) is tried with minimal values.
 LARGE = 200
 
@@ -163,11 +166,13 @@ class _Budget:
                  ) -> None:
         self.harness, self.expect, self.produced = harness, expect, produced
         self.replays = self.calls = 0
+        self.deadline = time.monotonic() + MAX_SECONDS
 
     def shows(self, candidate: list[Call]) -> bool:
         """Whether a replay of ``candidate`` shows the deviation (``False`` past the
         budget, or when it would send a value only the run's own calls produced)."""
-        if self.replays >= MAX_REPLAYS or self.calls + len(candidate) > MAX_CALLS:
+        if (self.replays >= MAX_REPLAYS or self.calls + len(candidate) > MAX_CALLS
+                or time.monotonic() > self.deadline):
             return False
         if not _self_contained(candidate, self.produced):
             return False

@@ -54,13 +54,15 @@ def _left(service: Any) -> tuple[int, int]:
      {"name", "datasetGroupArn"}),
     ("kmsKeyArn-accepted-without-roleArn", "CreateDatasetGroup.kmsKeyArn.dependencies",
      {"name", "kmsKeyArn"}),
+    ("tags-type-not-enforced", "CreateEventTracker.tags.type",  # a raw body
+     {"name", "datasetGroupArn", "tags"}),
 ])
 def test_an_accepted_violation_is_reported_with_the_answer_that_broke_it(mutant, clause,
-                                                                         members):
+                                                                         members, tmp_path):
     """The target accepted the violation: the failure, both reproductions and report.json
     say HTTP 200 (not the answer a replay got on what the accepted create left behind),
-    with the violation alone inside the minimal valid request; the .py, run twice on one
-    server, reproduces it both times and deletes what it created."""
+    with the violation alone inside the minimal valid request; each reproduction, run
+    twice on one server, reproduces it both times and deletes what it created."""
     failure = _failures(f"mutant:{mutant}", clause, "test_shape_violations_are_rejected")[0]
     assert failure["observed"]["status"] == 200, failure["observed"]
     assert "first" not in failure  # the first failing example was answered alike
@@ -76,6 +78,9 @@ def test_an_accepted_violation_is_reported_with_the_answer_that_broke_it(mutant,
             done = _run_python(repro["boto3"], server.url)
             assert done.returncode == 1, done.stdout + done.stderr
             assert "deviation reproduced" in done.stdout
+            if shutil.which("aws") is not None:
+                done = _run_shell(repro["cli"], server.url, tmp_path)
+                assert done.returncode == 1, done.stdout + done.stderr
         assert _left(service) == (0, 0)
     finally:
         server.stop()
@@ -107,13 +112,22 @@ def _free_port() -> int:
 
 
 def _run_shell(script: str, target: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    """The script as a user runs it (it serves ``target`` first), on a free port."""
-    port = _free_port()
-    served = (script.replace(f"--target mutant:{LIFECYCLE_MUTANT}", f"--target {target}")
-                    .replace(SERVE_URL, f"http://127.0.0.1:{port}")
-                    .replace("--port 4566", f"--port {port}")
-                    .replace("/127.0.0.1/4566", f"/127.0.0.1/{port}"))
-    path = tmp_path / f"{target.replace(':', '_')}.sh"
+    """The script as a user runs it: serving ``target`` first (``mutant:<id>`` or
+    ``reference``) on a free port, or reaching it at its URL (``http://...``)."""
+    if target.startswith("http"):
+        lines = script.splitlines(keepends=True)
+        served = "".join(line for line in lines if not line.startswith((
+            "personalize-conformance serve", "trap cleanup", "for _ in $(seq 300)")))
+        served = served.replace(SERVE_URL, target).replace(
+            'kill "$SERVER" 2>/dev/null || true', ":") + ""
+        served = served.replace("}\n", "}\ntrap cleanup EXIT\n", 1)
+    else:
+        port = _free_port()
+        served = (script.replace(f"--target mutant:{LIFECYCLE_MUTANT}", f"--target {target}")
+                  .replace(SERVE_URL, f"http://127.0.0.1:{port}")
+                  .replace("--port 4566", f"--port {port}")
+                  .replace("/127.0.0.1/4566", f"/127.0.0.1/{port}"))
+    path = tmp_path / f"{target.replace(':', '_').replace('/', '_')}.sh"
     path.write_text("#!/usr/bin/env bash\n" + served)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(["bash", str(path)], capture_output=True, text=True, timeout=300,
