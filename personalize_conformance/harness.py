@@ -451,9 +451,9 @@ class Harness:
         """Delete at once what a create just made (one the suite expected to be refused,
         or a replay's): the next call meets the state the create met. Best effort; what
         is left stays in the ledger for ``cleanup``."""
-        arn = next((v for k, v in response.items() if isinstance(v, str)
-                    and k in ("datasetGroupArn", "eventTrackerArn")), None)
-        if not operation.startswith("Create") or arn not in self.created:
+        arn = next((v for v in response.values() if isinstance(v, str) and v in self.created),
+                   None)  # the resource the ledger has from the create's answer
+        if not operation.startswith("Create") or arn is None:
             return
         self._undoing = True  # uncounted: no shrinking budget ends a clean-up
         unreadable = self.unreadable  # of the create's answer, which a check judges
