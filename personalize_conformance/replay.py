@@ -167,6 +167,9 @@ class _Budget:
         self.harness, self.expect, self.produced = harness, expect, produced
         self.replays = self.calls = 0
         self.deadline = time.monotonic() + MAX_SECONDS
+        #: Whether the reference must answer every step but the last as the run saw it
+        #: (then the reproduction gets to its last step on the reference too).
+        self.agree = True
 
     def shows(self, candidate: list[Call]) -> bool:
         """Whether a replay of ``candidate`` shows the deviation (``False`` past the
@@ -181,7 +184,7 @@ class _Budget:
         # a correct target (the reference, fresh) answers the last call as expected: the
         # steps kept still make the failing call's expectation hold
         if _Replay(candidate, _reference(self.harness), self.harness).run(
-                self.expect, as_in_run=False) is not False:
+                self.expect, as_in_run=self.agree) is not False:
             return False
         replay = _Replay(candidate, self.harness.call, self.harness)
         try:
@@ -212,17 +215,23 @@ def _fewer(steps: list[Call], last: Call, budget: _Budget) -> list[Call]:
 def shortest(harness: Harness, calls: Sequence[Call], expect: Expect) -> list[Call] | None:
     """The fewest of ``calls`` (the last, the failing one, always kept), with values made
     minimal, whose replay still shows the deviation ``expect`` decides and a fresh
-    reference's does not (describes and lists first dropped all at once); ``None`` when
-    no replay shows it (or none can decide)."""
+    reference's does not (answering the other steps as the run saw them, unless no
+    sequence has it so); describes and lists are first dropped all at once. ``None``
+    when no replay shows it (or none can decide)."""
     calls = list(calls)
     if deviates(expect, None) is None:
         return None
     budget = _Budget(harness, expect, outputs(calls[:-1]))
     steps, last = calls[:-1], calls[-1]
     writes = [c for c in steps if not is_read(c)]
-    if len(writes) < len(steps) and budget.shows([*writes, last]):
-        steps = writes
-    elif not budget.shows(calls):
+    for agree in (True, False):  # a reference answering the steps otherwise: the last only
+        budget.agree = agree
+        if len(writes) < len(steps) and budget.shows([*writes, last]):
+            steps = writes
+            break
+        if budget.shows(calls):
+            break
+    else:
         return None
     calls = [*_fewer(steps, last, budget), last]
     for index, call in enumerate(calls[:-1]):
