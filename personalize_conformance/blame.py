@@ -10,14 +10,14 @@ clauses the catalog declares ``dependents`` of them.
 
 Pinned members (live ARNs, tracking IDs, service-issued tokens) are never changed. A
 create's ``name`` gets a fresh run-unique name on every re-send (``harness.new_name``), so
-no re-send collides with an earlier resource; what a successful re-send creates is in the
-harness' ledger, deleted at cleanup.
+no re-send collides with an earlier resource; what a successful re-send creates is deleted
+at once (``harness.undo``), so the next call meets the state the rejection met.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,9 +143,7 @@ class _Search:
 
     # -- sending ---------------------------------------------------------------------
     def _fresh(self, value: Any) -> str:
-        base = self.harness.new_name("m")
-        size = len(value) if isinstance(value, str) else 0
-        return base + "x" * (size - len(base))
+        return self.harness.new_name("m", len(value) if isinstance(value, str) else 0)
 
     def accepts(self, candidate: dict[str, Any]) -> bool | None:
         """Re-send ``candidate``; whether the target accepted it (``None``: it rejected it
@@ -157,10 +155,11 @@ class _Search:
         if self.named and NAME in sent:
             sent[NAME] = self._fresh(sent[NAME])
         try:
-            self.harness.call(self.operation, sent)
+            made = self.harness.call(self.operation, sent)
         except TargetError as exc:
             same = self.rejection is None or (exc.status, exc.code) == self.rejection
             return False if same else None
+        self.harness.undo(self.operation, made)  # the next re-send meets the same state
         return True
 
     def attempt(self, candidate: dict[str, Any]) -> bool:
@@ -405,3 +404,48 @@ def _moved(node: Mapping[str, Any], value: Any) -> Any:
     if value and len(value) == low and (high is None or len(value) < high):
         return [*value, copy.deepcopy(value[-1])]
     return None
+
+
+#: Lists at most this long are searched item by item by :func:`smallest`.
+ITEMS_SEARCHED = 10
+
+
+def smallest(operation: str, request: Mapping[str, Any], holds: Callable[[dict], bool],
+             keep: Iterable[str] = ()) -> dict[str, Any]:
+    """``request`` made as small as ``holds`` (a static check, nothing is sent) allows:
+    each member (the top-level ``keep`` aside) dropped when optional, else made minimal,
+    else searched within; a list cut to one of its items, else its items made minimal at
+    once, then (when short) searched item by item. A shape violation so becomes the
+    violation inside the minimal valid request."""
+    current = copy.deepcopy(dict(request))
+    kept = set(keep)
+
+    def attempt(candidate: dict[str, Any]) -> bool:
+        nonlocal current
+        if candidate == current or not holds(candidate):
+            return False
+        current = candidate
+        return True
+
+    def walk(path: tuple[str | int, ...], node: Mapping[str, Any]) -> None:
+        value = get(current, path)
+        members, items = node.get("properties"), node.get("items")
+        if isinstance(value, dict) and isinstance(members, Mapping):
+            required = set(node.get("required", ()))
+            for name, child in members.items():
+                here = (*path, name)
+                if (not path and name in kept) or name not in get(current, path):
+                    continue
+                if name not in required and attempt(put(current, here, DELETE)):
+                    continue
+                if not attempt(put(current, here, minimal(child))):
+                    walk(here, child)
+        elif isinstance(value, list) and value and isinstance(items, Mapping):
+            if not any(attempt(put(current, path, [copy.deepcopy(item)])) for item in value):
+                attempt(put(current, path, [minimal(items) for _ in value]))
+            value = get(current, path)
+            for index in range(len(value) if len(value) <= ITEMS_SEARCHED else 0):
+                walk((*path, index), items)
+
+    walk((), schema(request_schema(operation)))
+    return type(request)(current) if isinstance(request, dict) else current

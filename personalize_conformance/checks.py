@@ -8,18 +8,24 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hypothesis import currently_in_test_context
+from hypothesis.control import current_build_context
+
 from personalize_conformance import blame
 from personalize_conformance.contracts import (
     RESERVED_KEYS,
     STATUS_CLAUSE,
     Clause,
     catalog,
+    issued_by_service,
     request_schema,
     reserved_keys_in,
+    resource_members,
     violated,
 )
 from personalize_conformance.harness import Harness, copy_request
 from personalize_conformance.outcomes import Blocked
+from personalize_conformance.replay import shortest
 from personalize_conformance.reproduce import (
     Call,
     Expect,
@@ -117,33 +123,46 @@ def one_failure(failures: Sequence[ClauseFailure]) -> ClauseFailure:
     return ClauseFailure(clauses, {**first.details, "also": also})
 
 
+def _readable(harness: Harness, clauses: Sequence[str], operation: str,
+              observed: Mapping[str, Any]) -> None:
+    """Raise ``Blocked`` when the last answer broke the protocol so that no SDK can read
+    it (that clause fails, in the record): ``clauses`` are not judged on it."""
+    if harness.unreadable:
+        raise Blocked(f"{operation}'s answer (HTTP {observed.get('status')}) breaks "
+                      f"{', '.join(harness.unreadable)}: no answer an SDK can read, so "
+                      f"{', '.join(clauses)} not judged on it")
+
+
 def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: Mapping,
              expected: str, observed: dict[str, Any], *, whole: bool,
              side: str | None = None, extra: Mapping[str, Any] | None = None,
              expect: Expect | None = None) -> ClauseFailure:
-    if harness.unreadable:  # the answer broke the protocol, which fails (in the record)
-        raise Blocked(f"{operation}'s answer (HTTP {observed.get('status')}) breaks "
-                      f"{', '.join(harness.unreadable)}: no answer an SDK can read, so "
-                      f"{', '.join(clauses)} not judged on it")
+    _readable(harness, clauses, operation, observed)
     history = harness.history
     if history and history[-1].operation == operation and history[-1].request == request:
         history = history[:-1]  # the last entry is the failing call itself
-    calls = chain(history, Call(operation, copy_request(request)), whole=whole)
+    expect = expect or Expect("held", text=expected)
+    failing = Call(operation, copy_request(request))
+    calls = chain(history, failing, whole=whole)
+    if whole and len(calls) > 1 and _final(harness):  # the steps the failure needs
+        calls = shortest(harness, chain(history, failing, whole=True, reads=True),
+                         expect) or calls
     replay = replay_of(harness.target, harness.run_id)
-    if "detail" in observed:
-        observed_text = f"HTTP {observed['status']}: {observed['detail']}"[:500]
-    elif "code" in observed:
-        observed_text = f"HTTP {observed['status']} {observed['code']}".strip()
-    else:
-        observed_text = f"HTTP {observed['status']} (accepted)"
+    # the answer of the clauses' first failing example, shown when the shrunk one differs
+    first = harness.record.first_failures.setdefault(
+        ",".join(clauses), {"input": dict(request), "observed": observed})
+    shown = [_observed_text(observed)]
+    if _gist(first["observed"]) != _gist(observed):
+        shown.append(f"{_observed_text(first['observed'])} (the first failing example)")
     details = {
         "operation": operation,
         "input": dict(request),
         "expected": expected,
         "observed": observed,
+        **({"first": first} if len(shown) > 1 else {}),
         "reproduction": {
-            "boto3": boto3_snippet(calls, replay, expected, observed_text),
-            "cli": cli_script(calls, replay, expect or Expect("held", text=expected)),
+            "boto3": boto3_snippet(calls, replay, expected, shown, expect),
+            "cli": cli_script(calls, replay, expect, shown),
         },
         **(extra or {}),
     }
@@ -154,6 +173,59 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
     if problem:
         return SuiteError(clauses, {**details, "suite_error": problem})
     return ClauseFailure(clauses, details)
+
+
+def _observed_text(observed: Mapping[str, Any]) -> str:
+    if "detail" in observed:
+        return f"HTTP {observed['status']}: {observed['detail']}"[:500]
+    if "code" in observed:
+        return f"HTTP {observed['status']} {observed['code']}".strip()
+    return f"HTTP {observed['status']} (accepted)"
+
+
+def _gist(observed: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What makes two answers the same deviation: status and error code (not the message
+    or the body, which name resources)."""
+    return observed.get("status"), observed.get("code"), "detail" in observed
+
+
+def _final(harness: Harness) -> bool:
+    """Whether the failure found now is the one reported: outside Hypothesis, or in its
+    final replay of the shrunk example (not the first failing one, nor a shrink)."""
+    if not currently_in_test_context():
+        return True
+    return bool(current_build_context().is_final)
+
+
+def _violation_alone(harness: Harness, clause: Clause, operation: str,
+                     request: Mapping[str, Any], observed: dict[str, Any]
+                     ) -> tuple[Mapping[str, Any], dict[str, Any]]:
+    """A shape violation tried once more inside the minimal valid request (the members
+    naming resources, and a create's name, kept; :func:`blame.smallest`): that request
+    and its answer when the deviation persists (the same status and code), else the
+    request and answer given."""
+    if clause.kind != "shape" or not clause.schema or not _final(harness):
+        return request, observed
+    keep = {*resource_members(operation), *issued_by_service(operation), blame.NAME}
+    small = blame.smallest(operation, request, lambda r: _not_backed(
+        [clause.id], operation, r, side="rejected") is None, keep)
+    if small == request:
+        return request, observed
+    if operation.startswith("Create") and isinstance(small.get(blame.NAME), str) \
+            and (clause.location is None or clause.location.subject != blame.NAME):
+        small[blame.NAME] = harness.new_name("v", len(small[blame.NAME]))
+    _readable(harness, [clause.id], operation, observed)
+    try:
+        response: dict[str, Any] | None = harness.invoke(operation, small)
+        answer = {"status": 200, "body": response}
+    except TargetError as exc:
+        response, answer = None, exc.as_dict()
+    if response is not None:
+        harness.undo(operation, response)
+    if harness.unreadable or _gist(answer) != _gist(observed):
+        harness.unreadable = []  # the failing answer was readable; this one is not used
+        return request, observed
+    return small, answer
 
 
 #: What a failing ``accepted`` call should have got.
@@ -238,11 +310,14 @@ def rejected(harness: Harness, clause_id: str, operation: str,
                                whole=whole)
             harness.record.answer_failed(STATUS_CLAUSE, failure.details)
             return exc
-        raise _failure(harness, [clause_id], operation, request, expected, exc.as_dict(),
-                       whole=whole, side="rejected", expect=expect) from None
-    raise _failure(harness, [clause_id], operation, request, expected,
-                   {"status": 200, "body": response}, whole=whole, side="rejected",
-                   expect=expect)
+        observed = exc.as_dict()
+    else:  # what the wrongly accepted request made goes before the next call
+        observed = {"status": 200, "body": response}
+        _readable(harness, [clause_id], operation, observed)
+        harness.undo(operation, response)
+    request, observed = _violation_alone(harness, clause, operation, request, observed)
+    raise _failure(harness, [clause_id], operation, request, expected, observed,
+                   whole=whole, side="rejected", expect=expect) from None
 
 
 def holds(harness: Harness, clause_id: str, condition: bool, expected: str, observed: Any,

@@ -178,6 +178,8 @@ def _failure(out: RichConsole, report: Mapping[str, Any], clause: Mapping[str, A
         rows.append(("sent", sent_text(failure)))
     rows += [("expected", clip(failure["expected"])),
              ("observed", clip(render.observed_text(failure["observed"])))]
+    if failure.get("first"):
+        rows.append(("first", clip(render.first_text(failure["first"]))))
     if failure.get("blame") and failure["blame"].get("member"):
         rows.append(("because of", clip(f"{failure['blame']['member']}: "
                                         f"{failure['blame'].get('change')}")))

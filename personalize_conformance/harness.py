@@ -89,6 +89,9 @@ class Record:
     shrink_calls: int = 0
     shrink_budget: int | None = None
     shrink_exhausted: bool = False
+    #: The first failure of each set of clauses (joined by ","): the input and the answer
+    #: of the first failing example, shown beside the shrunk one's when they differ.
+    first_failures: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: The example the budget stopped (its clean-up calls still go through).
     stopped_example: int | None = field(default=None, repr=False)
     _in_example: bool = field(default=False, repr=False)
@@ -254,6 +257,8 @@ class Harness:
         self.status_check: Callable[..., None] | None = None
         #: ARN -> the furthest step of its create order a describe showed in this test.
         self._furthest: dict[str, tuple[int, str]] = {}
+        #: Set while ``undo`` deletes what a create made (its calls are not counted).
+        self._undoing = False
 
     # -- calls -----------------------------------------------------------------------------
     def invoke(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -411,7 +416,7 @@ class Harness:
         flaky); the shrink ends with the smallest failing input found. The example's
         clean-up calls after that, and deletes, go through."""
         record = self.record
-        if not currently_in_test_context():
+        if not currently_in_test_context() or self._undoing:
             return
         if self.shrinking():
             record.shrink_budget = self.shrink_budget()
@@ -485,10 +490,47 @@ class Harness:
             raise NotApplicable(f"the target lacks capability {capability!r}")
 
     # -- resources -------------------------------------------------------------------------
-    def new_name(self, kind: str) -> str:
-        """A valid, run-unique resource name (``Name`` pattern, at most its maximum length);
-        every name starts with the run prefix ``pc<run_id>``."""
-        return f"pc{self.run_id}{self.worker}{kind}{next(self._names)}"[:name_length()[1]]
+    def new_name(self, kind: str, size: int = 0) -> str:
+        """A valid, run-unique resource name (``Name`` pattern, at most its maximum length),
+        padded to ``size`` characters when shorter; every name starts with the run prefix
+        ``pc<run_id>``. Every create the suite sends (drawn, shrunk or replayed) gets one."""
+        base = f"pc{self.run_id}{self.worker}{kind}{next(self._names)}"[:name_length()[1]]
+        return base + "x" * (min(size, name_length()[1]) - len(base))
+
+    def undo(self, operation: str, response: Mapping[str, Any]) -> None:
+        """Delete at once what a create just made (one the suite expected to be refused,
+        or a replay's): the next call meets the state the create met. Best effort; what
+        is left stays in the ledger for ``cleanup``."""
+        arn = next((v for v in response.values() if isinstance(v, str) and v in self.created),
+                   None)  # the resource the ledger has from the create's answer
+        if not operation.startswith("Create") or arn is None:
+            return
+        self._undoing = True  # uncounted: no shrinking budget ends a clean-up
+        unreadable = self.unreadable  # of the create's answer, which a check judges
+        try:
+            with contextlib.suppress(TargetError, Unsupported, TimeoutError):
+                if self.created[arn][0] == "dataset-group":
+                    self._delete_group(arn)
+                    return
+                self._delete_tracker(arn)
+                self._gone("DescribeEventTracker", {"eventTrackerArn": arn})
+        finally:
+            self._undoing = False
+            self.unreadable = unreadable
+
+    def _gone(self, describe: str, request: Mapping[str, Any]) -> None:
+        """Describe until not found (bounded by ``wait_seconds``), uncounted: a deletion's
+        end, waited for outside any check."""
+        deadline = time.monotonic() + self.wait_seconds
+        while time.monotonic() < deadline:
+            try:
+                self._caller.call(lambda: self.target.invoke(describe, dict(request)),
+                                  self.call_timeout)
+            except TargetError as exc:
+                if exc.code == "ResourceNotFoundException" or exc.status >= 500:
+                    return
+                raise
+            time.sleep(0.05)
 
     def wait_active(self, describe: str, arn: str) -> dict[str, Any]:
         """Poll ``describe`` until the resource is ACTIVE (bounded by ``wait_seconds``); a
@@ -645,7 +687,10 @@ class Harness:
 
     def _delete_group(self, arn: str) -> None:
         """Delete a dataset group and its trackers; raises what stopped it."""
-        listed = self.call("ListEventTrackers", {"datasetGroupArn": arn})
+        try:
+            listed = self.call("ListEventTrackers", {"datasetGroupArn": arn})
+        except Unsupported:  # a target without trackers: the group alone
+            listed = {}
         ours = [a for a, (kind, group) in self.created.items()
                 if kind == "event-tracker" and group == arn]
         elsewhere = {a for a, (kind, group) in self.created.items()

@@ -107,6 +107,13 @@ def title(report: Mapping[str, Any]) -> str:
     return report.get("label") or report["target"]
 
 
+def first_text(first: Mapping[str, Any]) -> str:
+    """One line for the first failing example of a failure whose shrunk one was answered
+    otherwise (a failure's ``first``)."""
+    return (f"{observed_text(first['observed'])} (the first failing example, "
+            f"input {as_json(first['input'])[:300]})")
+
+
 def observed_text(observed: Any) -> str:
     """One line for what the target did (a failure's ``observed``)."""
     if not isinstance(observed, Mapping):
@@ -192,6 +199,8 @@ def _failure_text(failure: Mapping[str, Any]) -> str:
              ] if failure_kind(failure) != "failure" else []
     lines += [f"test: {failure['test']}", f"expected: {failure['expected']}",
               f"observed: {observed_text(failure['observed'])}"]
+    if failure.get("first"):
+        lines.append(f"first: {first_text(failure['first'])}")
     if failure.get("input") is not None:
         lines.append(f"input: {as_json(failure['input'])}")
     repro = failure.get("reproduction")
@@ -273,6 +282,8 @@ def _md_failure(report: Mapping[str, Any], clause: Mapping[str, Any],
                   f"{_cell(failure['suite_error'])}"]
     lines += [f"- test: `{failure['test']}`", f"- expected: {failure['expected']}",
               f"- observed: {_cell(observed_text(failure['observed']))}"]
+    if failure.get("first"):
+        lines.append(f"- first observed: {_cell(first_text(failure['first']))}")
     if failure.get("input") is not None:
         lines += ["", "Minimal failing input:", "",
                   *_fence(as_json(failure["input"], indent=2), "json")]
@@ -344,8 +355,9 @@ def _templates() -> Any:
     env = Environment(loader=PackageLoader("personalize_conformance", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                       lstrip_blocks=True)
-    env.filters.update(observed=observed_text, kind=failure_kind, status=status_text,
-                       reasons=reasons, tojson_pretty=lambda v: as_json(v, indent=2))
+    env.filters.update(observed=observed_text, first=first_text, kind=failure_kind,
+                       status=status_text, reasons=reasons,
+                       tojson_pretty=lambda v: as_json(v, indent=2))
     return env
 
 

@@ -84,7 +84,7 @@ class Call:
     response: dict[str, Any] | None = None
 
 
-def _outputs(calls: Sequence[Call]) -> dict[str, tuple[int, str]]:
+def outputs(calls: Sequence[Call]) -> dict[str, tuple[int, str]]:
     """String value -> (index of the call that returned it, top-level response key)."""
     found: dict[str, tuple[int, str]] = {}
     for index, call in enumerate(calls):
@@ -94,29 +94,36 @@ def _outputs(calls: Sequence[Call]) -> dict[str, tuple[int, str]]:
     return found
 
 
-def _strings(node: Any) -> list[str]:
+def strings(node: Any) -> list[str]:
     if isinstance(node, dict):
-        return [s for v in node.values() for s in _strings(v)]
+        return [s for v in node.values() for s in strings(v)]
     if isinstance(node, list):
-        return [s for v in node for s in _strings(v)]
+        return [s for v in node for s in strings(v)]
     return [node] if isinstance(node, str) else []
 
 
-def chain(history: Sequence[Call], failing: Call, *, whole: bool = False) -> list[Call]:
+def is_read(call: Call) -> bool:
+    """Whether ``call`` only reads (a describe or a list)."""
+    return call.operation.startswith(("Describe", "List"))
+
+
+def chain(history: Sequence[Call], failing: Call, *, whole: bool = False,
+          reads: bool = False) -> list[Call]:
     """The calls to replay before ``failing``: those whose answers it uses, transitively.
 
     With ``whole``, every earlier create/put/delete call (for behavioural tests, where the
-    order of earlier calls is the point).
+    order of earlier calls is the point), and with ``reads`` the describes and lists too
+    (a faulty target's state may change on a read).
     """
-    mutating = [c for c in history if not c.operation.startswith(("Describe", "List"))]
+    mutating = [c for c in history if not is_read(c)]
     if whole:
-        return [*mutating, failing]
+        return [*(history if reads else mutating), failing]
     needed: list[Call] = []
-    wanted = set(_strings(failing.request))
+    wanted = set(strings(failing.request))
     for call in reversed(mutating):
-        if call.response and wanted & set(_strings(call.response)):
+        if call.response and wanted & set(strings(call.response)):
             needed.insert(0, call)
-            wanted |= set(_strings(call.request))
+            wanted |= set(strings(call.request))
     return [*needed, failing]
 
 
@@ -165,24 +172,66 @@ def _http_of(operation: str) -> dict[str, Any]:
     return http_of(operation)
 
 
+#: The shortest run id swapped on its own (where a violation changed the prefix around it).
+RUN_ID_SWAPPED = 4
+
+
+def _unique_parts(text: str, prefix: str | None) -> list[tuple[bool, str]]:
+    """``text`` cut at the run's name prefix (``U`` in a reproduction) and at the run id
+    alone (``V``: a violation may have changed the characters around it): (whether the
+    part is one of those, the part or the variable)."""
+    if not prefix:
+        return [(False, text)]
+    marks = [re.escape(prefix)]
+    if len(prefix) - 2 >= RUN_ID_SWAPPED:
+        marks.append(re.escape(prefix[2:]))
+    parts = re.split(f"({'|'.join(marks)})", text)
+    return [(True, "U") if part == prefix else (True, "V") if part == prefix[2:]
+            else (False, part) for part in parts if part]
+
+
 def _unique_py(text: str, prefix: str | None) -> str:
-    """``text`` as Python, the run's name prefix swapped for the execution's (``U``)."""
-    if not prefix or prefix not in text:
+    """``text`` as Python, the run's name prefix swapped for the execution's (``U``, and
+    ``V`` for the run id alone)."""
+    parts = _unique_parts(text, prefix)
+    if not any(mark for mark, _ in parts):
         return repr(text)
-    return " + U + ".join(repr(part) for part in text.split(prefix)).replace("'' + ", "")
+    return " + ".join(part if mark else repr(part) for mark, part in parts)
 
 
-def boto3_snippet(calls: Sequence[Call], replay: Replay, expected: str, observed: str) -> str:
+def created_by(call: Call) -> tuple[str, str] | None:
+    """What deletes the resource ``call`` made, if it is a create: the delete operation
+    and the member naming the resource (``CreateEventTracker``: ``DeleteEventTracker``,
+    ``eventTrackerArn``)."""
+    if not call.operation.startswith("Create"):
+        return None
+    noun = call.operation[len("Create"):]
+    return f"Delete{noun}", f"{noun[:1].lower()}{noun[1:]}Arn"
+
+
+def _shown(observed: str | Sequence[str]) -> list[str]:
+    return [observed] if isinstance(observed, str) else list(observed)
+
+
+def boto3_snippet(calls: Sequence[Call], replay: Replay, expected: str,
+                  observed: str | Sequence[str], expect: Expect | None = None) -> str:
     """Python that replays ``calls`` with unmodified boto3 (validation off, no retries);
-    names carry a prefix unique to each execution."""
-    refs = _outputs(calls[:-1])
+    names carry a prefix unique to each execution. A step the run saw refused is checked,
+    not fatal; what the script created is deleted at the end; it exits 1 when the last
+    answer shows the deviation ``expect`` decides, 0 when it does not (3: no script can
+    decide). ``observed``: what the run saw (the shrunk example's, then the first's)."""
+    expect = expect or Expect("held", text=expected)
+    refs = outputs(calls[:-1])
     services = sorted({service_of(c.operation) for c in calls})
     lines = [
         *([f"# first serve the target: {replay.serve}", ""] if replay.serve else []),
         "import secrets",
+        "import sys",
+        "import time",
         "",
         "import boto3",
         "from botocore.config import Config",
+        "from botocore.exceptions import ClientError",
         "",
         'config = Config(parameter_validation=False, retries={"total_max_attempts": 1})',
         f"common = dict(region_name={replay.region!r}, endpoint_url={replay.url!r}, "
@@ -193,23 +242,75 @@ def boto3_snippet(calls: Sequence[Call], replay: Replay, expected: str, observed
         size = len(replay.prefix) - 2
         lines.append(f"U = 'pc' + secrets.token_hex({(size + 1) // 2})[:{size}]"
                      "  # names unique to this execution")
+        lines.append("V = U[2:]")
     for service in services:
         lines.append(f"{service.replace('-', '_')} = boto3.client({service!r}, **common)")
     if any(_is_raw(c) for c in calls):
         lines += RAW_HELPER
+    lines += ["made = []  # what this script created: deleted at the end, newest first", "",
+              "try:"]
     for index, call in enumerate(calls):
         client = service_of(call.operation).replace("-", "_")
         body = _py(call.request, refs, index, replay.prefix)
         text = f"{client}.{xform_name(call.operation)}(**{body})"
         if _is_raw(call):
             text = f"send_raw({client}, {xform_name(call.operation)!r}, {body})"
-        if index < len(calls) - 1:
-            lines.append(f"r{index + 1} = {text}")
-        else:
-            lines.append(f"# expected: {expected}")
-            lines.append(f"# observed: {observed}")
-            lines.append(f"print({text})")
+        deleted = created_by(call)
+        keep = (f"        made.append(({client}.{xform_name(deleted[0])}, {deleted[1]!r}, "
+                f"{{}}.get({deleted[1]!r})))") if deleted else ""
+        step = f"step {index + 1} ({call.operation})"
+        if index == len(calls) - 1:
+            lines += [f"    # expected: {expected}",
+                      *(f"    # observed: {text_}" for text_ in _shown(observed)),
+                      "    try:", f"        answer, refused = {text}, None",
+                      *([keep.replace("{}", "answer")] if keep else []),
+                      "    except ClientError as error:",
+                      "        answer, refused = error.response, error.response['Error']"
+                      "['Code']",
+                      "    print(answer)"]
+        elif call.response is not None:
+            lines.append(f"    r{index + 1} = {text}")
+            if keep:
+                lines.append(keep.replace("{}", f"r{index + 1}")[4:])
+        else:  # refused in the run: checked, not fatal
+            lines += ["    try:", f"        accepted = {text}",
+                      *([keep.replace("{}", "accepted")] if keep else []),
+                      f"        print({step + ': accepted; the run saw it refused'!r})",
+                      "    except ClientError as error:",
+                      f"        print({step + ': refused, as in the run:'!r}, "
+                      "error.response['Error']['Code'])"]
+    lines += ["except ClientError as error:  # a step the run saw accepted",
+              "    print('a step the run saw accepted was refused:', error)",
+              f"    sys.exit({UNDECIDED})",
+              "finally:",
+              "    for delete, member, arn in reversed([m for m in made if m[2]]):",
+              "        for _ in range(50):  # a dataset group waits for its tracker's deletion",
+              "            try:",
+              "                delete(**{member: arn})",
+              "            except ClientError as error:",
+              "                if error.response['Error']['Code'] == 'ResourceInUseException':",
+              "                    time.sleep(0.2)",
+              "                    continue",
+              "            break",
+              *_py_verdict(expect)]
     return "\n".join(lines) + "\n"
+
+
+def _py_verdict(expect: Expect) -> list[str]:
+    """The end of a boto3 reproduction: exit 1 when the answer shows the deviation, 0 when
+    it does not, 3 when no script can decide."""
+    said = repr(f"expected: {expect.text}")
+    if expect.outcome == "rejected":
+        shows = (f"refused is None or refused not in {tuple(expect.codes)!r}" if expect.codes
+                 else "refused is None")
+    elif expect.outcome == "accepted":
+        shows = "refused is not None"
+    else:
+        return [f"print({said}, '- decide from the answer above')",
+                f"sys.exit({UNDECIDED})"]
+    return [f"if {shows}:",
+            f"    print('deviation reproduced:', {said})", f"    sys.exit({REPRODUCED})",
+            f"print('not reproduced:', {said})", f"sys.exit({NOT_REPRODUCED})"]
 
 
 _SHELL_SPECIAL = re.compile(r'([\\"$`])')
@@ -232,29 +333,51 @@ def _verdict_lines(expect: Expect) -> list[str]:
             f"echo 'deviation reproduced:' {expected}", f"exit {REPRODUCED}"]
 
 
-def cli_script(calls: Sequence[Call], replay: Replay, expect: Expect) -> str:
+#: The shell function a script reads a top-level string member of an answer with.
+FIELD = ('field() { sed -n "s/.*\\"$1\\": *\\"\\([^\\"]*\\)\\".*/\\1/p" <<< "$2" '
+         '| head -n 1; }')
+
+
+def cli_script(calls: Sequence[Call], replay: Replay, expect: Expect,
+               observed: Sequence[str] = ()) -> str:
     """A bash script that replays ``calls`` with the AWS CLI (validation off by config),
     serving the target first if it ran in-process, with names unique to each execution;
-    it prints what came back and exits 1 when the deviation is reproduced."""
+    a step the run saw refused is checked, not fatal; what the script created is deleted
+    when it exits; it prints what came back and exits 1 when the deviation is reproduced,
+    0 when it is not (3: it cannot decide). ``observed``: what the run saw."""
     url = replay.url
-    refs = _outputs(calls[:-1])
-    lines = ["set -euo pipefail"]
-    if replay.serve:
-        host, port = url.rsplit("/", 1)[1].split(":")
-        lines += [f"{replay.serve} & SERVER=$!",
-                  'trap \'kill "$SERVER"\' EXIT',
-                  f"for _ in $(seq 300); do (: <>/dev/tcp/{host}/{port}) 2>/dev/null "
-                  "&& break; sleep 0.1; done"]
-    if replay.prefix:
-        size = len(replay.prefix) - 2
-        lines.append(f"U=pc$(od -An -N{(size + 1) // 2} -tx1 /dev/urandom | tr -d ' \\n' | "
-                     f"cut -c1-{size})  # names unique to this execution")
+    refs = outputs(calls[:-1])
+    lines = ["set -euo pipefail", FIELD,
+             "MADE=()  # what this script created: deleted when it exits, newest first"]
     lines += [
         "export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing",
         f"export AWS_DEFAULT_REGION={shlex.quote(replay.region)}",
         "export AWS_CONFIG_FILE=$(mktemp)",
         "printf '[default]\\nparameter_validation = false\\n' > \"$AWS_CONFIG_FILE\"",
+        "cleanup() {",
+        "  local i",
+        "  for ((i = ${#MADE[@]} - 1; i >= 0; i--)); do",
+        "    for _ in $(seq 50); do  # a dataset group waits for its tracker's deletion",
+        f"      if ERR=$(aws --endpoint-url {shlex.quote(url)} ${{MADE[i]}} 2>&1); then break; fi",
+        "      grep -q ResourceInUseException <<< \"$ERR\" || break; sleep 0.2",
+        "    done",
+        "  done",
+        *(['  kill "$SERVER" 2>/dev/null || true'] if replay.serve else []),
+        "}",
     ]
+    if replay.serve:
+        host, port = url.rsplit("/", 1)[1].split(":")
+        lines += [f"{replay.serve} & SERVER=$!",
+                  "trap cleanup EXIT",
+                  f"for _ in $(seq 300); do (: <>/dev/tcp/{host}/{port}) 2>/dev/null "
+                  "&& break; sleep 0.1; done"]
+    else:
+        lines.append("trap cleanup EXIT")
+    if replay.prefix:
+        size = len(replay.prefix) - 2
+        lines.append(f"U=pc$(od -An -N{(size + 1) // 2} -tx1 /dev/urandom | tr -d ' \\n' | "
+                     f"cut -c1-{size})  # names unique to this execution")
+        lines.append("V=${U:2}")
     for index, call in enumerate(calls):
         placeholders: dict[str, str] = {}
 
@@ -270,11 +393,14 @@ def cli_script(calls: Sequence[Call], replay: Replay, expect: Expect) -> str:
                 return mark
             return node
 
-        body = _SHELL_SPECIAL.sub(r"\\\1", json.dumps(swap(call.request)))
+        body = json.dumps(swap(call.request))
         for mark, var in placeholders.items():
-            body = body.replace(mark, var)
+            body = body.replace(mark, f"\0{var}\0")
         if replay.prefix:
-            body = body.replace(replay.prefix, "${U}")
+            body = "".join(f"\0${{{part}}}\0" if mark else part
+                           for mark, part in _unique_parts(body, replay.prefix))
+        body = "".join(piece if n % 2 else _SHELL_SPECIAL.sub(r"\\\1", piece)
+                       for n, piece in enumerate(body.split("\0")))
         command = (f"aws --endpoint-url {shlex.quote(url)} {service_of(call.operation)} "
                    f"{xform_name(call.operation, '-')} --cli-input-json \"{body}\"")
         if _is_raw(call):  # the AWS CLI would rewrite this body: curl sends it unsigned
@@ -284,16 +410,29 @@ def cli_script(calls: Sequence[Call], replay: Replay, expect: Expect) -> str:
             command = (f"curl -sS --fail-with-body -X {http['method']} "
                        f"{shlex.quote(url.rstrip('/') + http['path'])} {headers} "
                        f"--data \"{body}\"")
-        used = sorted({key for v, (i, key) in refs.items() if i == index})
-        if index < len(calls) - 1 and used:
-            names = " ".join(f"R{index + 1}_{key.upper()}" for key in used)
-            query = shlex.quote("[" + ",".join(used) + "]")
-            lines += [f"OUT=$({command} --query {query} --output text)",
-                      f'read -r {names} <<< "$OUT"']
-        elif index < len(calls) - 1:
-            lines.append(command)
-        else:
-            lines += ["set +e", f"OUT=$({command} 2>&1)", "RC=$?", "set -e",
+        deleted = created_by(call)
+        made = []
+        if deleted:
+            op, member = deleted
+            made = [f'{member.upper()}=$(field {member} "$OUT")',
+                    f'[ -z "${member.upper()}" ] || MADE+=("{service_of(op)} '
+                    f'{xform_name(op, "-")} --{xform_name(member, "-")} ${member.upper()}")']
+        step = f"step {index + 1} ({call.operation})"
+        if index == len(calls) - 1:
+            lines += [f"# expected: {expect.text}", *(f"# observed: {o}" for o in observed),
+                      f"if OUT=$({command} 2>&1); then RC=0; else RC=$?; fi",
+                      *([f"if [ \"$RC\" -eq 0 ]; then {'; '.join(made)}; fi"] if made else []),
                       'printf \'the target answered (exit status %s):\\n%s\\n\' "$RC" "$OUT"',
                       *_verdict_lines(expect)]
+        elif call.response is not None:
+            used = sorted({key for v, (i, key) in refs.items() if i == index})
+            lines += [f"if ! OUT=$({command} 2>&1); then",
+                      f"  printf '{step}: refused; the run saw it accepted:\\n%s\\n' \"$OUT\"",
+                      f"  exit {UNDECIDED}", "fi", *made,
+                      *(f'R{index + 1}_{key.upper()}=$(field {key} "$OUT")' for key in used)]
+        else:  # refused in the run: checked, not fatal
+            lines += [f"if OUT=$({command} 2>&1); then",
+                      f"  echo '{step}: accepted; the run saw it refused'",
+                      *(f"  {m}" for m in made),
+                      f"else echo '{step}: refused, as in the run'; fi"]
     return "\n".join(lines) + "\n"

@@ -49,13 +49,12 @@ def _name(harness: Harness, draw: Callable[..., Any] | None, kind: str) -> str:
     """A run-unique valid name whose length leans to the edges (short and the longest a
     name may be); without ``draw``, the shortest. (The drawn length does not depend on the
     run-unique part, so Hypothesis sees the same strategy on every replay.)"""
-    base = harness.new_name(kind)
     if draw is None:
-        return base
+        return harness.new_name(kind)
     longest = name_length()[1]
     size = draw(st.one_of(st.just(0), st.just(longest), st.integers(0, longest)),
                 label=f"{kind} name length")
-    return base + "x" * (size - len(base))
+    return harness.new_name(kind, size)
 
 
 @contextlib.contextmanager
@@ -272,7 +271,11 @@ def test_shape_violations_are_rejected(harness: Harness, clause_id: str,
     operation = clause.operation
     with _pinned(harness, operation) as pinned:
         def check(data: st.DataObject) -> None:
-            case = _draw(data, lambda: violations(operation, pinned, clause_id), "violation")
+            # a fresh name in every example (drawn, shrunk or replayed), of the same size:
+            # no create meets a resource an earlier one made
+            here = {**pinned, "name": harness.new_name(NAMED[operation], len(pinned["name"]))
+                    } if operation in NAMED else pinned
+            case = _draw(data, lambda: violations(operation, here, clause_id), "violation")
             rejected(harness, clause_id, operation, case.request)
 
         _run_given(harness, check, [clause_id], "rejected", violation_examples)

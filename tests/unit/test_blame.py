@@ -93,7 +93,9 @@ def test_minimizing_finds_the_member_responsible(target, request_of, want, membe
         harness.cleanup()
 
 
-def test_a_create_is_minimized_with_fresh_names_and_its_resources_deleted():
+def test_a_create_is_minimized_with_fresh_names_and_its_resources_deleted_at_once():
+    """What the re-send that was accepted created is deleted before the next call: the
+    dataset group is as the rejection found it (no tracker on it)."""
     harness = _harness("mutant:name-rejects-63")
     try:
         group = harness.create_dataset_group()
@@ -101,7 +103,9 @@ def test_a_create_is_minimized_with_fresh_names_and_its_resources_deleted():
         found = blame.responsible(harness, "CreateEventTracker", request,
                                   pinned=["datasetGroupArn", "name"])
         assert found.clauses == ["CreateEventTracker.name.maxLength"]
-        assert any(kind == "event-tracker" for kind, _ in harness.created.values())
+        assert not any(kind == "event-tracker" for kind, _ in harness.created.values())
+        listed = harness.call("ListEventTrackers", {"datasetGroupArn": group})
+        assert listed.get("eventTrackers", []) == []
     finally:
         assert harness.cleanup() == []
         assert not harness.created

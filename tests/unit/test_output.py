@@ -101,6 +101,26 @@ def test_control_characters_from_a_target_pass_through_every_renderer(tmp_path):
     assert "<script>alert" not in written["report.html"]  # escaped by the template
 
 
+def test_the_first_failing_answer_is_shown_beside_the_shrunk_one(tmp_path):
+    """A failure whose first failing example was answered otherwise than the shrunk one
+    shows both, in the console block, report.md, report.html and junit.xml, and fits
+    report.json's schema."""
+    report = _hostile_report()
+    failure = next(c for c in report["clauses"] if c["id"] == SHAPE)["failures"][0]
+    failure["first"] = {"input": {"trackingId": "first-one"},
+                        "observed": {"status": 500, "code": "InternalFailure"}}
+    jsonschema.Draft7Validator(report_module.schema()).validate(report)
+    report_module.write(report, tmp_path)
+    out = io.StringIO()
+    console.show(console.make(file=out), report, tmp_path)
+    shown = "HTTP 500 InternalFailure (the first failing example"
+    first = next(line for line in out.getvalue().splitlines()
+                 if line.strip().startswith("first"))
+    assert shown in first and "first-one" in first
+    for name in ("report.md", "report.html", "junit.xml"):
+        assert shown in (tmp_path / name).read_text(encoding="utf-8"), name
+
+
 def test_the_console_colours_only_when_allowed(monkeypatch):
     report = _hostile_report()
     coloured, plain, no_color_env = io.StringIO(), io.StringIO(), io.StringIO()

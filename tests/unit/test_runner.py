@@ -84,10 +84,10 @@ def test_a_target_accepting_eleven_events_exits_1_naming_the_clause(tmp_path, se
     assert failure["observed"]["status"] == 200
     snippet = failure["reproduction"]["boto3"]
     assert url in snippet and "put_events" in snippet
-    # The snippet runs as printed and shows the fault: the call is accepted.
+    # The snippet runs as printed and shows the fault: the call is accepted, exit 1.
     done = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True,
                           timeout=60)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1 and "deviation reproduced" in done.stdout, done.stderr
     assert "aws --endpoint-url" in failure["reproduction"]["cli"]
     script = failure["reproduction"]["cli"]
     assert script.startswith("set -euo pipefail\n")
