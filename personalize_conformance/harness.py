@@ -509,11 +509,14 @@ class Harness:
         unreadable = self.unreadable  # of the create's answer, which a check judges
         try:
             with contextlib.suppress(TargetError, Unsupported, TimeoutError):
-                if self.created[arn][0] == "dataset-group":
+                kind = self.created[arn][0]
+                if kind == "dataset-group":
                     self._delete_group(arn)
-                    return
-                self._delete_tracker(arn)
-                self._gone("DescribeEventTracker", {"eventTrackerArn": arn})
+                elif kind in ("dataset", "schema"):  # a replay's Interactions dataset
+                    self._delete_prerequisite(arn, wait=True)
+                else:
+                    self._delete_tracker(arn)
+                    self._gone("DescribeEventTracker", {"eventTrackerArn": arn})
         finally:
             self._undoing = False
             self.unreadable = unreadable

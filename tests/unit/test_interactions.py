@@ -198,3 +198,34 @@ def test_a_dataset_that_cannot_be_made_leaves_the_events_unchecked_not_failed():
     status = {c["id"]: c["status"] for c in run.report["clauses"]}
     assert status["PutEvents.validRequest.accepted"] == "incomplete", status
     assert not run.failed_clauses, sorted(run.failed_clauses)
+
+
+def test_undoing_a_replayed_dataset_deletes_it_so_its_group_can_go():
+    """A replay re-sends the steps of a failure, the Interactions dataset's among them;
+    undoing each create deletes what it made (the dataset too, never as a tracker), so the
+    group's delete that follows does not wait on a dataset no ledger knows."""
+    from personalize_conformance.harness import Harness
+
+    target = ReferenceTarget()
+    target.start()
+    try:
+        harness = Harness(target, run_id="u", call_timeout=None, wait_seconds=2)
+        group = harness.call("CreateDatasetGroup", {"name": "pcuundo"})["datasetGroupArn"]
+        facts = contracts.interactions_dataset()
+        schema = harness.call("CreateSchema", {"name": "pcuschema",
+                                               "schema": json.dumps(facts["schema"])})
+        dataset = harness.call("CreateDataset", {
+            "name": "pcudataset", "schemaArn": schema["schemaArn"],
+            "datasetGroupArn": group, "datasetType": facts["datasetType"]})
+        for operation, response in [("CreateDataset", dataset), ("CreateSchema", schema)]:
+            harness.undo(operation, response)
+        with pytest.raises(TargetError) as gone:
+            target.invoke("DescribeDataset", {"datasetArn": dataset["datasetArn"]})
+        assert gone.value.code == "ResourceNotFoundException"
+        harness.undo("CreateDatasetGroup", {"datasetGroupArn": group})
+        assert harness.created == {}
+        with pytest.raises(TargetError) as gone:
+            target.invoke("DescribeDatasetGroup", {"datasetGroupArn": group})
+        assert gone.value.code == "ResourceNotFoundException"
+    finally:
+        target.stop()
