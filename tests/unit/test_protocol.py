@@ -152,6 +152,7 @@ def test_in_process_the_protocol_clauses_are_not_applicable():
 @pytest.mark.parametrize("readings", [
     "Protocol.request.contentType=lenient",
     "Protocol.error.codeInHeaderAndBody=one-place",
+    "Protocol.request.refusal=other-client-error",
 ])
 def test_the_reference_takes_each_reading_of_the_protocol_ambiguities(readings):
     run = run_suite("reference-http", clauses=PROTOCOL, quiet=True,
