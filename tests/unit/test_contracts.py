@@ -750,7 +750,6 @@ def test_the_backing_rule_can_fail():
     assert unbacked(narrow)  # the entry's other readings are not admitted
     status = _clause_like("Protocol.request.missingTarget",
                           expected={"status": 400, "errors": []})
-    assert unbacked(status) == ["Protocol.request.missingTarget (default): 400 is in neither "
-                                "its sentence nor a lenient register entry it names"] * 1 + [
-        "Protocol.request.missingTarget (strict): 400 is in neither its sentence nor a "
-        "lenient register entry it names"]
+    assert unbacked(status) == [
+        f"Protocol.request.missingTarget ({mode}): 400 is in neither its sentence nor a "
+        "lenient register entry it names" for mode in ("default", "strict")]
