@@ -106,10 +106,12 @@ class Clause:
 
 @dataclass(frozen=True)
 class Reading:
-    """One reading of an ambiguity: a short kebab-case ``id`` and what it says."""
+    """One reading of an ambiguity: a short kebab-case ``id``, what it says, and for an
+    entry on which answer a request gets, that answer (``outcome``: status and codes)."""
 
     id: str
     text: str
+    outcome: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ class Ambiguity:
     def of(cls, entry: dict[str, Any]) -> Ambiguity:
         """The entry as the catalog writes it (``readings``: ``{"id", "text"}`` objects)."""
         return cls(entry["id"], entry["question"], tuple(entry["sources"]),
-                   tuple(Reading(r["id"], r["text"]) for r in entry["readings"]),
+                   tuple(Reading(r["id"], r["text"], r.get("outcome")) for r in entry["readings"]),
                    entry["default"], entry["strict"], tuple(entry.get("affects", ())),
                    entry["strict_reading"],
                    {r["id"]: r["reason"] for r in entry.get("rejected_readings", ())})

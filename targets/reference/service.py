@@ -416,7 +416,10 @@ class ReferenceService:
         arn = body["datasetGroupArn"]
         self._dataset_group(arn)
         if any(t.body["datasetGroupArn"] == arn for t in self._trackers.values()):
-            self._reject(ServiceError("ResourceInUseException", f"{arn} has an event tracker"))
+            code = {"in-use": "ResourceInUseException",
+                    "other-client-error": "InvalidInputException"}[
+                self.reading("DeleteDatasetGroup.withTracker.error")]
+            self._reject(ServiceError(code, f"{arn} has an event tracker"))
         if any(d.body["datasetGroupArn"] == arn for d in self._datasets.values()):
             self._reject(ServiceError("ResourceInUseException", f"{arn} has a dataset"))
         del self._dataset_groups[arn]
@@ -494,7 +497,8 @@ class ReferenceService:
         if any(t.body["datasetGroupArn"] == group_arn for t in self._trackers.values()):
             self._reject(ServiceError(
                 {"already-exists": "ResourceAlreadyExistsException",
-                 "in-use": "ResourceInUseException"}[
+                 "in-use": "ResourceInUseException",
+                 "other-listed": "LimitExceededException"}[
                     self.reading("CreateEventTracker.secondTracker.error")],
                 f"An event tracker already exists for dataset group {group_arn}",
                 clause="CreateEventTracker.oneTrackerPerDatasetGroup"))

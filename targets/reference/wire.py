@@ -7,7 +7,10 @@ personalize-events: REST-JSON, ``POST /events``; errors with the ``X-Amzn-ErrorT
 header and a ``{"message": ...}`` body.
 A request with another Content-Type is refused (415) under the reading ``reject`` of
 ``Protocol.request.contentType``, read as JSON under ``lenient``; an X-Amz-Target naming
-no operation is UnknownOperationException (400); every answer has ``x-amzn-RequestId``.
+no operation is UnknownOperationException (400), a body that is no JSON object
+SerializationException (400), under the reading ``smithy-errors`` of
+``Protocol.request.refusal`` (``other-client-error``: 404, and InvalidInputException);
+every answer has ``x-amzn-RequestId``.
 """
 
 from __future__ import annotations
@@ -50,6 +53,22 @@ def _check_content_type(service: ReferenceService, headers: Mapping[str, str],
                            f"Content-Type {given!r} is not {content_type}", status=415)
 
 
+#: The register entry on the answer to a request the protocol cannot serve.
+REFUSAL = "Protocol.request.refusal"
+
+
+def _refusal(service: ReferenceService, err: ServiceError) -> ServiceError:
+    """``err`` as the reading of :data:`REFUSAL` answers it: under ``other-client-error``
+    an unknown operation is a 404 and a body that is no JSON object InvalidInputException."""
+    if service.reading(REFUSAL) != "other-client-error":
+        return err
+    if err.code == "UnknownOperationException":
+        return ServiceError(err.code, err.message, status=404, clause=err.clause)
+    if err.code == "SerializationException" and err.clause is None:
+        return ServiceError("InvalidInputException", err.message, clause=err.clause)
+    return err
+
+
 def handle(
     service: ReferenceService, method: str, url: str, headers: Mapping[str, str], body: bytes
 ) -> tuple[int, dict[str, str], bytes]:
@@ -64,7 +83,8 @@ def handle(
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ServiceError("SerializationException", f"the body is not JSON: {exc}") from exc
         result = service.call(operation, payload)
-    except ServiceError as err:
+    except ServiceError as caught:
+        err = _refusal(service, caught)
         out = {"message": err.message}
         both = service.reading("Protocol.error.codeInHeaderAndBody") == "protocol-place"
         extra = {"x-amzn-ErrorType": err.code} if both or content_type == REST_JSON else {}

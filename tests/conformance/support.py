@@ -85,13 +85,15 @@ def check_response(harness: Harness, operation: str, request: Mapping[str, Any],
 def agrees(harness: Harness, clause_id: str, operation: str, request: Mapping[str, Any],
            body: Mapping[str, Any], key: str, want: Mapping[str, Any]) -> None:
     """``clause_id``: the answer's ``key`` object shows ``want``, compared on the members
-    whose values are valid against the response schema (a value that is not is
-    ``<Operation>.response.valid``'s fault alone: one fault, one failed clause)."""
+    it gives whose values are valid against the response schema. The model makes these
+    members optional: only a value given that differs disagrees (a member left out, or
+    one of a wrong type, is ``<Operation>.response.valid``'s fault alone: one fault, one
+    failed clause)."""
     name = response_schema(operation)
     condemned = ({tuple(e.absolute_path)[:2] for e in validator(name).iter_errors(dict(body))}
                  if name else set())
     shown = body.get(key) if isinstance(body.get(key), Mapping) else {}
-    keys = [k for k in want if (key, k) not in condemned]
+    keys = [k for k in want if k in shown and (key, k) not in condemned]
     got = {k: shown.get(k) for k in keys}
     expected = {k: want[k] for k in keys}
     holds(harness, clause_id, got == expected, f"describe shows {expected}", got, operation,

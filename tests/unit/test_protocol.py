@@ -105,6 +105,25 @@ def test_an_error_answer_breaks_what_it_lacks():
     assert _broken(_answer(good, status=302)) == {"Protocol.error.status"}
 
 
+def test_an_empty_body_is_a_success_without_output_parameters():
+    """"When an operation has no modeled output or no output parameters are provided,
+    server implementations SHOULD send an empty response body": an empty page of
+    ListEventTrackers, with its Content-Type (a missing required member is the operation's
+    response clause's)."""
+    assert _broken(_answer(b"", operation="ListEventTrackers")) == set()
+    assert _broken(_answer(b"", operation="DescribeDatasetGroup")) == set()
+
+
+def test_an_error_code_that_is_no_shape_name_fails_only_under_strict():
+    """The component MUST be given; that it holds the shape name is a SHOULD."""
+    answer = _answer({"__type": "com.amazon.coral.validate.Error-1", "message": "m"},
+                     status=400)
+    assert _broken(answer) == set()
+    assert _broken(answer, strict=True) == {"Protocol.error.code"}
+    assert _broken(_answer({"__type": "", "message": "m"}, status=400)) == {
+        "Protocol.error.code"}
+
+
 def test_codes_that_disagree_fail_only_under_strict():
     answer = _answer({"__type": "A", "message": "m"}, status=400,
                      headers={**JSON_11, "x-amzn-errortype": "B"})
@@ -133,6 +152,7 @@ def test_in_process_the_protocol_clauses_are_not_applicable():
 @pytest.mark.parametrize("readings", [
     "Protocol.request.contentType=lenient",
     "Protocol.error.codeInHeaderAndBody=one-place",
+    "Protocol.request.refusal=other-client-error",
 ])
 def test_the_reference_takes_each_reading_of_the_protocol_ambiguities(readings):
     run = run_suite("reference-http", clauses=PROTOCOL, quiet=True,

@@ -151,7 +151,10 @@ DIFFERENCES = {
         "ResourceNotFoundException"),
     "CreateEventTracker.secondTracker.error": (
         "CreateEventTracker", lambda g, t: {"name": "second", "datasetGroupArn": g},
-        "ResourceAlreadyExistsException", "ResourceInUseException"),
+        "ResourceAlreadyExistsException", "LimitExceededException"),
+    "DeleteDatasetGroup.withTracker.error": (
+        "DeleteDatasetGroup", lambda g, t: {"datasetGroupArn": g}, "ResourceInUseException",
+        "InvalidInputException"),
     "Tags.tooMany.error": (
         "CreateDatasetGroup",
         lambda g, t: {"name": "many", "tags": [{"tagKey": f"k{i}", "tagValue": "v"}
@@ -194,13 +197,15 @@ ANSWER_DIFFERENCES = {
 }
 
 
-#: Entries whose readings change the reference's HTTP layer: (X-Amz-Target, Content-Type)
-#: of a ListEventTrackers request -> (status, whether X-Amzn-ErrorType is sent) under the
-#: default reading and under the last one.
+#: Entries whose readings change the reference's HTTP layer: (Content-Type, body, and
+#: X-Amz-Target, ListEventTrackers when not given) of a request -> (status, whether
+#: X-Amzn-ErrorType is sent) under the default reading and under the last one.
 WIRE_DIFFERENCES = {
     "Protocol.request.contentType": ("text/plain", b"{}", (415, True), (200, False)),
     "Protocol.error.codeInHeaderAndBody": ("application/x-amz-json-1.1", b"[]",
                                            (400, True), (400, False)),
+    "Protocol.request.refusal": ("application/x-amz-json-1.1", b"{}", (400, True),
+                                 (404, True), "NoSuchService.CreateDatasetGroup"),
 }
 
 
@@ -213,8 +218,9 @@ def test_every_entry_with_two_readings_has_a_difference_pinned():
 def test_the_alternative_reading_answers_differently_on_the_wire(entry):
     from personalize_conformance.targets.reference.wire import handle
 
-    kind, body, default, alternative = WIRE_DIFFERENCES[entry]
-    headers = {"X-Amz-Target": "AmazonPersonalize.ListEventTrackers", "Content-Type": kind}
+    kind, body, default, alternative, *target = WIRE_DIFFERENCES[entry]
+    headers = {"X-Amz-Target": (target or ["AmazonPersonalize.ListEventTrackers"])[0],
+               "Content-Type": kind}
     for reading, want in ((REGISTER[entry].readings[0].id, default),
                           (REGISTER[entry].readings[-1].id, alternative)):
         service = ReferenceService(Behaviour(readings={entry: reading}))
