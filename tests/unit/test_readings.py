@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -277,6 +278,31 @@ def test_a_deleted_resources_arn_comes_back_under_the_name_reading_only(reading)
     assert same_name == ("ResourceAlreadyExistsException" if named else "accepted")
     assert _answer(service, "CreateDatasetGroup", {"name": "g"}) == (
         "ResourceAlreadyExistsException")
+
+
+class OpaqueArns(ReferenceService):
+    """The reference with ARNs that match the model's Arn pattern and nothing more: no
+    resource kind, no name, in them."""
+
+    @staticmethod
+    def _arn(kind: str, name: str) -> str:
+        return f"arn:aws:personalize:us-east-1:123456789012:{uuid.uuid4().hex}"
+
+
+def test_no_check_reads_a_resources_kind_from_its_arn():
+    """The suite waits for a new dataset group and a new tracker by describing them with
+    the describe of their create order, whatever their ARNs look like (once told apart by
+    ``dataset-group/`` in the ARN: 24 clauses were ``error`` against such ARNs)."""
+    from personalize_conformance.harness import Harness
+    from personalize_conformance.suite.support import GROUP_CREATE_ORDER, watch_create
+    from personalize_conformance.targets.reference import ReferenceTarget
+
+    harness = Harness(ReferenceTarget(service=OpaqueArns()), run_id="t")
+    group = harness.invoke("CreateDatasetGroup", {"name": "g"})["datasetGroupArn"]
+    assert "dataset-group" not in group
+    assert watch_create(harness, group, GROUP_CREATE_ORDER) == ["ACTIVE"]
+    tracker = harness.invoke("CreateEventTracker", {"name": "t", "datasetGroupArn": group})
+    assert watch_create(harness, tracker["eventTrackerArn"]) == ["ACTIVE"]
 
 
 def test_the_summary_tracking_id_is_read_where_the_parser_drops_it():
