@@ -211,7 +211,8 @@ class SameNameOverwritesDatasetGroup(ReferenceService):
     """CreateDatasetGroup with the name of a dataset group replaces it with a new one."""
 
     def _op_CreateDatasetGroup(self, body: dict[str, Any]) -> dict[str, Any]:
-        self._dataset_groups.pop(self._arn("dataset-group", body["name"]), None)
+        for arn in [a for a, g in self._dataset_groups.items() if g.body["name"] == body["name"]]:
+            del self._dataset_groups[arn]
         return super()._op_CreateDatasetGroup(body)
 
 

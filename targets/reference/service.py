@@ -27,7 +27,7 @@ import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -246,6 +246,8 @@ class ReferenceService:
         self._deleting: dict[str, _Resource] = {}
         #: Every deleted tracker's last body, by ARN (to tell a deleted from an unknown one).
         self._deleted: dict[str, dict[str, Any]] = {}
+        #: ... and by tracking ID (an ARN may come back: Arn.resourceId, reading ``name``).
+        self._revoked: dict[str, dict[str, Any]] = {}
         self._events: dict[str, list[dict[str, Any]]] = {}
         #: Schemas and datasets, by ARN (an Interactions dataset for PutEvents, reading
         #: ``required`` of PutEvents.interactionsDataset).
@@ -371,6 +373,21 @@ class ReferenceService:
     def _arn(kind: str, name: str) -> str:
         return f"arn:aws:personalize:{REGION}:{ACCOUNT}:{kind}/{name}"
 
+    def _new_arn(self, kind: str, name: str) -> str:
+        """The ARN of a new resource of ``kind`` named ``name`` (Arn.resourceId): its name
+        under the reading ``name`` (a deleted one's ARN comes back), else an id of its own."""
+        if self.reading("Arn.resourceId") == "name":
+            return self._arn(kind, name)
+        return self._arn(kind, uuid.uuid4().hex[:8])
+
+    def _name_in_use(self, operation: str, name: str, resources: Iterable[_Resource]) -> None:
+        """A create with the name of one of ``resources`` is refused
+        (``<operation>.sameName.noOverwrite``)."""
+        if any(r.body["name"] == name for r in resources):
+            self._reject(ServiceError("ResourceAlreadyExistsException",
+                                      f"A resource named {name} already exists",
+                                      clause=f"{operation}.sameName.noOverwrite"))
+
     @staticmethod
     def _not_found(arn: str, clause: str | None = None) -> ServiceError:
         return ServiceError("ResourceNotFoundException", f"Could not find resource {arn}",
@@ -392,9 +409,8 @@ class ReferenceService:
 
     # -- dataset groups --------------------------------------------------------------------
     def _op_CreateDatasetGroup(self, body: dict[str, Any]) -> dict[str, Any]:
-        arn = self._arn("dataset-group", body["name"])
-        if arn in self._dataset_groups:
-            self._reject(ServiceError("ResourceAlreadyExistsException", f"{arn} already exists"))
+        self._name_in_use("CreateDatasetGroup", body["name"], self._dataset_groups.values())
+        arn = self._new_arn("dataset-group", body["name"])
         now = time.time()
         steps = self._creation_steps("dataset-group")
         self._dataset_groups[arn] = _Resource(
@@ -502,7 +518,11 @@ class ReferenceService:
                     self.reading("CreateEventTracker.secondTracker.error")],
                 f"An event tracker already exists for dataset group {group_arn}",
                 clause="CreateEventTracker.oneTrackerPerDatasetGroup"))
-        arn = self._arn("event-tracker", uuid.uuid4().hex[:8])
+        if self.reading("Arn.resourceId") == "name":  # else a separate tracker
+            # a name in use, or still being deleted, is its ARN in use
+            self._name_in_use("CreateEventTracker", body["name"],
+                              [*self._trackers.values(), *self._deleting.values()])
+        arn = self._new_arn("event-tracker", body["name"])
         tracking_id = str(uuid.uuid4())
         now = time.time()
         steps = self._creation_steps("event-tracker")
@@ -581,7 +601,7 @@ class ReferenceService:
         arn = body["eventTrackerArn"]
         tracker = self._tracker("DeleteEventTracker", arn)
         del self._trackers[arn]
-        self._deleted[arn] = tracker.body
+        self._deleted[arn] = self._revoked[tracker.body["trackingId"]] = tracker.body
         self._by_tracking_id.pop(tracker.body["trackingId"], None)
         steps = self._deletion_steps("event-tracker")  # EventTracker.status.deleteOrder
         if steps:
@@ -637,8 +657,7 @@ class ReferenceService:
         arn = self._by_tracking_id.get(tracking_id)
         if arn is not None:
             return self._trackers[arn].body
-        deleted = next((b for b in self._deleted.values() if b["trackingId"] == tracking_id),
-                       None)
+        deleted = self._revoked.get(tracking_id)
         invalid = "The tracking ID is not valid"
         code = {"invalid-input": "InvalidInputException",
                 "other-client-error": "ResourceNotFoundException"}[

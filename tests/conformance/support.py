@@ -228,9 +228,9 @@ def delete_and_wait(harness: Harness, arn: str) -> list[str]:
 def watch_create(harness: Harness, arn: str, order: str = CREATE_ORDER) -> list[str]:
     """Describe a new resource (a tracker; a dataset group for ``DatasetGroup.*``) until
     ACTIVE or CREATE FAILED, checking the order of statuses ``order`` states (a clause);
-    the statuses seen."""
-    group = arn.split(":")[-1].startswith("dataset-group/")
-    operation = "DescribeDatasetGroup" if group else "DescribeEventTracker"
+    the statuses seen. The describe is the clause's operation: an ARN's form says nothing
+    of its resource's kind (Arn.resourceId)."""
+    operation = catalog()[order].operation
     key, member = described(operation)
     request = {member: arn}
     rank = status_rank(order)

@@ -2,12 +2,13 @@
 
 A Hypothesis ``RuleBasedStateMachine`` creates, describes, lists (every page, several
 ``maxResults``) and deletes trackers across a few dataset groups, naming groups and
-trackers from small pools (so a create often reuses the name of a live resource), and
-puts events with the tracking IDs of live, deleted and never-seen trackers; against a
-target without PutEvents, the rules and checks that send events are dropped and the rest
-goes on. Its model says what must be true; the invariants compare describe and list with
-it after every step. On a failure Hypothesis prints the shortest step sequence, and the
-ClauseFailure its reproduction.
+trackers from small pools (so a create often reuses the name of a live resource, or of
+a deleted one: its ARN may come back, Arn.resourceId), and puts events with the tracking
+IDs of live, deleted and never-seen trackers; against a target without PutEvents, the
+rules and checks that send events are dropped and the rest goes on. Its model says what
+must be true; the invariants compare describe and list with it after every step. On a
+failure Hypothesis prints the shortest step sequence, and the ClauseFailure its
+reproduction.
 """
 
 from __future__ import annotations
@@ -115,6 +116,12 @@ class Model:
     def live(self) -> list[Tracker]:
         return [t for t in self.groups.values() if t is not None]
 
+    def gone(self) -> set[str]:
+        """The ARNs of deleted trackers that no live tracker has: an ARN may come back
+        with a tracker created since (Arn.resourceId, the reading ``name``), and then names
+        it. A deleted tracker's tracking ID stays refused whatever its ARN."""
+        return {t.arn for t in self.deleted} - {t.arn for t in self.live()}
+
 
 class Lifecycle(RuleBasedStateMachine):
     """The tracker lifecycle against ``Lifecycle.harness`` (set by the test below)."""
@@ -166,7 +173,12 @@ class Lifecycle(RuleBasedStateMachine):
         self.model.group_names[arn] = name
         return arn
 
-    def _group(self, data: st.DataObject) -> str:
+    def _group(self, data: st.DataObject, prefer_free: bool = False) -> str:
+        """A dataset group of the model; with ``prefer_free``, half the time one without a
+        tracker, where there is one."""
+        free = sorted(g for g, t in self.model.groups.items() if t is None)
+        if prefer_free and free and data.draw(st.booleans(), label="to a free group"):
+            return data.draw(st.sampled_from(free), label="free dataset group")
         return data.draw(st.sampled_from(sorted(self.model.groups)), label="dataset group")
 
     # -- create ----------------------------------------------------------------------------
@@ -174,10 +186,7 @@ class Lifecycle(RuleBasedStateMachine):
     def create_tracker(self, data: st.DataObject) -> None:
         # a group without a tracker first where there is one (one with a deleted tracker
         # gets a new one), and a name in use by a live tracker more often than not
-        free = sorted(g for g, t in self.model.groups.items() if t is None)
-        group = data.draw(st.sampled_from(free), label="free dataset group") \
-            if free and data.draw(st.booleans(), label="to a free group") \
-            else self._group(data)
+        group = self._group(data, prefer_free=True)
         self._create_tracker(group, data.draw(st.sampled_from(self.tracker_names),
                                               label="tracker name"))
 
@@ -232,8 +241,9 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(data=st.data())
     def delete_group(self, data: st.DataObject) -> None:
         """A group with a tracker is not deleted (and both stay as they were); one
-        without is, then not found."""
-        group = self._group(data)
+        without is, then not found, and half the time created again with its name (its
+        ARN may come back: Arn.resourceId)."""
+        group = self._group(data, prefer_free=True)
         tracker = self.model.groups[group]
         request = {"datasetGroupArn": group}
         if tracker is not None:
@@ -241,15 +251,19 @@ class Lifecycle(RuleBasedStateMachine):
             return  # the invariants check both are still described as they were
         delete_group_and_wait(self.h, group)
         del self.model.groups[group]
-        self.model.group_names.pop(group, None)
+        name = self.model.group_names.pop(group)
+        if data.draw(st.booleans(), label="created again"):
+            self._create_group(name)
 
     @rule(data=st.data(), deleted=st.booleans())
     def delete_gone(self, data: st.DataObject, deleted: bool) -> None:
-        """Deleting a tracker that never existed, or one already deleted: not found."""
-        if deleted and self.model.deleted:
-            tracker = data.draw(st.sampled_from(self.model.deleted), label="deleted tracker")
+        """Deleting a tracker that never existed, or one already deleted (whose ARN no
+        tracker has since): not found."""
+        gone = sorted(self.model.gone())
+        if deleted and gone:
+            arn = data.draw(st.sampled_from(gone), label="deleted tracker")
             rejected(self.h, "DeleteEventTracker.thenNotFound", "DeleteEventTracker",
-                     {"eventTrackerArn": tracker.arn}, whole=True)
+                     {"eventTrackerArn": arn}, whole=True)
             return
         request = {"eventTrackerArn": never_seen(self._group(data), "event-tracker")}
         rejected(self.h, "DeleteEventTracker.unknownIsNotFound", "DeleteEventTracker",
@@ -303,7 +317,7 @@ class Lifecycle(RuleBasedStateMachine):
         request = {"datasetGroupArn": group}
         items = walk(self.h, request, max_results)
         # a deleted tracker still listed breaks the delete's rule, not the filter's
-        deleted = {t.arn for t in self.model.deleted}
+        deleted = self.model.gone()
         lingering = [arn for arn in arns(items) if arn in deleted]
         holds(self.h, "DeleteEventTracker.thenNotFound", not lingering,
               "deleted trackers not listed", lingering, "ListEventTrackers", request)
@@ -325,7 +339,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     def _check_account_list(self, max_results: int) -> None:
         check_account_list(self.h, max_results, {t.arn for t in self.model.live()},
-                           {t.arn for t in self.model.deleted})
+                           self.model.gone())
 
     @invariant()
     def describe_agrees_with_the_model(self) -> None:
@@ -368,9 +382,11 @@ class Lifecycle(RuleBasedStateMachine):
 
     @invariant()
     def deleted_trackers_stay_gone(self) -> None:
+        gone = self.model.gone()
         for tracker in self.model.deleted[-RECENT:]:
-            rejected(self.h, "DeleteEventTracker.thenNotFound", "DescribeEventTracker",
-                     {"eventTrackerArn": tracker.arn}, whole=True)
+            if tracker.arn in gone:  # else it names a tracker created since
+                rejected(self.h, "DeleteEventTracker.thenNotFound", "DescribeEventTracker",
+                         {"eventTrackerArn": tracker.arn}, whole=True)
             body = {"trackingId": tracker.tracking_id, "sessionId": "pc-lifecycle",
                     "eventList": [{"eventType": "click", "sentAt": 1553631760}]}
             self._put(rejected, "PutEvents.deletedTrackingId", body)

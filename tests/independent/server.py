@@ -34,6 +34,10 @@ Readings taken where the documents allow several (the less obvious one, on purpo
   ``ResourceNotFoundException``);
 - JSON 1.1 error types are namespaced (``com.amazonaws.personalize#...``), REST-JSON
   ``X-Amzn-ErrorType`` carries a ``:`` suffix, as the protocols allow;
+- an event tracker's ARN ends with a sequence number and random hex (``et00001-3fa2b1``),
+  or, with ``--arn-scheme name``, with its name, as the guide's example shows (a tracker
+  created again with a deleted one's name then gets its ARN); a dataset group's ARN ends
+  with its name either way;
 - ListEventTrackers lists newest first, 7 to a page unless ``maxResults`` says otherwise,
   with signed keyset tokens; its summaries also carry the trackingId (the operation's
   documentation says the response includes it);
@@ -74,6 +78,8 @@ FAULTS = {
     "tracker-tag-value-max-255": "CreateEventTracker.tags[].tagValue.maxLength",
 }
 
+#: How an event tracker's ARN ends: a sequence number and random hex, or its name.
+ARN_SCHEMES = ("seq", "name")
 STEP_SECONDS = 0.4  # one status step per this many seconds (or per two describes)
 DEFAULT_PAGE = 7
 
@@ -258,10 +264,11 @@ class DatasetGroup(Resource):
 class Tracker(Resource):
     delete_stages = ("DELETE PENDING", "DELETE IN_PROGRESS")
 
-    def __init__(self, clock, wall, seq, name, group_arn, tags):
+    def __init__(self, clock, wall, seq, name, group_arn, tags, scheme="seq"):
         super().__init__(clock, wall)
         self.seq, self.name, self.group_arn, self.tags = seq, name, group_arn, tags
-        self.arn = f"{ARN_HEAD}:event-tracker/et{seq:05d}-{secrets.token_hex(3)}"
+        ending = name if scheme == "name" else f"et{seq:05d}-{secrets.token_hex(3)}"
+        self.arn = f"{ARN_HEAD}:event-tracker/{ending}"
         self.tracking_id = "tk_" + base64.urlsafe_b64encode(secrets.token_bytes(24)).decode()
 
 
@@ -273,10 +280,13 @@ def stamp(wall: float) -> float:
 
 
 class Service:
-    def __init__(self, faults=(), step: float = STEP_SECONDS):
+    def __init__(self, faults=(), step: float = STEP_SECONDS, arn_scheme: str = "seq"):
         unknown = sorted(set(faults) - set(FAULTS))
         if unknown:
             raise ValueError(f"unknown fault(s): {', '.join(unknown)}")
+        if arn_scheme not in ARN_SCHEMES:
+            raise ValueError(f"no ARN scheme {arn_scheme!r}: {', '.join(ARN_SCHEMES)}")
+        self.arn_scheme = arn_scheme
         if step <= 0:
             raise ValueError(f"a status step takes some time, not {step}s")
         self.faults = frozenset(faults)
@@ -386,10 +396,10 @@ class Service:
         if grp.status(clock, wall) != "ACTIVE":
             raise Refusal("ResourceInUseException",
                           "The dataset group is not ACTIVE yet; try again when it is")
-        if any(t.name == name for t in self.trackers.values()):
+        if any(t.name == name for t in self.trackers.values()):  # one being deleted too
             raise Refusal("ResourceAlreadyExistsException",
                           f"An event tracker named {name} exists")
-        tracker = Tracker(clock, wall, next(self.seq), name, grp.arn, tags)
+        tracker = Tracker(clock, wall, next(self.seq), name, grp.arn, tags, self.arn_scheme)
         self.trackers[tracker.arn] = tracker
         self.by_tracking_id[tracker.tracking_id] = tracker
         return {"eventTrackerArn": tracker.arn, "trackingId": tracker.tracking_id}
@@ -663,13 +673,14 @@ def _handler(nodelay: bool) -> type:
 
 
 def start(port: int = 0, host: str = "127.0.0.1", faults=(), verbose: bool = False,
-          step: float = STEP_SECONDS, nodelay: bool = False):
+          step: float = STEP_SECONDS, nodelay: bool = False, arn_scheme: str = "seq"):
     """Serve in a daemon thread; returns (server, url). ``stop(server)`` ends it.
+    ``arn_scheme``: how a tracker's ARN ends (``ARN_SCHEMES``).
     ``nodelay``: answer without Nagle's algorithm (``TCP_NODELAY``). By default the server
     is as naive as the standard library makes it: headers and body go out in two writes,
     and the body waits for the client's delayed ACK (about 40 ms a call on Linux)."""
     server = Server((host, port), _handler(nodelay))
-    server.service = Service(faults, step)
+    server.service = Service(faults, step, arn_scheme)
     server.verbose = verbose
     thread = threading.Thread(target=server.serve_forever, name="independent-personalize",
                               daemon=True)
@@ -698,9 +709,12 @@ def main(argv=None) -> int:
                              "a status also steps every two describes)")
     parser.add_argument("--nodelay", action="store_true",
                         help="answer with TCP_NODELAY (about 40 ms a call faster)")
+    parser.add_argument("--arn-scheme", choices=ARN_SCHEMES, default="seq",
+                        help="how an event tracker's ARN ends: a sequence number and random "
+                             "hex (seq, the default), or its name (name)")
     args = parser.parse_args(argv)
     server = Server((args.host, args.port), _handler(args.nodelay))
-    server.service = Service(args.fault, args.step_seconds)
+    server.service = Service(args.fault, args.step_seconds, args.arn_scheme)
     server.verbose = args.verbose
     print(f"serving on http://{args.host}:{server.server_address[1]}"
           + (f" with faults {', '.join(args.fault)}" if args.fault else ""), flush=True)

@@ -178,9 +178,10 @@ def test_each_kind_of_mutation_is_applied_from_outside():
 
     group = {"name": "g1"}
     ref = ReferenceService()
-    arn = ref.call("CreateDatasetGroup", group)["datasetGroupArn"]
-    ref.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
-    second = {"name": "t2", "datasetGroupArn": arn}
+    # each service's own dataset group: an ARN is the service's to make (Arn.resourceId)
+    first = ref.call("CreateDatasetGroup", group)["datasetGroupArn"]
+    ref.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": first})
+    second = {"name": "t2", "datasetGroupArn": first}
     with pytest.raises(ServiceError) as caught:
         ref.call("CreateEventTracker", second)
     assert caught.value.clause == "CreateEventTracker.oneTrackerPerDatasetGroup"
@@ -188,38 +189,39 @@ def test_each_kind_of_mutation_is_applied_from_outside():
 
     remapped = service(error_remaps=[{"clause": "CreateEventTracker.oneTrackerPerDatasetGroup",
                                       "answer": {"status": 500, "code": "InternalFailure"}}])
-    remapped.call("CreateDatasetGroup", group)
+    arn = remapped.call("CreateDatasetGroup", group)["datasetGroupArn"]
     remapped.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
     with pytest.raises(ServiceError) as caught:
-        remapped.call("CreateEventTracker", second)
+        remapped.call("CreateEventTracker", {**second, "datasetGroupArn": arn})
     assert (caught.value.status, caught.value.code) == (500, "InternalFailure")
     assert caught.value.message.startswith("An event tracker already exists")
 
     accepting = service(error_remaps=[{"clause": "CreateEventTracker.oneTrackerPerDatasetGroup",
                                        "answer": {"accept": True}}])
-    accepting.call("CreateDatasetGroup", group)
+    arn = accepting.call("CreateDatasetGroup", group)["datasetGroupArn"]
     accepting.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
-    assert "trackingId" in accepting.call("CreateEventTracker", second)
+    assert "trackingId" in accepting.call("CreateEventTracker", {**second, "datasetGroupArn": arn})
 
-    long_name = {"name": "n" * 64, "datasetGroupArn": arn}
+    long_name = {"name": "n" * 64}
     with pytest.raises(ServiceError) as caught:
-        ref.call("CreateEventTracker", long_name)
+        ref.call("CreateEventTracker", {**long_name, "datasetGroupArn": first})
     assert caught.value.clause == "CreateEventTracker.name.maxLength"
     patched = service(schema_patches={
         "CreateEventTrackerRequest.json#/properties/name/maxLength": 64})
-    patched.call("CreateDatasetGroup", group)
-    assert "trackingId" in patched.call("CreateEventTracker", long_name)
+    arn = patched.call("CreateDatasetGroup", group)["datasetGroupArn"]
+    assert "trackingId" in patched.call("CreateEventTracker",
+                                        {**long_name, "datasetGroupArn": arn})
 
     rewritten = service(response_patches=[{"operation": "ListEventTrackers", "patch": [
         {"op": "replace", "path": "/eventTrackers/*/status", "value": 1}]}])
-    rewritten.call("CreateDatasetGroup", group)
+    arn = rewritten.call("CreateDatasetGroup", group)["datasetGroupArn"]
     rewritten.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
     assert [t["status"] for t in rewritten.call("ListEventTrackers", {})["eventTrackers"]] == [1]
     assert [t["status"] for t in ref.call("ListEventTrackers", {})["eventTrackers"]] == [
         "ACTIVE"]
 
     ready = service(service="StatusReady")
-    ready.call("CreateDatasetGroup", group)
+    arn = ready.call("CreateDatasetGroup", group)["datasetGroupArn"]
     tracker = ready.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
     described = ready.call("DescribeEventTracker",
                            {"eventTrackerArn": tracker["eventTrackerArn"]})

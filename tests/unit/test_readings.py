@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -194,6 +195,11 @@ ANSWER_DIFFERENCES = {
         "ListEventTrackers", lambda g, t: {"datasetGroupArn": g},
         lambda answer, t: [s.get("trackingId") == t for s in answer["eventTrackers"]],
         [False], [True]),
+    "Arn.resourceId": (
+        "ListEventTrackers", lambda g, t: {"datasetGroupArn": g},
+        lambda answer, t: [s["eventTrackerArn"].endswith(":event-tracker/t")
+                           for s in answer["eventTrackers"]],
+        [False], [True]),
 }
 
 
@@ -252,6 +258,59 @@ def test_the_alternative_reading_answers_with_other_members(entry):
                                    )["trackingId"]
         got = shown(service.call(operation, body(group, tracking_id)), tracking_id)
         assert got == want, f"{entry}={reading}: {got}, not {want}"
+
+
+@pytest.mark.parametrize("reading", REGISTER["Arn.resourceId"].reading_ids)
+def test_a_deleted_resources_arn_comes_back_under_the_name_reading_only(reading):
+    """Arn.resourceId: a tracker and a dataset group created again with a deleted one's
+    name get its ARN under ``name`` (which then names the new one; the old tracking ID stays
+    refused), a new ARN under ``random``; under ``name`` a name in use is refused."""
+    service = ReferenceService(Behaviour(readings={"Arn.resourceId": reading}))
+    group = service.call("CreateDatasetGroup", {"name": "g"})["datasetGroupArn"]
+    first = service.call("CreateEventTracker", {"name": "t", "datasetGroupArn": group})
+    service.call("DeleteEventTracker", {"eventTrackerArn": first["eventTrackerArn"]})
+    service.call("DeleteDatasetGroup", {"datasetGroupArn": group})
+    again = service.call("CreateDatasetGroup", {"name": "g"})["datasetGroupArn"]
+    second = service.call("CreateEventTracker", {"name": "t", "datasetGroupArn": again})
+    named = reading == "name"
+    assert (again == group, second["eventTrackerArn"] == first["eventTrackerArn"]) == (
+        named, named)
+    shown = service.call("DescribeEventTracker",
+                         {"eventTrackerArn": second["eventTrackerArn"]})["eventTracker"]
+    assert shown["trackingId"] == second["trackingId"] != first["trackingId"]
+    with pytest.raises(ServiceError) as refused:
+        service.call("PutEvents", _events(first["trackingId"]))
+    assert refused.value.clause == "PutEvents.deletedTrackingId"
+    other = service.call("CreateDatasetGroup", {"name": "other"})["datasetGroupArn"]
+    same_name = _answer(service, "CreateEventTracker", {"name": "t", "datasetGroupArn": other})
+    assert same_name == ("ResourceAlreadyExistsException" if named else "accepted")
+    assert _answer(service, "CreateDatasetGroup", {"name": "g"}) == (
+        "ResourceAlreadyExistsException")
+
+
+class OpaqueArns(ReferenceService):
+    """The reference with ARNs that match the model's Arn pattern and nothing more: no
+    resource kind, no name, in them."""
+
+    @staticmethod
+    def _arn(kind: str, name: str) -> str:
+        return f"arn:aws:personalize:us-east-1:123456789012:{uuid.uuid4().hex}"
+
+
+def test_no_check_reads_a_resources_kind_from_its_arn():
+    """The suite waits for a new dataset group and a new tracker by describing them with
+    the describe of their create order, whatever their ARNs look like (once told apart by
+    ``dataset-group/`` in the ARN: 24 clauses were ``error`` against such ARNs)."""
+    from personalize_conformance.harness import Harness
+    from personalize_conformance.suite.support import GROUP_CREATE_ORDER, watch_create
+    from personalize_conformance.targets.reference import ReferenceTarget
+
+    harness = Harness(ReferenceTarget(service=OpaqueArns()), run_id="t")
+    group = harness.invoke("CreateDatasetGroup", {"name": "g"})["datasetGroupArn"]
+    assert "dataset-group" not in group
+    assert watch_create(harness, group, GROUP_CREATE_ORDER) == ["ACTIVE"]
+    tracker = harness.invoke("CreateEventTracker", {"name": "t", "datasetGroupArn": group})
+    assert watch_create(harness, tracker["eventTrackerArn"]) == ["ACTIVE"]
 
 
 def test_the_summary_tracking_id_is_read_where_the_parser_drops_it():
@@ -323,6 +382,10 @@ INTERACTS = {
                                       "PutEvents.properties.reservedKeys",
                                       "PutEvents.semantics.recordedInDatasetGroup",
                                       "DeleteDatasetGroup.thenNotFound"],
+    "Arn.resourceId": ["ListEventTrackers.filterByDatasetGroup", "ListEventTrackers.paging",
+                       "DescribeEventTracker.agreesWithCreate",
+                       "DescribeDatasetGroup.agreesWithCreate", "PutEvents.deletedTrackingId",
+                       "DeleteEventTracker.unknownIsNotFound"],
     "Errors.shapeAndBehaviour": ["DescribeEventTracker.unknownIsNotFound",
                                  "DeleteEventTracker.unknownIsNotFound",
                                  "CreateEventTracker.datasetGroupMustExist",
