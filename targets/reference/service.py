@@ -514,7 +514,7 @@ class ReferenceService:
             self._reject(ServiceError(
                 {"already-exists": "ResourceAlreadyExistsException",
                  "in-use": "ResourceInUseException",
-                 "other-listed": "LimitExceededException"}[
+                 "other-listed": "InvalidInputException"}[  # not a throttling code
                     self.reading("CreateEventTracker.secondTracker.error")],
                 f"An event tracker already exists for dataset group {group_arn}",
                 clause="CreateEventTracker.oneTrackerPerDatasetGroup"))

@@ -152,7 +152,7 @@ DIFFERENCES = {
         "ResourceNotFoundException"),
     "CreateEventTracker.secondTracker.error": (
         "CreateEventTracker", lambda g, t: {"name": "second", "datasetGroupArn": g},
-        "ResourceAlreadyExistsException", "LimitExceededException"),
+        "ResourceAlreadyExistsException", "InvalidInputException"),
     "DeleteDatasetGroup.withTracker.error": (
         "DeleteDatasetGroup", lambda g, t: {"datasetGroupArn": g}, "ResourceInUseException",
         "InvalidInputException"),
