@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from personalize_conformance import profiles
-from personalize_conformance.options import RUN, clause_ids
+from personalize_conformance.run import profiles
+from personalize_conformance.run.options import RUN, clause_ids
 from personalize_conformance.targets import mutants
 
 ROOT = Path(__file__).resolve().parents[1]

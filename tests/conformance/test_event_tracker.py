@@ -7,7 +7,7 @@ import pytest
 from personalize_conformance.checks import accepted, holds, rejected
 from personalize_conformance.contracts import STATUS_CLAUSE, catalog, operations
 from personalize_conformance.harness import Harness
-from personalize_conformance.outcomes import Unsupported
+from personalize_conformance.harness.outcomes import Unsupported
 from personalize_conformance.suite.support import (
     agrees,
     arn_account,

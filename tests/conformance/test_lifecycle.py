@@ -32,7 +32,7 @@ from hypothesis.stateful import (
 
 from personalize_conformance.checks import accepted, holds, not_exercised, rejected
 from personalize_conformance.harness import Harness
-from personalize_conformance.outcomes import Unsupported
+from personalize_conformance.harness.outcomes import Unsupported
 from personalize_conformance.strategies import put_events
 from personalize_conformance.suite.support import (
     agrees,

@@ -19,7 +19,7 @@ from personalize_conformance.checks import holds, not_exercised
 from personalize_conformance.contracts import catalog
 from personalize_conformance.contracts.protocol import error_code, protocol_of, wire
 from personalize_conformance.harness import Harness
-from personalize_conformance.protocol import ERROR, EVERY, SUCCESS, applies, judge
+from personalize_conformance.harness.wire_judging import ERROR, EVERY, SUCCESS, applies, judge
 from personalize_conformance.suite.support import never_seen
 from personalize_conformance.targets import TargetError
 from personalize_conformance.targets.base import Exchange

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from personalize_conformance.checks import accepted, holds
 from personalize_conformance.contracts import interaction_field, is_reserved_key
 from personalize_conformance.harness import Harness
-from personalize_conformance.outcomes import Blocked
+from personalize_conformance.harness.outcomes import Blocked
 from personalize_conformance.strategies import put_events
 from personalize_conformance.suite.support import delete_and_wait
 

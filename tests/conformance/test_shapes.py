@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import FailedHealthCheck, HypothesisException, Unsatisfiable
 
-from personalize_conformance import blame, checks, profiles
-from personalize_conformance.checks import accepted, rejected
+from personalize_conformance import checks
+from personalize_conformance.checks import accepted, blame, rejected
 from personalize_conformance.contracts import (
     Clause,
     catalog,
@@ -33,6 +33,7 @@ from personalize_conformance.contracts import (
     shape_clauses,
 )
 from personalize_conformance.harness import Harness
+from personalize_conformance.run import profiles
 from personalize_conformance.strategies import requests, violations
 from personalize_conformance.strategies.invalid import supported
 from personalize_conformance.strategies.valid import maximal

@@ -15,8 +15,7 @@ from typing import ClassVar
 import pytest
 
 from benchmarks.power import run_suite
-from personalize_conformance import outcomes
-from personalize_conformance.harness import Harness
+from personalize_conformance.harness import Harness, outcomes
 from personalize_conformance.targets import Target, TargetError
 from personalize_conformance.targets.boto import BotoTarget
 from personalize_conformance.targets.reference import ReferenceService, ReferenceTarget

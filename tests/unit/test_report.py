@@ -18,10 +18,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from personalize_conformance import cli, outcomes, vectors
-from personalize_conformance import report as report_module
 from personalize_conformance.contracts import catalog
-from personalize_conformance.harness import Harness
+from personalize_conformance.harness import Harness, outcomes
+from personalize_conformance.report import vectors
+from personalize_conformance.report import verdict as report_module
+from personalize_conformance.run import cli
 from personalize_conformance.strategies.invalid import entailed
 from personalize_conformance.targets import TargetError, resolve
 from tests.unit.test_output import assert_junit_schema, html_clauses
@@ -77,7 +78,7 @@ def failing_inputs(report: dict) -> dict[str, dict]:
 
 def cli_all(*runs: tuple[Path, tuple[str, ...]]) -> list[subprocess.CompletedProcess]:
     """Several runner runs at once (each in its own directory)."""
-    procs = [subprocess.Popen([sys.executable, "-m", "personalize_conformance.cli", *args],
+    procs = [subprocess.Popen([sys.executable, "-m", "personalize_conformance", *args],
                               cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for cwd, args in runs]
     done = []
@@ -328,7 +329,7 @@ def test_statuses_travel_as_exception_types_not_as_text():
 
 STATUS_TESTS = '''
 import pytest
-from personalize_conformance import outcomes
+from personalize_conformance.harness import outcomes
 
 @pytest.mark.clause("PutEvents.eventList.maxItems")
 def test_typed():

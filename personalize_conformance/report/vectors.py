@@ -188,7 +188,7 @@ def _exchange(clause: Clause, operation: str, body: bytes, headers: Mapping[str,
 def protocol() -> dict[str, Any]:
     """The protocol clauses as raw HTTP exchanges (``Protocol.json``; JSON data)."""
     from personalize_conformance.contracts.protocol import wire
-    from personalize_conformance.protocol import RESPONSE_CLAUSES
+    from personalize_conformance.harness.wire_judging import RESPONSE_CLAUSES
 
     exchanges = []
     for clause in (c for c in catalog() if c.kind == "protocol"

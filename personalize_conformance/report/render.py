@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from personalize_conformance import outcomes
+from personalize_conformance.harness import outcomes
 
 #: Statuses reported as skipped in JUnit: the clause was not held against the target.
 SKIPPED = (outcomes.UNSUPPORTED, outcomes.NOT_APPLICABLE, outcomes.UNTESTED,
@@ -352,7 +352,7 @@ def _templates() -> Any:
     """The Jinja2 environment of the package's templates (autoescaped)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("personalize_conformance", "templates"),
+    env = Environment(loader=PackageLoader("personalize_conformance.report", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                       lstrip_blocks=True)
     env.filters.update(observed=observed_text, first=first_text, kind=failure_kind,

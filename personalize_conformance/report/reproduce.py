@@ -167,7 +167,7 @@ def _is_raw(call: Call) -> bool:
 
 
 def _http_of(operation: str) -> dict[str, Any]:
-    from personalize_conformance.vectors import http_of
+    from personalize_conformance.report.vectors import http_of
 
     return http_of(operation)
 

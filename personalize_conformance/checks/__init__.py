@@ -11,7 +11,8 @@ from typing import Any
 from hypothesis import currently_in_test_context
 from hypothesis.control import current_build_context
 
-from personalize_conformance import blame
+from personalize_conformance.checks import blame
+from personalize_conformance.checks.replay import shortest
 from personalize_conformance.contracts import (
     RESERVED_KEYS,
     STATUS_CLAUSE,
@@ -24,9 +25,8 @@ from personalize_conformance.contracts import (
     violated,
 )
 from personalize_conformance.harness import Harness, copy_request
-from personalize_conformance.outcomes import Blocked
-from personalize_conformance.replay import shortest
-from personalize_conformance.reproduce import (
+from personalize_conformance.harness.outcomes import Blocked
+from personalize_conformance.report.reproduce import (
     Call,
     Expect,
     boto3_snippet,

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from personalize_conformance import profiles
+from personalize_conformance.run import profiles
 from personalize_conformance.targets import Target, TargetConfigError
 
 DEFAULT_TARGET = "reference"
@@ -376,7 +376,7 @@ def node_key(nodeid: str) -> str:
 
 def _earlier(path: str) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The report ``--replay`` names and the keys of its failing tests (there must be one)."""
-    from personalize_conformance.report import failing_tests
+    from personalize_conformance.report.verdict import failing_tests
 
     try:
         earlier = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -391,7 +391,7 @@ def _earlier(path: str) -> tuple[dict[str, Any], tuple[str, ...]]:
 
 
 def _waivers(path: str) -> dict[str, str]:
-    from personalize_conformance.waivers import WaiverError, load
+    from personalize_conformance.run.waivers import WaiverError, load
 
     try:
         return load(path)
@@ -417,7 +417,7 @@ def check_answers(target: Target | None, url: str) -> None:
     """Refuse an ``--endpoint-url`` where nothing answers as an AWS JSON service
     (``probe.wrong_url``), for a boto3 target calling that URL (``--target endpoint``; the
     targets the suite starts itself are not probed)."""
-    from personalize_conformance.probe import wrong_url
+    from personalize_conformance.run.probe import wrong_url
     from personalize_conformance.targets.boto import BotoTarget
 
     if isinstance(target, BotoTarget) and target.over_http() and target.endpoint_url == url:

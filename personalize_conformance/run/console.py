@@ -22,9 +22,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
 
-from personalize_conformance import __version__, outcomes, render
-from personalize_conformance.options import Run
-from personalize_conformance.progress import PROGRESS, Progress
+from personalize_conformance import __version__
+from personalize_conformance.harness import outcomes
+from personalize_conformance.report import render
+from personalize_conformance.run.options import Run
+from personalize_conformance.run.progress import PROGRESS, Progress
 
 #: Off a terminal, at most one progress line this often.
 SPARSE_SECONDS = 30.0

@@ -12,8 +12,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from personalize_conformance import __version__, outcomes
+from personalize_conformance import __version__
 from personalize_conformance.contracts import catalog, digest
+from personalize_conformance.harness import outcomes
 
 #: The sides a shape clause must have had run to count as passed (the coverage gate).
 BOTH_SIDES = ("accepted", "rejected")
@@ -302,7 +303,7 @@ def write(report: Mapping[str, Any], directory: str | Path) -> Path:
     """Write ``report.json``, ``junit.xml``, ``report.md``, ``report.html`` and each failed
     clause's reproductions (``reproduce/<clause>.sh`` and ``.py``, its first failure) into
     ``directory``; the path of ``report.json``."""
-    from personalize_conformance import render
+    from personalize_conformance.report import render
 
     path = Path(directory)
     path.mkdir(parents=True, exist_ok=True)

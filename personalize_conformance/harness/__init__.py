@@ -38,11 +38,11 @@ from personalize_conformance.contracts import (
     status_order,
     status_rank,
 )
-from personalize_conformance.options import DEFAULT_CALL_TIMEOUT, OptionError, run_of
-from personalize_conformance.outcomes import Blocked, NotApplicable
-from personalize_conformance.outcomes import Unsupported as UnsupportedSkip
-from personalize_conformance.protocol import is_unreadable, judge
-from personalize_conformance.reproduce import Call
+from personalize_conformance.harness.outcomes import Blocked, NotApplicable
+from personalize_conformance.harness.outcomes import Unsupported as UnsupportedSkip
+from personalize_conformance.harness.wire_judging import is_unreadable, judge
+from personalize_conformance.report.reproduce import Call
+from personalize_conformance.run.options import DEFAULT_CALL_TIMEOUT, OptionError, run_of
 from personalize_conformance.targets import NoAnswer, Target, TargetError, Unsupported
 from personalize_conformance.targets.base import Exchange, Raised
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from personalize_conformance import __version__
-from personalize_conformance.options import SUITE, add_to_argparse
+from personalize_conformance.run.options import SUITE, add_to_argparse
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 #: The pytest configuration of a run (``-c``): none of the current directory's is read.
@@ -135,8 +135,8 @@ def _run(args: argparse.Namespace) -> int:
     back the same way (and is written to ``--report-dir``)."""
     import pytest
 
-    from personalize_conformance.console import Console
-    from personalize_conformance.options import OptionError, prepare
+    from personalize_conformance.run.console import Console
+    from personalize_conformance.run.options import OptionError, prepare
 
     try:
         run = prepare(vars(args), runner=True)
@@ -209,7 +209,7 @@ def _interrupt_workers() -> None:
 def _ratchet(report: dict, baseline: str, statuses: dict, report_path: Path) -> int:
     """``--baseline``: exit 1 only for clauses that passed there and do not now; name the
     clauses that newly pass."""
-    from personalize_conformance.report import ratchet
+    from personalize_conformance.report.verdict import ratchet
 
     regressed, promoted = ratchet(statuses, report)
     for clause_id, status in regressed.items():
@@ -248,7 +248,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _export_vectors(args: argparse.Namespace) -> int:
-    from personalize_conformance.vectors import export
+    from personalize_conformance.report.vectors import export
 
     try:
         written = export(args.directory)

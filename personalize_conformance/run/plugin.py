@@ -18,11 +18,12 @@ from typing import Any
 
 import pytest
 
-from personalize_conformance import outcomes, profiles, report
 from personalize_conformance.checks import ClauseFailure, SuiteError
 from personalize_conformance.contracts import catalog
-from personalize_conformance.harness import RECORD, Record
-from personalize_conformance.options import (
+from personalize_conformance.harness import RECORD, Record, outcomes
+from personalize_conformance.report import verdict as report
+from personalize_conformance.run import profiles
+from personalize_conformance.run.options import (
     RUN,
     SUITE,
     WORKER_INPUT,
@@ -37,7 +38,7 @@ from personalize_conformance.options import (
     selected,
     values_of,
 )
-from personalize_conformance.progress import PROGRESS, Progress
+from personalize_conformance.run.progress import PROGRESS, Progress
 
 
 def runs_suite(config: pytest.Config) -> bool:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from personalize_conformance import blame
+from personalize_conformance.checks import blame
 from personalize_conformance.contracts import (
     issued_by_service,
     request_schema,
@@ -22,7 +22,7 @@ from personalize_conformance.contracts import (
     violated,
 )
 from personalize_conformance.harness import Harness, copy_request
-from personalize_conformance.reproduce import Call, Expect, is_read, outputs, strings
+from personalize_conformance.report.reproduce import Call, Expect, is_read, outputs, strings
 from personalize_conformance.strategies.wire import as_sent
 from personalize_conformance.targets import TargetError, Unsupported
 

@@ -1,0 +1,1 @@
+"""The report: statuses and verdict, its files, reproductions and vectors."""
