@@ -12,7 +12,9 @@ which members name a resource); none parses a pointer or restates a fact itself.
 - :mod:`.model`: :class:`Clause`, :class:`Catalog`, the register's :class:`Ambiguity`
   (its :class:`Reading` objects, by id), ``shape_clauses``, ``violated`` and the
   contract's facts (status orders, resource members, members only the service issues,
-  what answers an unknown value (``x-unknown``), the properties-key mapping, name lengths).
+  what answers an unknown value (``x-unknown``), the properties-key mapping, name lengths),
+  and what each operation does to which resource (``operation_kind``, ``operation_on``,
+  ``status_order_clause``: ``operations.json``'s ``kind``, ``resource``, ``statusOrders``).
 """
 
 from personalize_conformance.contracts.files import (
@@ -64,12 +66,17 @@ from personalize_conformance.contracts.model import (
     member_annotations,
     name_length,
     names_resource,
+    operation_kind,
+    operation_on,
+    operation_resource,
     parse_readings,
     reserved_keys,
     reserved_keys_in,
     resource_members,
     shape_clauses,
+    status_describes,
     status_order,
+    status_order_clause,
     status_rank,
     strict_readings,
     union,
@@ -87,11 +94,13 @@ __all__ = [
     "interaction_field", "interactions_dataset", "is_reserved_key", "issued_by_service",
     "member_annotations",
     "name_length",
-    "names_resource", "node_at", "nodes", "operations", "parse_readings", "patched_schema",
+    "names_resource", "node_at", "nodes", "operation_kind", "operation_on",
+    "operation_resource", "operations", "parse_readings", "patched_schema",
     "pointer", "pointer_steps", "prerequisites", "put", "raw_schema", "request_schema",
     "reserved_keys",
     "reserved_keys_in",
     "resource_members",
-    "response_schema", "schema", "service_of", "shape_clauses", "split_pointer", "status_order",
+    "response_schema", "schema", "service_of", "shape_clauses", "split_pointer", "status_describes",
+    "status_order", "status_order_clause",
     "status_rank", "strict_readings", "union", "unknown_outcome", "validator", "violated",
 ]

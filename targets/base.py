@@ -27,6 +27,12 @@ OPERATIONS: tuple[str, ...] = (
 #: takes raw requests (``send_raw``).
 CAPABILITIES: frozenset[str] = frozenset({"inspect", "wire"})
 
+#: Seconds a call may take before it counts as unanswered (``--call-timeout``).
+DEFAULT_CALL_TIMEOUT = 30.0
+#: The region a client signs for, a reproduction is written for and the reference's ARNs
+#: name, unless told otherwise.
+DEFAULT_REGION = "us-east-1"
+
 
 #: Request headers that carry credentials: never written into a report.
 SECRET_HEADERS = frozenset({"authorization", "x-amz-security-token"})

@@ -29,6 +29,7 @@ from personalize_conformance.contracts import (
     catalog,
     get,
     issued_by_service,
+    operation_kind,
     put,
     request_schema,
     resource_members,
@@ -137,7 +138,8 @@ class _Search:
         self.root = schema(request_schema(operation))
         self.pinned = {*pinned, *resource_members(operation),
                        *issued_by_service(operation)} - {NAME}
-        self.named = operation.startswith("Create") and NAME in self.root.get("properties", {})
+        self.named = (operation_kind(operation) == "create"
+                      and NAME in self.root.get("properties", {}))
         self.budget = budget
         self.resends = 0
 

@@ -16,7 +16,16 @@ from typing import Any
 
 from botocore import xform_name
 
-from personalize_conformance.contracts import service_of
+from personalize_conformance.contracts import (
+    operation_kind,
+    operation_on,
+    operation_resource,
+    request_schema,
+    schema,
+    service_of,
+)
+from personalize_conformance.harness import Call
+from personalize_conformance.targets.base import DEFAULT_REGION
 
 #: Where an in-process target is served by ``personalize-conformance serve``.
 SERVE_URL = "http://127.0.0.1:4566"
@@ -31,7 +40,7 @@ class Replay:
     reproduction swaps for one unique to each execution (same length)."""
 
     url: str = SERVE_URL
-    region: str = "us-east-1"
+    region: str = DEFAULT_REGION
     serve: str | None = None
     prefix: str | None = None
 
@@ -60,7 +69,7 @@ def replay_of(target: Any, run_id: str | None) -> Replay:
     behaviour = getattr(getattr(target, "service", None), "behaviour", None)
     serve = serve_command(getattr(target, "name", ""), getattr(behaviour, "readings", None))
     url = SERVE_URL if serve else (target.endpoint_url or SERVE_URL)
-    return Replay(url=url, region=getattr(target, "region", "us-east-1"), serve=serve,
+    return Replay(url=url, region=getattr(target, "region", DEFAULT_REGION), serve=serve,
                   prefix=f"pc{run_id}" if run_id else None)
 
 
@@ -73,15 +82,6 @@ class Expect:
     outcome: str
     codes: tuple[str, ...] = ()
     text: str = ""
-
-
-@dataclass(frozen=True)
-class Call:
-    """One call the suite made: operation, request, and the response if it succeeded."""
-
-    operation: str
-    request: dict[str, Any]
-    response: dict[str, Any] | None = None
 
 
 def outputs(calls: Sequence[Call]) -> dict[str, tuple[int, str]]:
@@ -104,7 +104,7 @@ def strings(node: Any) -> list[str]:
 
 def is_read(call: Call) -> bool:
     """Whether ``call`` only reads (a describe or a list)."""
-    return call.operation.startswith(("Describe", "List"))
+    return operation_kind(call.operation) in ("describe", "list")
 
 
 def chain(history: Sequence[Call], failing: Call, *, whole: bool = False,
@@ -203,10 +203,12 @@ def created_by(call: Call) -> tuple[str, str] | None:
     """What deletes the resource ``call`` made, if it is a create: the delete operation
     and the member naming the resource (``CreateEventTracker``: ``DeleteEventTracker``,
     ``eventTrackerArn``)."""
-    if not call.operation.startswith("Create"):
+    resource = operation_resource(call.operation)
+    if operation_kind(call.operation) != "create" or resource is None:
         return None
-    noun = call.operation[len("Create"):]
-    return f"Delete{noun}", f"{noun[:1].lower()}{noun[1:]}Arn"
+    delete = operation_on(resource, "delete")
+    (member,) = schema(request_schema(delete))["required"]
+    return delete, member
 
 
 def _shown(observed: str | Sequence[str]) -> list[str]:

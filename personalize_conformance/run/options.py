@@ -29,13 +29,13 @@ import pytest
 
 from personalize_conformance.run import profiles
 from personalize_conformance.targets import Target, TargetConfigError
+from personalize_conformance.targets.base import DEFAULT_CALL_TIMEOUT
 
 DEFAULT_TARGET = "reference"
 #: The conformance suite, as pytest imports it (``--pyargs``).
 SUITE = "personalize_conformance.suite"
-#: Seconds a single call may take (``--call-timeout``, or the environment variable).
+#: The environment variable giving the seconds a call may take (``--call-timeout``).
 CALL_TIMEOUT_ENV = "PC_CALL_TIMEOUT"
-DEFAULT_CALL_TIMEOUT = 30.0
 #: Where a bare pytest run keeps its ``Run`` (the runner's is put there by the ``Run``).
 RUN = pytest.StashKey["Run"]()
 #: The key of the settings an xdist controller sends each worker.

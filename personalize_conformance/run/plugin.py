@@ -20,7 +20,14 @@ import pytest
 
 from personalize_conformance.checks import ClauseFailure, SuiteError
 from personalize_conformance.contracts import catalog
-from personalize_conformance.harness import RECORD, Record, outcomes
+from personalize_conformance.harness import (
+    RECORD,
+    SESSION,
+    HarnessSession,
+    HarnessSettings,
+    Record,
+    outcomes,
+)
 from personalize_conformance.report import verdict as report
 from personalize_conformance.run import profiles
 from personalize_conformance.run.options import (
@@ -39,6 +46,7 @@ from personalize_conformance.run.options import (
     values_of,
 )
 from personalize_conformance.run.progress import PROGRESS, Progress
+from personalize_conformance.targets import Target
 
 
 def runs_suite(config: pytest.Config) -> bool:
@@ -99,12 +107,29 @@ def _run_for(config: pytest.Config) -> Run:
         raise pytest.UsageError(str(exc)) from None
 
 
+def _harness_session(run: Run) -> HarnessSession:
+    """What the harness of each process takes from the run: its settings, its target (one
+    the options cannot make is a usage error) and where the run keeps the harness."""
+    def target() -> Target:
+        try:
+            return run.target
+        except OptionError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+    settings = run.settings
+    return HarnessSession(
+        HarnessSettings(run_id=settings.run_id, strict=settings.strict,
+                        call_timeout=settings.call_timeout),
+        target=target, keep=run.harnesses.append)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     from hypothesis import settings
 
     config.addinivalue_line("markers", "clause(*ids): the catalog clauses a test checks")
     run = config.stash[RUN] = _run_for(config)
+    config.stash[SESSION] = _harness_session(run)
     config.pluginmanager.register(Collector(config, run), "personalize-conformance-collector")
     if run.settings.progress and not _is_worker(config) \
             and not config.pluginmanager.has_plugin(PROGRESS):
@@ -146,7 +171,7 @@ def _record_properties(item: pytest.Item) -> list[tuple[str, Any]]:
     hypothesis = _is_hypothesis_test(getattr(item, "obj", None)) or record.examples > 0
     return [
         ("pc_sides", record.sides_ran()),
-        ("pc_not_exercised", {c: list(r) for c, r in record.not_exercised.items()}),
+        ("pc_not_exercised", {c: list(r) for c, r in record.reasons_not_exercised.items()}),
         ("pc_examples", record.examples if hypothesis else 1),
         ("pc_cases", dict(record.cases)),
         ("pc_first_failing_example", record.first_failing_example if hypothesis else None),

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 from personalize_conformance import contracts
 from personalize_conformance.contracts.protocol import media_type
+from personalize_conformance.targets.base import DEFAULT_REGION
 from personalize_conformance.targets.reference.service import (
     ACTIVE,
     CREATE_ORDER,
@@ -54,7 +55,7 @@ from personalize_conformance.targets.reference.wire import (
 )
 
 #: Where EventsRecordedElsewhere records every event.
-ELSEWHERE = "arn:aws:personalize:us-east-1:123456789012:dataset-group/elsewhere"
+ELSEWHERE = f"arn:aws:personalize:{DEFAULT_REGION}:123456789012:dataset-group/elsewhere"
 
 
 # -- faults that need state or a step of their own: one subclass each ----------------------

@@ -36,12 +36,11 @@ import jsonschema
 import regex
 
 from personalize_conformance import contracts
-from personalize_conformance.targets.base import TargetConfigError
+from personalize_conformance.targets.base import DEFAULT_REGION, TargetConfigError
 
 ACCOUNT = "123456789012"
-REGION = "us-east-1"
-CREATE_ORDER = "EventTracker.status.createOrder"
-DELETE_ORDER = "EventTracker.status.deleteOrder"
+CREATE_ORDER = contracts.status_order_clause("DescribeEventTracker", "create")
+DELETE_ORDER = contracts.status_order_clause("DescribeEventTracker", "delete")
 
 
 def documented_steps(order: str) -> list[str]:
@@ -371,7 +370,7 @@ class ReferenceService:
 
     @staticmethod
     def _arn(kind: str, name: str) -> str:
-        return f"arn:aws:personalize:{REGION}:{ACCOUNT}:{kind}/{name}"
+        return f"arn:aws:personalize:{DEFAULT_REGION}:{ACCOUNT}:{kind}/{name}"
 
     def _new_arn(self, kind: str, name: str) -> str:
         """The ARN of a new resource of ``kind`` named ``name`` (Arn.resourceId): its name

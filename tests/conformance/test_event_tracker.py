@@ -7,7 +7,7 @@ import pytest
 from personalize_conformance.checks import accepted, holds, rejected
 from personalize_conformance.contracts import STATUS_CLAUSE, catalog, operations
 from personalize_conformance.harness import Harness
-from personalize_conformance.harness.outcomes import Unsupported
+from personalize_conformance.harness.outcomes import UnsupportedSkip
 from personalize_conformance.suite.support import (
     agrees,
     arn_account,
@@ -281,7 +281,7 @@ def test_documented_exceptions_come_with_status_400(harness: Harness, dataset_gr
         try:
             harness.invoke(operation, request)
             continue
-        except Unsupported as skip:  # a missing operation: check the others
+        except UnsupportedSkip as skip:  # a missing operation: check the others
             missing.append(skip)
             continue
         except TargetError as exc:

@@ -32,7 +32,7 @@ from hypothesis.stateful import (
 
 from personalize_conformance.checks import accepted, holds, not_exercised, rejected
 from personalize_conformance.harness import Harness
-from personalize_conformance.harness.outcomes import Unsupported
+from personalize_conformance.harness.outcomes import UnsupportedSkip
 from personalize_conformance.strategies import put_events
 from personalize_conformance.suite.support import (
     agrees,
@@ -290,7 +290,7 @@ class Lifecycle(RuleBasedStateMachine):
         try:
             check(self.h, [clause_id] if check is accepted else clause_id, "PutEvents", body,
                   whole=True)
-        except Unsupported:
+        except UnsupportedSkip:
             if self.events_supported():  # another operation is missing: the test is skipped
                 raise
             for event_clause, side in EVENT_CLAUSES.items():

@@ -318,7 +318,7 @@ def test_exported_vectors_get_their_expected_outcome_from_the_reference():
 
 # -- what a test records, and the statuses it reports -----------------------------------------
 def test_statuses_travel_as_exception_types_not_as_text():
-    unsupported, inapplicable = outcomes.Unsupported("no Foo"), outcomes.NotApplicable("no x")
+    unsupported, inapplicable = outcomes.UnsupportedSkip("no Foo"), outcomes.NotApplicable("no x")
     assert isinstance(unsupported, pytest.skip.Exception)  # pytest reports them skipped
     assert (outcomes.status_of(unsupported), unsupported.detail) == ("unsupported", "no Foo")
     assert outcomes.status_of(inapplicable) == "not_applicable"
@@ -333,7 +333,7 @@ from personalize_conformance.harness import outcomes
 
 @pytest.mark.clause("PutEvents.eventList.maxItems")
 def test_typed():
-    raise outcomes.Unsupported("the target has no PutEvents")
+    raise outcomes.UnsupportedSkip("the target has no PutEvents")
 
 @pytest.mark.clause("PutEvents.eventList.minItems")
 def test_text():
@@ -393,7 +393,7 @@ def test_a_record_belongs_to_one_test_and_counts_its_examples():
     assert record.examples == 5 and record.first_failing_example is None
     assert record.cases == {BROKEN: 5, "PutEvents.eventList.minItems": 5}
     assert record.sides_ran() == {BROKEN: ["held"], "PutEvents.eventList.minItems": ["rejected"]}
-    assert record.not_exercised == {BROKEN: ["rejected: no case"]}
+    assert record.reasons_not_exercised == {BROKEN: ["rejected: no case"]}
 
     with harness.running_test() as failing_record:
         @settings(max_examples=50, database=None, derandomize=True)
