@@ -9,6 +9,8 @@ from personalize_conformance.contracts import STATUS_CLAUSE, catalog, operations
 from personalize_conformance.harness import Harness
 from personalize_conformance.harness.outcomes import UnsupportedSkip
 from personalize_conformance.suite.support import (
+    GROUP_CREATE_ORDER,
+    GROUP_DELETED,
     agrees,
     arn_account,
     arns,
@@ -204,10 +206,6 @@ def test_a_dataset_group_with_a_tracker_is_not_deleted(harness: Harness, dataset
         holds(harness, GROUP_IN_USE, after[operation] == before[operation],
               f"as before the refused delete: {before[operation]}", after[operation],
               operation, body)
-
-
-GROUP_CREATE_ORDER = "DatasetGroup.status.createOrder"
-GROUP_DELETED = "DeleteDatasetGroup.thenNotFound"
 
 
 @pytest.mark.clause(GROUP_CREATE_ORDER, GROUP_DELETED)

@@ -35,6 +35,8 @@ from personalize_conformance.harness import Harness
 from personalize_conformance.harness.outcomes import UnsupportedSkip
 from personalize_conformance.strategies import put_events
 from personalize_conformance.suite.support import (
+    GROUP_CREATE_ORDER,
+    GROUP_DELETED,
     agrees,
     arns,
     check_account_list,
@@ -57,8 +59,6 @@ NAME_POOL = 3
 #: tracker's name at once, and a deleted tracker's group can get a new one.
 INITIAL_TRACKERS = 2
 GROUP_IN_USE = "DeleteDatasetGroup.withTracker.inUse"
-GROUP_DELETED = "DeleteDatasetGroup.thenNotFound"
-GROUP_CREATE_ORDER = "DatasetGroup.status.createOrder"
 GROUP_AGREES = "DescribeDatasetGroup.agreesWithCreate"
 LIST_AGREES = "ListEventTrackers.agreesWithDescribe"
 SAME_GROUP_NAME = "CreateDatasetGroup.sameName.noOverwrite"

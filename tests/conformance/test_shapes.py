@@ -26,6 +26,7 @@ from personalize_conformance.contracts import (
     catalog,
     issued_by_service,
     name_length,
+    operation_kind,
     operations,
     request_schema,
     resource_members,
@@ -41,9 +42,9 @@ from personalize_conformance.suite.support import check_response, response_claus
 
 #: The resource each create operation makes a run-unique name for (``harness.new_name``).
 NAMED = {"CreateDatasetGroup": "dg", "CreateEventTracker": "et"}
-#: Operations whose valid requests leave their pinned resources usable for the next one.
-REUSABLE = frozenset({"DescribeDatasetGroup", "DescribeEventTracker", "ListEventTrackers",
-                      "PutEvents"})
+#: Operations whose valid requests leave their pinned resources usable for the next one:
+#: those that create or delete nothing.
+REUSABLE = frozenset(o for o in operations() if operation_kind(o) in ("describe", "list", "put"))
 
 
 def _name(harness: Harness, draw: Callable[..., Any] | None, kind: str) -> str:
