@@ -94,7 +94,7 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes):
         self.responses = 0
         self.responses_validated = 0
         #: The protocol clauses the last answer broke that make it unreadable
-        #: (``protocol.is_unreadable``): a check does not judge that answer.
+        #: (``wire_judging.is_unreadable``): a check does not judge that answer.
         self.unreadable: list[str] = []
         #: Resources this run created and has not deleted: ARN -> (kind, dataset group).
         self.created: dict[str, tuple[str, str | None]] = {}
@@ -185,7 +185,7 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes):
 
     def _judge_wire(self) -> None:
         """Count the answer just received and, on a target with capability ``wire``, judge
-        its raw exchange against the protocol's response clauses (``protocol.judge``): a
+        its raw exchange against the protocol's response clauses (``wire_judging.judge``): a
         broken clause is noted in the record and fails that clause alone. The answer of a
         prerequisite (an operation outside the scope) is neither counted nor judged."""
         self.unreadable = []

@@ -12,7 +12,7 @@ passes it in as a :class:`StatusCheck`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from personalize_conformance.contracts import (
     described,
@@ -21,16 +21,14 @@ from personalize_conformance.contracts import (
     status_rank,
 )
 
-if TYPE_CHECKING:
-    from personalize_conformance.harness.calls import Harness
-
 
 class StatusCheck(Protocol):
     """Fails ``clause_id`` (a status order) for ``statuses``, the statuses that show a
-    status outside it or one going back in it; ``operation`` and ``request`` are the
-    describe that showed the last."""
+    status outside it or one going back in it; ``harness`` is the
+    :class:`~personalize_conformance.harness.Harness` that saw them, ``operation`` and
+    ``request`` the describe that showed the last."""
 
-    def __call__(self, harness: Harness, clause_id: str, operation: str,
+    def __call__(self, harness: Any, clause_id: str, operation: str,
                  request: Mapping[str, Any], statuses: list[Any]) -> None: ...
 
 
