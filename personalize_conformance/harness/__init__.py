@@ -42,9 +42,9 @@ from personalize_conformance.harness.outcomes import Blocked, NotApplicable
 from personalize_conformance.harness.outcomes import Unsupported as UnsupportedSkip
 from personalize_conformance.harness.wire_judging import is_unreadable, judge
 from personalize_conformance.report.reproduce import Call
-from personalize_conformance.run.options import DEFAULT_CALL_TIMEOUT, OptionError, run_of
 from personalize_conformance.targets import NoAnswer, Target, TargetError, Unsupported
 from personalize_conformance.targets.base import Exchange, Raised
+from personalize_conformance.targets.boto import DEFAULT_CALL_TIMEOUT
 
 HISTORY_LIMIT = 500
 #: Error answers that mean "slow down": retried with backoff and counted.
@@ -781,6 +781,9 @@ def session_harness(config: pytest.Config) -> Iterator[Harness]:
     """The harness of a pytest process, on the run's target (resolved once per process):
     start the target, and at the end (also on failure or interruption) clean up and stop
     it. The run keeps the harness for the report's figures."""
+    from personalize_conformance.run.options import OptionError
+    from personalize_conformance.run.session import run_of
+
     run = run_of(config)
     try:
         target = run.target

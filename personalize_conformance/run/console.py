@@ -25,8 +25,8 @@ from rich.progress import Progress as RichProgress
 from personalize_conformance import __version__
 from personalize_conformance.harness import outcomes
 from personalize_conformance.report import render
-from personalize_conformance.run.options import Run
 from personalize_conformance.run.progress import PROGRESS, Progress
+from personalize_conformance.run.session import Run
 
 #: Off a terminal, at most one progress line this often.
 SPARSE_SECONDS = 30.0

@@ -18,27 +18,20 @@ from typing import Any
 
 import pytest
 
+from personalize_conformance import report
 from personalize_conformance.checks import ClauseFailure, SuiteError
 from personalize_conformance.contracts import catalog
-from personalize_conformance.harness import RECORD, Record, outcomes
-from personalize_conformance.report import verdict as report
-from personalize_conformance.run import profiles
-from personalize_conformance.run.options import (
-    RUN,
-    SUITE,
-    WORKER_INPUT,
-    OptionError,
-    Run,
-    RunSettings,
-    add_to_pytest,
-    clause_ids,
-    effective_readings,
-    prepare,
-    run_of,
-    selected,
-    values_of,
-)
+from personalize_conformance.harness import RECORD, Record, outcomes, profiles
+from personalize_conformance.run.options import OptionError, add_to_pytest, values_of
 from personalize_conformance.run.progress import PROGRESS, Progress
+from personalize_conformance.run.selection import clause_ids, selected
+from personalize_conformance.run.session import RUN, Run, prepare, run_of
+from personalize_conformance.run.settings import RunSettings, effective_readings
+
+#: The conformance suite, as pytest imports it (``--pyargs``).
+SUITE = "personalize_conformance.suite"
+#: The key of the settings an xdist controller sends each worker.
+WORKER_INPUT = "pc_settings"
 
 
 def runs_suite(config: pytest.Config) -> bool:
