@@ -3,6 +3,10 @@
 A reproduction replays the calls the failing one depends on (the dataset group and
 tracker it names), feeding each answer's ARN or tracking ID into the next call by
 variable rather than by the literal value seen in the run, so it works on a fresh server.
+It serves a target that ran in-process first (``targets.served_by``), with names unique
+to each execution; checks without stopping the steps the run saw refused; deletes what it
+created; and exits 1 when the deviation reproduces, 0 when it does not, 3 when no script
+can decide.
 """
 
 from __future__ import annotations

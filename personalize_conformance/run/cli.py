@@ -1,10 +1,11 @@
 """The ``personalize-conformance`` command.
 
 ``run``: the conformance suite against a target, through pytest; writes the report and
-exits 0 (no clause failed), 1 (a clause failed; with ``--baseline``: a clause passed there
-and not now), 2 (the run could not be made), 3 (verdict incomplete, unless
-``--allow-incomplete``), 130/143 (interrupted by SIGINT/SIGTERM; what it created is
-deleted and the report says ``interrupted``).
+exits 0 (no clause failed), 1 (a clause failed, or a suite error; with ``--baseline``: a
+clause passed there and not now), 2 (the run could not be made, checked before any test:
+an option, a file or an endpoint), 3 (verdict incomplete, unless ``--allow-incomplete``),
+130/143 (interrupted by SIGINT/SIGTERM; the session is still torn down, so what it
+created is deleted, and the report says ``interrupted``).
 ``serve``: the reference (or a mutant) over HTTP on a loopback port, until interrupted.
 ``drift``: compare the contract with the installed botocore models; exit 0 (none) or 1.
 ``export-vectors``: the fixed tier (boundary and invalid vectors) as portable JSON files.

@@ -6,7 +6,8 @@ clauses that did not pass, grouped by status (each failure one compact block: cl
 statement, what was sent, shrunk, what was expected, what came back, and the command that
 reproduces it), the clause counts and the verdict. ``-v`` adds the whole matrix. pytest's
 own dots, tracebacks and counts are kept quiet unless ``--tb`` asks for them. Colour only
-on a terminal, never with ``NO_COLOR`` or ``--no-color``.
+on a terminal, never with ``NO_COLOR`` or ``--no-color``. No line pastes more than
+``LONG_LINE`` (200) characters of what a target answered.
 """
 
 from __future__ import annotations
