@@ -2,10 +2,17 @@
 in ``options``), the Hypothesis profiles, and the collection of per-clause results into
 the report.
 
-The run's settings come from the runner in memory (a ``options.Run`` passed to
-``pytest.main``), else from pytest's options, else (an xdist worker) from the controller.
-Safe under pytest-xdist: workers attach each test's clauses, status and failure to the
-test report; the controller gathers them and writes the report at the end of the session.
+The run comes from the runner in memory (a ``session.Run`` passed to ``pytest.main``),
+else from pytest's options (``session.prepare``), else (an xdist worker) from the
+controller's settings. The Hypothesis profiles (``harness.profiles``) are registered only
+in a session that collects the suite (``runs_suite``), so other test suites in the
+environment keep their own. Each test's record and outcome become properties of its test
+report: its clauses, status (typed by the exceptions of ``harness.outcomes``; a crash of
+the suite or the adapter is ``error``, never ``failed``), failure, the sides its checks
+ran (a side is recorded only once an answer was received and judged, and a skipped test
+credits nothing) and what it could not exercise. Safe under pytest-xdist: workers attach
+them to their test reports and send their harness figures; the controller's
+``Collector`` gathers them and builds and writes the report at the end of the session.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from personalize_conformance import report
 from personalize_conformance.checks import ClauseFailure, SuiteError
 from personalize_conformance.contracts import catalog
 from personalize_conformance.harness import (
@@ -27,26 +35,19 @@ from personalize_conformance.harness import (
     HarnessSettings,
     Record,
     outcomes,
+    profiles,
 )
-from personalize_conformance.report import verdict as report
-from personalize_conformance.run import profiles
-from personalize_conformance.run.options import (
-    RUN,
-    SUITE,
-    WORKER_INPUT,
-    OptionError,
-    Run,
-    RunSettings,
-    add_to_pytest,
-    clause_ids,
-    effective_readings,
-    prepare,
-    run_of,
-    selected,
-    values_of,
-)
+from personalize_conformance.run.options import OptionError, add_to_pytest, values_of
 from personalize_conformance.run.progress import PROGRESS, Progress
+from personalize_conformance.run.selection import clause_ids, selected
+from personalize_conformance.run.session import RUN, Run, prepare, run_of
+from personalize_conformance.run.settings import RunSettings, effective_readings
 from personalize_conformance.targets import Target
+
+#: The conformance suite, as pytest imports it (``--pyargs``).
+SUITE = "personalize_conformance.suite"
+#: The key of the settings an xdist controller sends each worker.
+WORKER_INPUT = "pc_settings"
 
 
 def runs_suite(config: pytest.Config) -> bool:

@@ -33,8 +33,7 @@ from personalize_conformance.contracts import (
     schema,
     shape_clauses,
 )
-from personalize_conformance.harness import Harness
-from personalize_conformance.run import profiles
+from personalize_conformance.harness import Harness, profiles
 from personalize_conformance.strategies import requests, violations
 from personalize_conformance.strategies.invalid import supported
 from personalize_conformance.strategies.valid import maximal

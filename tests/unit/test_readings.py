@@ -22,8 +22,9 @@ import pytest
 
 from benchmarks.power import run_suite
 from personalize_conformance import contracts
-from personalize_conformance.report.verdict import verdict
-from personalize_conformance.run.options import OptionError, prepare
+from personalize_conformance.report import verdict
+from personalize_conformance.run.options import OptionError
+from personalize_conformance.run.session import prepare
 from personalize_conformance.targets import TargetConfigError, reference_service, resolve
 from personalize_conformance.targets.reference import service as service_module
 from personalize_conformance.targets.reference.service import (

@@ -18,10 +18,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from personalize_conformance import report as report_module
 from personalize_conformance.contracts import catalog
 from personalize_conformance.harness import Harness, outcomes
 from personalize_conformance.report import vectors
-from personalize_conformance.report import verdict as report_module
 from personalize_conformance.run import cli
 from personalize_conformance.strategies.invalid import entailed
 from personalize_conformance.targets import TargetError, resolve
