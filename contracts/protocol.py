@@ -15,9 +15,6 @@ from personalize_conformance.contracts.files import service_of
 from personalize_conformance.contracts.model import catalog
 
 CODE_CLAUSE = "Protocol.error.code"
-CONTENT_TYPE_CLAUSE = "Protocol.success.contentType"
-#: The register entry on an error code given in more than one place.
-CODE_PLACES = "Protocol.error.codeInHeaderAndBody"
 
 
 def wire(clause_id: str) -> Mapping[str, Any]:
@@ -34,11 +31,6 @@ def metadata(service: str) -> Mapping[str, Any]:
 def protocol_of(operation: str) -> str:
     """``json`` or ``rest-json``: the protocol ``operation``'s service speaks."""
     return metadata(service_of(operation))["protocol"]
-
-
-def content_types(protocol: str) -> tuple[str, ...]:
-    """The media types a successful answer of ``protocol`` may carry."""
-    return tuple(wire(CONTENT_TYPE_CLAUSE)["content_types"][protocol])
 
 
 def media_type(value: str | None) -> str:

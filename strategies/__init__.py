@@ -12,9 +12,10 @@ given, e.g. a live ``trackingId``):
   ``put_events(tracking_id=None)``: valid PutEvents bodies (1 to 10 events).
 - ``boundary_vectors(operation, pinned=None) -> [(clause_id, request)]`` and
   ``boundary_for(clause) -> [request]``: deterministic requests just inside each shape
-  clause, to try as explicit examples before random ones.
+  clause. The suite does not send them: they are the valid vectors of ``export-vectors``
+  and are checked by the self-tests.
 - ``violations_of(clause, pinned=None)``: a strategy of :class:`Violation`
-  (``request, clause (id; also .clause_id), operation, path, keyword, old, new, also``)
+  (``request, clause (its id), operation, path, keyword, old, new, also``)
   whose request, as botocore sends it (:mod:`.wire`), fails its schema at the clause's
   pointer and nowhere else but what the catalog says it ``entails`` (listed in ``also``),
   under every reading (other patterns in full and in every Unicode version, JSON strings
@@ -24,9 +25,11 @@ given, e.g. a live ``trackingId``):
   same every run). ``invalid.only_breaks(v)`` re-checks a violation;
   ``invalid.wire_unbreakable(clause)`` names the wrong-type clauses botocore cannot send.
 - ``ambiguous(operation, pinned=None)``: :class:`Ambiguous` requests valid only under
-  one reading of an ambiguity in the register (e.g. ``a!b`` as a Name); never to fail a
-  target in the default mode. ``reserved_key_requests(tracking_id)``: PutEvents requests
-  valid but for one reserved properties key (any case), refused or ignored by the reading.
+  one reading of an ambiguity in the register (e.g. ``a!b`` as a Name). The suite does
+  not send them: the self-tests and ``benchmarks.strategies`` use them.
+  ``reserved_key_requests(tracking_id)``: PutEvents requests valid but for one reserved
+  properties key (any case), refused or ignored by the reading (the suite sends them:
+  ``test_put_events.py``, through "accepted or refused").
 
 Invalid inputs come from mutation operators keyed by schema keyword
 (``invalid.OPERATORS``), not per field: a constraint added to a schema gets violations

@@ -1,6 +1,7 @@
 """Inputs whose validity depends on a reading the documents leave open.
 
-They are never counted against a target in the default mode: each is tagged with the
+The suite does not send :func:`ambiguous` requests (the self-tests and
+``benchmarks.strategies`` use them); each is tagged with the
 ambiguity id (the clause's own ``ambiguity`` when the catalog gives one, else the ids in
 :data:`AMBIGUITIES`, which ids of the contract's ambiguity register).
 The validator (``regex`` search, code points, ``.`` not matching only ``\\n``) accepts

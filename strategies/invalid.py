@@ -84,10 +84,6 @@ class Violation:
     new: Any = field(compare=False)
     also: tuple[str, ...] = ()
 
-    @property
-    def clause_id(self) -> str:
-        return self.clause
-
 
 # -- operators: keyword -> candidates for the new value ---------------------------------
 
@@ -211,16 +207,11 @@ OPERATORS: dict[str, _Operator] = {
 }
 
 
-def has_operator(clause: Clause) -> bool:
-    """Whether an operator exists for the clause's keyword."""
-    return clause.keyword in OPERATORS
-
-
 def supported(clause: Clause) -> bool:
     """Whether violations of the clause can be generated: an operator exists. Where no
     value survives botocore's serialization (:func:`wire_unbreakable`) the violations are
     :class:`RawBody` requests, sent as JSON exactly as they are."""
-    return has_operator(clause)
+    return clause.keyword in OPERATORS
 
 
 def reach(draw: st.DrawFn, request: dict, at: Location) -> tuple[Any, Any, list[str | int]]:
@@ -248,11 +239,6 @@ def reach(draw: st.DrawFn, request: dict, at: Location) -> tuple[Any, Any, list[
             path.append(step)
         node = child
     return node, holder, path
-
-
-def entailed(clause: Clause) -> frozenset[str]:
-    """:attr:`Clause.entails` (kept for callers that import it from here)."""
-    return clause.entails
 
 
 def _judge(clause: Clause, request: dict, raw: bool = False,
@@ -398,7 +384,7 @@ def violations_of(clause: Clause | str, pinned: Mapping[str, Any] | None = None
                   ) -> st.SearchStrategy[Violation]:
     """Requests that break ``clause`` (a :class:`Clause` or its id) alone."""
     clause = contracts.clause(clause)
-    if not has_operator(clause):
+    if not supported(clause):
         raise ValueError(f"no operator for {clause.id}")
     return _break(clause, pinned)
 

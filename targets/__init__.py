@@ -13,7 +13,6 @@ from typing import Any
 
 from personalize_conformance.targets.base import (
     CAPABILITIES,
-    OPERATIONS,
     NoAnswer,
     Target,
     TargetConfigError,
@@ -27,7 +26,6 @@ ENTRY_POINT_GROUP = "personalize_conformance.targets"
 __all__ = [
     "CAPABILITIES",
     "ENTRY_POINT_GROUP",
-    "OPERATIONS",
     "REFERENCE_TARGETS",
     "NoAnswer",
     "Target",

@@ -10,18 +10,6 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, ClassVar
 
-#: The operations a target serves, by their API names.
-OPERATIONS: tuple[str, ...] = (
-    "CreateDatasetGroup",
-    "DescribeDatasetGroup",
-    "DeleteDatasetGroup",
-    "CreateEventTracker",
-    "DescribeEventTracker",
-    "ListEventTrackers",
-    "DeleteEventTracker",
-    "PutEvents",
-)
-
 #: Capabilities a target may declare. ``inspect``: it can show the events it recorded;
 #: ``wire``: it answers over HTTP, keeps each call's raw exchange (``last_exchange``) and
 #: takes raw requests (``send_raw``).
