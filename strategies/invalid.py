@@ -52,9 +52,10 @@ from personalize_conformance.strategies.patterns import (
     fullmatch,
     near_misses,
 )
+from personalize_conformance.strategies.serialized import RawBody, as_sent
 from personalize_conformance.strategies.valid import (
     SEEDS,
-    _Draw,
+    DrawPicker,
     from_node,
     is_json,
     is_json_object,
@@ -65,8 +66,6 @@ from personalize_conformance.strategies.valid import (
     requests,
     string_of,
 )
-from personalize_conformance.strategies.wire import as_sent
-from personalize_conformance.targets.base import RawBody
 
 
 @dataclass(frozen=True)
@@ -99,9 +98,9 @@ def _strings(node: Mapping[str, Any], sizes: Iterable[int], draw: st.DrawFn) -> 
         if size < 0:
             continue
         try:
-            out.append(string_of(node, size, _Draw(draw)))
+            out.append(string_of(node, size, DrawPicker(draw)))
         except Infeasible:
-            out.append(_Draw(draw).text(SAFE, size))
+            out.append(DrawPicker(draw).text(SAFE, size))
     return out
 
 

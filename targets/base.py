@@ -29,7 +29,7 @@ SUITE_PACKAGE = __name__.split(".", 1)[0]
 #: The reference's implementation in this package (its service, the mutants of it, its
 #: HTTP layer), which any adapter may serve; its adapters (``reference/__init__``) are not.
 REFERENCE_IMPLEMENTATION = tuple(f"{__name__.rpartition('.')[0]}.reference.{module}"
-                                 for module in ("service", "mutants", "wire"))
+                                 for module in ("service", "mutants", "http_layer"))
 
 
 @dataclass(frozen=True)
@@ -55,16 +55,6 @@ class Exchange:
                             "body": self.request_body.decode("utf-8", "replace")},
                 "response": {"status": self.status, "headers": dict(self.headers),
                              "body": self.body.decode("utf-8", "replace")}}
-
-
-class RawBody(dict):
-    """A request to send as this exact JSON body, past the client library's serializer.
-
-    For the operations in scope the JSON body *is* the request's members, so a target
-    that takes members as data may treat it as any request; a target behind boto3 must
-    put it on the wire unchanged (botocore cannot serialize a wrongly typed list, object
-    or timestamp). Used for the violations botocore would otherwise rewrite or refuse.
-    """
 
 
 class TargetError(Exception):

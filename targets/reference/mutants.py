@@ -36,7 +36,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from personalize_conformance import contracts
-from personalize_conformance.contracts.protocol import media_type
+from personalize_conformance.targets.reference.http_layer import (
+    JSON_11,
+    REST_JSON,
+    TARGET_PREFIX,
+    handle,
+)
 from personalize_conformance.targets.reference.service import (
     ACTIVE,
     CREATE_ORDER,
@@ -45,12 +50,6 @@ from personalize_conformance.targets.reference.service import (
     ReferenceService,
     ServiceError,
     documented_steps,
-)
-from personalize_conformance.targets.reference.wire import (
-    JSON_11,
-    REST_JSON,
-    TARGET_PREFIX,
-    handle,
 )
 
 #: Where EventsRecordedElsewhere records every event.
@@ -402,7 +401,7 @@ def mutant(entry: Mapping[str, Any], *, progressive: bool = False,
 
 
 # -- faults on the wire: the reference's HTTP answers changed from outside ------------------
-#: (service, method, url, headers, body) -> (status, headers, body): ``wire.handle``'s type.
+#: (service, method, url, headers, body) -> (status, headers, body): ``http_layer.handle``'s type.
 Handler = Callable[[ReferenceService, str, str, Mapping[str, str], bytes],
                    tuple[int, dict[str, str], bytes]]
 
@@ -420,7 +419,7 @@ def _request_kind(url: str, headers: Mapping[str, str], body: bytes) -> str | No
         if not target.startswith(TARGET_PREFIX) or not hasattr(
                 ReferenceService, f"_op_{target[len(TARGET_PREFIX):]}"):
             return "unknown-target"
-    if media_type(lowered.get("content-type")) != (REST_JSON if rest else JSON_11):
+    if contracts.media_type(lowered.get("content-type")) != (REST_JSON if rest else JSON_11):
         return "wrong-content-type"
     try:
         parsed = json.loads(body.decode("utf-8") or "{}")

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 
 from personalize_conformance import contracts
-from personalize_conformance.strategies.wire import on_the_wire
+from personalize_conformance.strategies import on_the_wire
 
 SCHEMAS = sorted(p.name for p in (contracts.ROOT / "schemas").iterdir()
                  if p.name.endswith(".json"))

@@ -222,7 +222,7 @@ def test_every_entry_with_two_readings_has_a_difference_pinned():
 
 @pytest.mark.parametrize("entry", sorted(WIRE_DIFFERENCES))
 def test_the_alternative_reading_answers_differently_on_the_wire(entry):
-    from personalize_conformance.targets.reference.wire import handle
+    from personalize_conformance.targets.reference.http_layer import handle
 
     kind, body, default, alternative, *target = WIRE_DIFFERENCES[entry]
     headers = {"X-Amz-Target": (target or ["AmazonPersonalize.ListEventTrackers"])[0],
