@@ -127,7 +127,7 @@ def reference_handler(name: str) -> Any | None:
     entry = mutants().get(name.removeprefix("mutant:"), {}) if name.startswith("mutant:") else {}
     if "wire" not in entry:
         return None
-    from personalize_conformance.targets.reference.mutants import wire_handler
+    from personalize_conformance.targets.reference.wire_faults import wire_handler
 
     return wire_handler(entry)
 

@@ -26,10 +26,12 @@ CLIENT_LIBRARIES = frozenset({"boto3", "botocore", "s3transfer", "urllib3", "req
                               "dateutil"})
 #: This package: the suite, its adapters and its reference.
 SUITE_PACKAGE = __name__.split(".", 1)[0]
-#: The reference's implementation in this package (its service, the mutants of it, its
-#: HTTP layer), which any adapter may serve; its adapters (``reference/__init__``) are not.
+#: The reference's implementation in this package (its service, the mutants of it and
+#: their wire faults, its HTTP layer), which any adapter may serve; its adapters
+#: (``reference/__init__``) are not.
 REFERENCE_IMPLEMENTATION = tuple(f"{__name__.rpartition('.')[0]}.reference.{module}"
-                                 for module in ("service", "mutants", "http_layer"))
+                                 for module in ("service", "mutants", "wire_faults",
+                                                "http_layer"))
 
 
 @dataclass(frozen=True)

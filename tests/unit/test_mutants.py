@@ -36,7 +36,7 @@ from personalize_conformance.targets.reference.service import Behaviour, Service
 
 #: The kinds of mutation an entry may hold (each applied from outside the reference).
 KINDS = {"schema_patches", "error_remaps", "response_patches", "service", "wire"}
-#: What a ``wire`` entry may change (targets/reference/mutants.py, ``wire_handler``).
+#: What a ``wire`` entry may change (targets/reference/wire_faults.py, ``wire_handler``).
 WIRE_FAULTS = {"accept", "refuse", "success", "error", "drop_headers"}
 #: The malformed request kinds a ``wire`` entry may accept or refuse.
 REQUEST_KINDS = {"missing-target", "unknown-target", "wrong-content-type", "not-json",
