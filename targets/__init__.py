@@ -14,7 +14,6 @@ from typing import Any
 
 from personalize_conformance.targets.base import (
     CAPABILITIES,
-    OPERATIONS,
     NoAnswer,
     Target,
     TargetConfigError,
@@ -28,7 +27,6 @@ ENTRY_POINT_GROUP = "personalize_conformance.targets"
 __all__ = [
     "CAPABILITIES",
     "ENTRY_POINT_GROUP",
-    "OPERATIONS",
     "REFERENCE_TARGETS",
     "NoAnswer",
     "Target",
@@ -131,7 +129,7 @@ def reference_handler(name: str) -> Any | None:
     entry = mutants().get(name.removeprefix("mutant:"), {}) if name.startswith("mutant:") else {}
     if "wire" not in entry:
         return None
-    from personalize_conformance.targets.reference.mutants import wire_handler
+    from personalize_conformance.targets.reference.wire_faults import wire_handler
 
     return wire_handler(entry)
 

@@ -34,14 +34,13 @@ import botocore.exceptions
 import botocore.parsers
 from botocore import xform_name
 
-from personalize_conformance.contracts import service_of
-from personalize_conformance.contracts.protocol import error_code, protocol_of
+from personalize_conformance.contracts import error_code, protocol_of, service_of
+from personalize_conformance.strategies import RawBody
 from personalize_conformance.targets.base import (
     DEFAULT_CALL_TIMEOUT,
     DEFAULT_REGION,
     Exchange,
     NoAnswer,
-    RawBody,
     Target,
     TargetError,
     Unsupported,

@@ -34,7 +34,7 @@ from personalize_conformance.report.reproduce import (
     cli_script,
     replay_of,
 )
-from personalize_conformance.strategies.wire import as_sent
+from personalize_conformance.strategies import as_sent
 from personalize_conformance.targets import TargetError
 
 

@@ -24,7 +24,7 @@ from personalize_conformance.contracts import (
 )
 from personalize_conformance.harness import Call, Harness, copy_request
 from personalize_conformance.report.reproduce import Expect, is_read, outputs, strings
-from personalize_conformance.strategies.wire import as_sent
+from personalize_conformance.strategies import as_sent
 from personalize_conformance.targets import TargetError, Unsupported
 
 #: The most replays one failure's reduction makes, the most target calls they make, and

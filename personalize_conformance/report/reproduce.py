@@ -150,7 +150,7 @@ RAW_HELPER = [
 
 
 def _is_raw(call: Call) -> bool:
-    from personalize_conformance.targets.base import RawBody
+    from personalize_conformance.strategies import RawBody
 
     return isinstance(call.request, RawBody)
 

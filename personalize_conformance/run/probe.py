@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from personalize_conformance.contracts.protocol import error_code, json_body, protocol_of
+from personalize_conformance.contracts import error_code, json_body, protocol_of
 from personalize_conformance.targets.base import DEFAULT_REGION, Exchange, TargetError
 
 #: Per service, a call that creates nothing: a describe of a dataset group that does not

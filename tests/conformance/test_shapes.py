@@ -34,9 +34,7 @@ from personalize_conformance.contracts import (
     shape_clauses,
 )
 from personalize_conformance.harness import Harness, profiles
-from personalize_conformance.strategies import requests, violations
-from personalize_conformance.strategies.invalid import supported
-from personalize_conformance.strategies.valid import maximal
+from personalize_conformance.strategies import maximal, requests, supported, violations
 from personalize_conformance.suite.support import check_response, response_clause
 
 #: The resource each create operation makes a run-unique name for (``harness.new_name``).
