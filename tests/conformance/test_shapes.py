@@ -189,10 +189,24 @@ def test_valid_requests_are_accepted(harness: Harness, operation: str):
                                  f"the strategies cannot make a case: "
                                  f"{type(exc).__name__}: {exc}")
         return
-    # One fixed request with every optional member present first, so that each clause's
-    # accepted side runs whatever cases the seed draws (ci draws only a few).
-    # A root cause it shows is failed, and it is sent again without that cause (so are
-    # the drawn requests after it).
+    _maximal_first(harness, operation, check, failures)
+    if operation in REUSABLE:
+        with _pinned(harness, operation) as shared:
+            _until_each_cause(harness, lambda data: check(data, shared), ids, failures)
+    else:
+        def fresh(data: st.DataObject) -> None:
+            with _pinned(harness, operation, data.draw) as pinned:
+                check(data, pinned)
+        _until_each_cause(harness, fresh, ids, failures)
+
+
+def _maximal_first(harness: Harness, operation: str, check: Callable[..., None],
+                   failures: list[checks.ClauseFailure]) -> None:
+    """One fixed request with every optional member present first, so that each clause's
+    accepted side runs whatever cases the seed draws (ci draws only a few). A root cause
+    it shows is failed, and it is sent again without that cause (so are the drawn
+    requests after it)."""
+    schema_name = request_schema(operation)
     while len(failures) < MAX_ROOT_CAUSES - 1:
         try:
             with _pinned(harness, operation) as pinned:
@@ -204,14 +218,6 @@ def test_valid_requests_are_accepted(harness: Harness, operation: str):
             harness.record.failed_here()
             continue
         break
-    if operation in REUSABLE:
-        with _pinned(harness, operation) as shared:
-            _until_each_cause(harness, lambda data: check(data, shared), ids, failures)
-    else:
-        def fresh(data: st.DataObject) -> None:
-            with _pinned(harness, operation, data.draw) as pinned:
-                check(data, pinned)
-        _until_each_cause(harness, fresh, ids, failures)
 
 
 def _until_each_cause(harness: Harness, body: Callable[[st.DataObject], None],

@@ -10,9 +10,9 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
+from personalize_conformance import report as report_module
 from personalize_conformance.contracts import catalog
 from personalize_conformance.harness import Harness, outcomes
-from personalize_conformance import report as report_module
 from tests.unit.test_report import BROKEN, check_outputs, load
 
 
