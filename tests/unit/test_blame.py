@@ -15,10 +15,11 @@ import os
 import pytest
 
 from benchmarks.power import run_suite
-from personalize_conformance import blame, checks, outcomes
+from personalize_conformance import checks
+from personalize_conformance.checks import blame
 from personalize_conformance.contracts import STATUS_CLAUSE, catalog, shape_clauses
-from personalize_conformance.harness import Harness
-from personalize_conformance.outcomes import Blocked
+from personalize_conformance.harness import Harness, outcomes
+from personalize_conformance.harness.outcomes import Blocked
 from personalize_conformance.targets import mutants, resolve
 
 #: Mutants whose fault used to fail many clauses besides their own.

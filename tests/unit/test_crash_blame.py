@@ -15,8 +15,7 @@ from typing import ClassVar
 import pytest
 
 from benchmarks.power import run_suite
-from personalize_conformance import outcomes
-from personalize_conformance.harness import Harness
+from personalize_conformance.harness import Harness, outcomes
 from personalize_conformance.targets import Target, TargetError
 from personalize_conformance.targets.boto import BotoTarget
 from personalize_conformance.targets.reference import ReferenceService, ReferenceTarget
@@ -35,7 +34,7 @@ FAKEMOTO = {
         import json
 
         from personalize_conformance.targets.reference import ReferenceService
-        from personalize_conformance.targets.reference.wire import handle
+        from personalize_conformance.targets.reference.http_layer import handle
 
 
         class Backend:

@@ -6,8 +6,9 @@ import copy
 
 import pytest
 
-from personalize_conformance import cli, contracts
+from personalize_conformance import contracts
 from personalize_conformance.contracts import drift
+from personalize_conformance.run import cli
 
 
 def _at(clause_id: str) -> str:

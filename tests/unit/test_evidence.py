@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from personalize_conformance import checks, outcomes
+from personalize_conformance import checks
 from personalize_conformance import report as report_module
 from personalize_conformance.contracts import catalog
-from personalize_conformance.harness import Harness
-from personalize_conformance.plugin import Collector
+from personalize_conformance.harness import Harness, outcomes
+from personalize_conformance.run.plugin import Collector
 from personalize_conformance.targets import NoAnswer, Target, Unsupported
 
 SCRIPT = str(Path(sys.executable).parent / "personalize-conformance")

@@ -37,7 +37,7 @@ def run_suite(tmp_path, faults=(), clauses=None, arn_scheme="seq") -> dict:
     server, url = start(port=0, host="127.0.0.1", faults=faults, step=STEP,
                         nodelay=True, arn_scheme=arn_scheme)
     try:
-        argv = [sys.executable, "-m", "personalize_conformance.cli", "run",
+        argv = [sys.executable, "-m", "personalize_conformance", "run",
                 "--target", "endpoint", "--endpoint-url", url,
                 "--report-dir", str(tmp_path / "report")]
         if clauses:

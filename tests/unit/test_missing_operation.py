@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from benchmarks.power import run_suite
-from personalize_conformance import outcomes
 from personalize_conformance.contracts import catalog
+from personalize_conformance.harness import outcomes
 from personalize_conformance.targets import Target, Unsupported
 from personalize_conformance.targets.reference import ReferenceTarget
 

@@ -19,10 +19,12 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from personalize_conformance import console, outcomes, render
 from personalize_conformance import report as report_module
 from personalize_conformance.contracts import catalog
-from personalize_conformance.options import RunSettings
+from personalize_conformance.harness import outcomes
+from personalize_conformance.report import render
+from personalize_conformance.run import console
+from personalize_conformance.run.settings import RunSettings
 
 #: The JUnit XML schema CI servers read (Jenkins' junit-10, restated; see its header).
 JUNIT_XSD = Path(__file__).parent / "data" / "junit.xsd"
@@ -263,7 +265,7 @@ def test_progress_is_one_live_line_on_a_terminal_and_sparse_otherwise(terminal):
     ("endpoint", "http://127.0.0.1:9000", None),
 ])
 def test_a_reproduction_serves_an_in_process_target_first(name, url, serve):
-    from personalize_conformance.reproduce import SERVE_URL, replay_of
+    from personalize_conformance.report.reproduce import SERVE_URL, replay_of
 
     class _Target:
         endpoint_url = url
@@ -279,7 +281,7 @@ def test_a_reproduction_serves_an_in_process_target_first(name, url, serve):
 
 
 def test_a_reproduction_serves_the_reference_under_the_runs_readings():
-    from personalize_conformance.reproduce import replay_of
+    from personalize_conformance.report.reproduce import replay_of
     from personalize_conformance.targets import resolve
 
     taken = {"Name.pattern.unanchored": "full-match", "Event.properties.json": "json-object"}

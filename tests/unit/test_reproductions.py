@@ -20,7 +20,7 @@ import pytest
 from benchmarks.power import run_suite
 from personalize_conformance import checks
 from personalize_conformance.harness import Harness
-from personalize_conformance.reproduce import SERVE_URL
+from personalize_conformance.report.reproduce import SERVE_URL
 from personalize_conformance.targets import reference_service, resolve
 from personalize_conformance.targets.reference.server import ReferenceServer
 

@@ -21,7 +21,7 @@ SUMMARY_KEYS = {"passed", "failed", "unsupported", "not_applicable", "waived"}
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "personalize_conformance.cli", "run", *args],
+        [sys.executable, "-m", "personalize_conformance", "run", *args],
         cwd=cwd, capture_output=True, text=True, timeout=300,
     )
 
@@ -151,8 +151,8 @@ def test_the_runner_and_the_plugin_refuse_the_same_values_alike(tmp_path, args, 
 
 
 def test_both_sides_declare_their_options_from_the_one_table():
-    from personalize_conformance import cli
-    from personalize_conformance.options import OPTIONS
+    from personalize_conformance.run import cli
+    from personalize_conformance.run.options import OPTIONS
 
     runner = next(a for a in cli._parser()._actions if a.dest == "command").choices["run"]
     flags = {flag for action in runner._actions for flag in action.option_strings}
@@ -168,8 +168,9 @@ def test_both_sides_declare_their_options_from_the_one_table():
 def test_the_runner_hands_its_run_to_pytest_and_gets_the_report_back(tmp_path, monkeypatch):
     """The target is resolved once and the waivers file read once, in this process; the
     report comes back in memory, the same as the report.json written."""
-    from personalize_conformance import targets, waivers
-    from personalize_conformance.options import prepare
+    from personalize_conformance import targets
+    from personalize_conformance.run import waivers
+    from personalize_conformance.run.session import prepare
 
     resolved: list[str] = []
     real_resolve = targets.resolve

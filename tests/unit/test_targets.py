@@ -26,7 +26,7 @@ AWS_URL = "https://personalize.us-east-1.amazonaws.com"
 
 
 def cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "personalize_conformance.cli", *args],
+    return subprocess.run([sys.executable, "-m", "personalize_conformance", *args],
                           cwd=cwd, capture_output=True, text=True, timeout=300,
                           env={**os.environ, **(env or {})})
 
@@ -371,7 +371,7 @@ def test_an_interrupted_run_still_deletes_what_it_created(tmp_path):
     server = ReferenceServer(service).start()
     try:
         run = subprocess.Popen(
-            [sys.executable, "-m", "personalize_conformance.cli", "run", "--target",
+            [sys.executable, "-m", "personalize_conformance", "run", "--target",
              "endpoint", "--endpoint-url", server.url, "--report-dir", str(tmp_path)],
             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
@@ -420,7 +420,7 @@ def test_serve_takes_the_readings_and_a_wire_mutants_faults(tmp_path):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = str(probe.getsockname()[1])
-        proc = subprocess.Popen([sys.executable, "-m", "personalize_conformance.cli", "serve",
+        proc = subprocess.Popen([sys.executable, "-m", "personalize_conformance", "serve",
                                  "--port", port, *args], cwd=tmp_path, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert "serving" in proc.stdout.readline()

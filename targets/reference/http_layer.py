@@ -1,0 +1,97 @@
+"""The two wire protocols in front of the reference service.
+
+personalize: AWS JSON 1.1, ``POST /`` with ``X-Amz-Target: AmazonPersonalize.<Operation>``;
+errors as ``{"__type": code, "message": ...}`` (and the ``X-Amzn-ErrorType`` header under
+the reading ``protocol-place`` of ``Protocol.error.codeInHeaderAndBody``).
+personalize-events: REST-JSON, ``POST /events``; errors with the ``X-Amzn-ErrorType``
+header and a ``{"message": ...}`` body.
+A request with another Content-Type is refused (415) under the reading ``reject`` of
+``Protocol.request.contentType``, read as JSON under ``lenient``; an X-Amz-Target naming
+no operation is UnknownOperationException (400), a body that is no JSON object
+SerializationException (400), under the reading ``smithy-errors`` of
+``Protocol.request.refusal`` (``other-client-error``: 404, and InvalidInputException);
+every answer has ``x-amzn-RequestId``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from personalize_conformance.contracts import media_type
+from personalize_conformance.targets.reference.service import ReferenceService, ServiceError
+
+JSON_11 = "application/x-amz-json-1.1"
+REST_JSON = "application/json"
+TARGET_PREFIX = "AmazonPersonalize."
+
+
+def _route(method: str, path: str, headers: Mapping[str, str]) -> tuple[str, str]:
+    """(operation, content type of the protocol) for a request line."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if path == "/events":
+        if method != "POST":
+            raise ServiceError("UnknownOperationException", f"{method} /events", status=404)
+        return "PutEvents", REST_JSON
+    target = lowered.get("x-amz-target")
+    if path == "/" and method == "POST" and target is not None:
+        if target.startswith(TARGET_PREFIX):
+            return target[len(TARGET_PREFIX):], JSON_11
+        raise ServiceError("UnknownOperationException", f"no operation {target!r}")
+    raise ServiceError("UnknownOperationException", f"no operation at {method} {path}", status=404)
+
+
+def _check_content_type(service: ReferenceService, headers: Mapping[str, str],
+                        content_type: str) -> None:
+    """Refuse another Content-Type than the protocol's (reading ``reject``)."""
+    given = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    if (given is not None and media_type(given) != content_type
+            and service.reading("Protocol.request.contentType") == "reject"):
+        raise ServiceError("UnsupportedMediaTypeException",
+                           f"Content-Type {given!r} is not {content_type}", status=415)
+
+
+#: The register entry on the answer to a request the protocol cannot serve.
+REFUSAL = "Protocol.request.refusal"
+
+
+def _refusal(service: ReferenceService, err: ServiceError) -> ServiceError:
+    """``err`` as the reading of :data:`REFUSAL` answers it: under ``other-client-error``
+    an unknown operation is a 404 and a body that is no JSON object InvalidInputException."""
+    if service.reading(REFUSAL) != "other-client-error":
+        return err
+    if err.code == "UnknownOperationException":
+        return ServiceError(err.code, err.message, status=404, clause=err.clause)
+    if err.code == "SerializationException" and err.clause is None:
+        return ServiceError("InvalidInputException", err.message, clause=err.clause)
+    return err
+
+
+def handle(
+    service: ReferenceService, method: str, url: str, headers: Mapping[str, str], body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """Serve one HTTP request: (status, headers, body)."""
+    request_id = str(uuid.uuid4())
+    content_type = JSON_11
+    try:
+        operation, content_type = _route(method, urlsplit(url).path or "/", headers)
+        _check_content_type(service, headers, content_type)
+        try:
+            payload = json.loads(body.decode("utf-8") or "{}")
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ServiceError("SerializationException", f"the body is not JSON: {exc}") from exc
+        result = service.call(operation, payload)
+    except ServiceError as caught:
+        err = _refusal(service, caught)
+        out = {"message": err.message}
+        both = service.reading("Protocol.error.codeInHeaderAndBody") == "protocol-place"
+        extra = {"x-amzn-ErrorType": err.code} if both or content_type == REST_JSON else {}
+        if content_type == JSON_11:
+            out["__type"] = err.code
+        return err.status, {"Content-Type": content_type, "x-amzn-RequestId": request_id,
+                            **extra}, json.dumps(out).encode()
+    return 200, {"Content-Type": content_type, "x-amzn-RequestId": request_id}, json.dumps(
+        result
+    ).encode()
