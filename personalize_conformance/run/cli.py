@@ -123,9 +123,11 @@ def _drift(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"drift: {problem}")
     counts = drift.summary()
-    print(f"{len(problems)} differences; {counts['shape_clauses']} shape clauses for "
-          f"{counts['botocore_effective']} botocore request constraints "
-          f"({counts['botocore_raw']} before dropping minimums of 0)")
+    print(f"{len(problems)} differences; "
+          f"{counts['shape_clauses'] + counts['prose_shape_clauses']} shape clauses: "
+          f"{counts['shape_clauses']} for the {counts['botocore_effective']} botocore request "
+          f"constraints ({counts['botocore_raw']} before dropping minimums of 0), "
+          f"{counts['prose_shape_clauses']} from botocore's documentation")
     return EXIT_FAILED if problems else EXIT_OK
 
 
