@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install conformance test lint clean
 
+# setuptools' notice that an install is editable is information, not a warning: not shown.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
