@@ -56,6 +56,12 @@ def _suite_dir() -> str:
     return str(next(iter(spec.submodule_search_locations)))
 
 
+def _account(text: str) -> str:
+    if not text or len(text) > 256 or any(c in text for c in ":/ \t\n"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an account id (such as 123456789012)")
+    return text
+
+
 def _serve_readings(text: str) -> dict[str, str]:
     from personalize_conformance.contracts import parse_readings
 
@@ -84,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--target", default="reference", help="reference or mutant:<id>")
     serve.add_argument("--port", type=_port, default=4566,
                        help="port on 127.0.0.1 (4566; 0: a free one)")
+    serve.add_argument("--account", type=_account, default=None,
+                       help="the account id its ARNs and accountId name (123456789012)")
     serve.add_argument("--progressive", action="store_true",
                        help="statuses pass through CREATE PENDING and CREATE IN_PROGRESS")
     serve.add_argument("--readings", type=_serve_readings, default={},
@@ -236,6 +244,8 @@ def _serve(args: argparse.Namespace) -> int:
                                     readings=args.readings)
     except TargetConfigError as exc:
         raise UsageError(f"cannot serve {args.target!r}: {exc}") from None
+    if args.account:
+        service.account = args.account
     handler = reference_handler(args.target)
     try:
         server = (ReferenceServer(service, port=args.port) if handler is None
