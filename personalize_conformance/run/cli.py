@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from personalize_conformance import __version__
+from personalize_conformance.run.matching import plural
 from personalize_conformance.run.options import SUITE, add_to_argparse
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -36,7 +37,18 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+        from personalize_conformance.run.matching import hint
+
+        raise UsageError(f"{hint(message, self._all_options())} (see '{self.prog} --help')")
+
+    def _all_options(self) -> list[str]:
+        """Its option strings and its sub-commands'."""
+        names = list(self._option_string_actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    names += list(sub._option_string_actions)
+        return names
 
 
 def _port(text: str) -> int:
@@ -131,7 +143,7 @@ def _drift(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"drift: {problem}")
     counts = drift.summary()
-    print(f"{len(problems)} differences; "
+    print(f"{plural(len(problems), 'difference')}; "
           f"{counts['shape_clauses'] + counts['prose_shape_clauses']} shape clauses: "
           f"{counts['shape_clauses']} for the {counts['botocore_effective']} botocore request "
           f"constraints ({counts['botocore_raw']} before dropping minimums of 0), "
@@ -224,10 +236,14 @@ def _ratchet(report: dict, baseline: str, statuses: dict, report_path: Path) -> 
     regressed, promoted = ratchet(statuses, report)
     for clause_id, status in regressed.items():
         print(f"regressed: {clause_id} passed in {baseline}, {status} now")
+    known = report.get("known_failures", [])
+    if known:
+        print(f"known: {plural(len(known), 'failure')} the baseline already had, "
+              f"not regressions: {', '.join(known)}")
     if promoted:
-        print(f"{len(promoted)} clauses newly pass; promote these to your baseline "
-              f"(cp {report_path} {baseline}): {', '.join(promoted)}")
-    print(f"baseline {baseline}: {len(regressed)} regressions")
+        print(f"{plural(len(promoted), 'clause newly passes', 'clauses newly pass')}; promote "
+              f"these to your baseline (cp {report_path} {baseline}): {', '.join(promoted)}")
+    print(f"baseline {baseline}: {plural(len(regressed), 'regression')}")
     return EXIT_FAILED if regressed else EXIT_OK
 
 
@@ -267,7 +283,7 @@ def _export_vectors(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write vectors to {args.directory!r}: "
                          f"{exc.strerror or exc}") from None
-    print(f"wrote {len(written)} files to {args.directory}")
+    print(f"wrote {plural(len(written), 'file')} to {args.directory}")
     return EXIT_OK
 
 

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from personalize_conformance.run import profiles
+from personalize_conformance.run import matching, profiles
 from personalize_conformance.targets import Target, TargetConfigError
 
 DEFAULT_TARGET = "reference"
@@ -103,10 +103,20 @@ def _known_clauses(ids: tuple[str, ...]) -> tuple[str, ...]:
     if not ids:
         raise OptionError("--clauses: no clause id given (see 'personalize-conformance "
                           "list-clauses')")
-    unknown = sorted(set(ids) - set(catalog().clauses))
-    if unknown:
-        raise OptionError(f"--clauses: no clause {', '.join(unknown)} in the catalog")
-    return ids
+    try:
+        return matching.expand(ids, list(catalog().clauses))
+    except ValueError as exc:
+        raise OptionError(str(exc)) from None
+
+
+def _keyword(expression: str) -> tuple[str, ...]:
+    """``-k``: the clause ids the expression keeps."""
+    from personalize_conformance.contracts import catalog
+
+    try:
+        return matching.keyword(expression, list(catalog().clauses))
+    except ValueError as exc:
+        raise OptionError(str(exc)) from None
 
 
 def _workers(text: str) -> str:
@@ -217,9 +227,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_examples", "cap Hypothesis examples per test (overrides the profile)",
            cli=("--max-examples",), plugin=("--max-examples",), type=int,
            check=_at_least_one),
-    Option("clauses", "run only the tests that check one of these catalog clauses",
-           cli=("--clauses",), plugin=("--clauses",), metavar="ID[,ID...]",
+    Option("clauses", "run only the tests that check one of these catalog clauses: ids or "
+           "globs ('PutEvents.*', '*.maxLength')",
+           cli=("--clauses",), plugin=("--clauses",), metavar="PATTERN[,...]",
            type=_clause_list, check=_known_clauses),
+    Option("keyword", "run only the tests of the clauses whose id matches EXPR, a pytest -k "
+           "expression ('PutEvents and not maxLength'; with --clauses: both)", cli=("-k",),
+           metavar="EXPR", check=_keyword),
     Option("progress", "show clauses done and the clause running (the runner's default: "
            "a live line on a terminal, a line every 30 s otherwise)", cli=("--progress",),
            plugin=("--conformance-progress",), kind="switch", default=False,
@@ -447,7 +461,9 @@ def resolve_target(settings: RunSettings) -> Target:
                          readings=effective_readings(settings) or settings.readings)
         refuse_aws(target, settings.allow_aws)
     except TargetConfigError as exc:
-        raise OptionError(str(exc)) from None
+        unknown = str(exc).startswith(("unknown target", "unknown mutant"))
+        raise OptionError(str(exc) + (matching.target_hint(settings.target) if unknown
+                                      else "")) from None
     return target
 
 
@@ -545,18 +561,29 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
         replay=given["replay"] or None,
         replay_tests=replay_tests,
         max_examples=given["max_examples"] or earlier.get("max_examples") or None,
-        clauses=given["clauses"] or None,
+        clauses=_chosen(given["clauses"], given["keyword"]) or None,
         progress=bool(progress) if progress is not None else runner,
         label=given["label"] or None,
         verbose=bool(given["verbose"]),
         no_color=bool(given["no_color"]),
         tb=given["tb"] or None,
-        scope=_scope(given["clauses"], replayed, replay_tests),
+        scope=_scope(_chosen(given["clauses"], given["keyword"]), replayed, replay_tests),
         allow_incomplete=bool(given["allow_incomplete"]),
         baseline=values.get("baseline"),
         baseline_statuses=given["baseline"],
     )
     return Run(settings, target, runner=runner)
+
+
+def _chosen(clauses: tuple[str, ...] | None, keyword: tuple[str, ...] | None
+            ) -> tuple[str, ...] | None:
+    """The clauses ``--clauses`` and ``-k`` choose (both, when both are given)."""
+    if clauses is None or keyword is None:
+        return clauses or keyword
+    chosen = tuple(c for c in clauses if c in keyword)
+    if not chosen:
+        raise OptionError("--clauses and -k together keep no clause")
+    return chosen
 
 
 def _scope(clauses: tuple[str, ...] | None, earlier: Mapping[str, Any],

@@ -23,6 +23,7 @@ from personalize_conformance.contracts import catalog
 from personalize_conformance.harness import RECORD, Record, outcomes
 from personalize_conformance.report import verdict as report
 from personalize_conformance.run import profiles
+from personalize_conformance.run.matching import known_failures
 from personalize_conformance.run.options import (
     RUN,
     SUITE,
@@ -305,7 +306,7 @@ class Collector:
         meta = {
             "target": settings.target,
             "label": settings.label,
-            "endpoint": settings.endpoint_url,
+            "endpoint": settings.endpoint_url or getattr(self.run.target, "endpoint_url", None),
             "profile": settings.profile,
             "seed": settings.seed,
             "strict": settings.strict,
@@ -322,6 +323,8 @@ class Collector:
             **self._harness_figures(),
         }
         built = report.build(list(self.records.values()), meta, settings.waivers)
+        if settings.baseline_statuses is not None:
+            built["known_failures"] = known_failures(settings.baseline_statuses, built)
         if settings.report_dir:
             report.write(built, settings.report_dir)
         self.run.report = built
