@@ -11,7 +11,8 @@ import pytest
 
 from personalize_conformance.contracts import catalog
 from personalize_conformance.run import matching
-from personalize_conformance.run.options import OptionError, prepare
+from personalize_conformance.run.options import OptionError
+from personalize_conformance.run.session import prepare
 
 IDS = list(catalog().clauses)
 
