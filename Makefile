@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+#: pytest-xdist workers for `make test` (`make test PYTEST_N=2`; 0: in one process).
+PYTEST_N ?= auto
 
 .PHONY: install conformance test lint clean
 
+# setuptools' notice that an install is editable is information, not a warning: not shown.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,7 +24,7 @@ conformance: install
 ## The project's own tests: lint, then every test (self-tests and the suite) in parallel.
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n $(PYTEST_N)
 
 clean:
 	rm -rf $(VENV) conformance-report .pytest_cache

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import inspect as pyinspect
 import os
+import socket
 from typing import Any, ClassVar
 
 from botocore import xform_name
@@ -97,14 +98,18 @@ class MotoServerTarget(MotoTarget):
     def __init__(self, call_timeout: float = DEFAULT_CALL_TIMEOUT) -> None:
         super().__init__(call_timeout)
         self._server: Any = None
+        # the port is chosen now, so the run's header and report can name the endpoint
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self._port = probe.getsockname()[1]
+        self.endpoint_url = f"http://127.0.0.1:{self._port}"
 
     def start(self) -> None:
         from moto.server import ThreadedMotoServer
 
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port,
+                                          verbose=False)
         self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.endpoint_url = f"http://{host}:{port}"
         self._clients.clear()
 
     def stop(self) -> None:

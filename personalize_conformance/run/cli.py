@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from personalize_conformance import __version__
+from personalize_conformance.run.matching import plural
 from personalize_conformance.run.options import add_to_argparse
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -37,7 +38,18 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+        from personalize_conformance.run.matching import hint
+
+        raise UsageError(f"{hint(message, self._all_options())} (see '{self.prog} --help')")
+
+    def _all_options(self) -> list[str]:
+        """Its option strings and its sub-commands'."""
+        names = list(self._option_string_actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    names += list(sub._option_string_actions)
+        return names
 
 
 def _port(text: str) -> int:
@@ -57,6 +69,12 @@ def _suite_dir() -> str:
     spec = find_spec(SUITE)
     assert spec is not None and spec.submodule_search_locations
     return str(next(iter(spec.submodule_search_locations)))
+
+
+def _account(text: str) -> str:
+    if not text or len(text) > 256 or any(c in text for c in ":/ \t\n"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an account id (such as 123456789012)")
+    return text
 
 
 def _serve_readings(text: str) -> dict[str, str]:
@@ -87,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--target", default="reference", help="reference or mutant:<id>")
     serve.add_argument("--port", type=_port, default=4566,
                        help="port on 127.0.0.1 (4566; 0: a free one)")
+    serve.add_argument("--account", type=_account, default=None,
+                       help="the account id its ARNs and accountId name (123456789012)")
     serve.add_argument("--progressive", action="store_true",
                        help="statuses pass through CREATE PENDING and CREATE IN_PROGRESS")
     serve.add_argument("--readings", type=_serve_readings, default={},
@@ -126,9 +146,11 @@ def _drift(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"drift: {problem}")
     counts = drift.summary()
-    print(f"{len(problems)} differences; {counts['shape_clauses']} shape clauses for "
-          f"{counts['botocore_effective']} botocore request constraints "
-          f"({counts['botocore_raw']} before dropping minimums of 0)")
+    print(f"{plural(len(problems), 'difference')}; "
+          f"{counts['shape_clauses'] + counts['prose_shape_clauses']} shape clauses: "
+          f"{counts['shape_clauses']} for the {counts['botocore_effective']} botocore request "
+          f"constraints ({counts['botocore_raw']} before dropping minimums of 0), "
+          f"{counts['prose_shape_clauses']} from botocore's documentation")
     return EXIT_FAILED if problems else EXIT_OK
 
 
@@ -218,10 +240,14 @@ def _ratchet(report: dict, baseline: str, statuses: dict, report_path: Path) -> 
     regressed, promoted = ratchet(statuses, report)
     for clause_id, status in regressed.items():
         print(f"regressed: {clause_id} passed in {baseline}, {status} now")
+    known = report.get("known_failures", [])
+    if known:
+        print(f"known: {plural(len(known), 'failure')} the baseline already had, "
+              f"not regressions: {', '.join(known)}")
     if promoted:
-        print(f"{len(promoted)} clauses newly pass; promote these to your baseline "
-              f"(cp {report_path} {baseline}): {', '.join(promoted)}")
-    print(f"baseline {baseline}: {len(regressed)} regressions")
+        print(f"{plural(len(promoted), 'clause newly passes', 'clauses newly pass')}; promote "
+              f"these to your baseline (cp {report_path} {baseline}): {', '.join(promoted)}")
+    print(f"baseline {baseline}: {plural(len(regressed), 'regression')}")
     return EXIT_FAILED if regressed else EXIT_OK
 
 
@@ -238,6 +264,8 @@ def _serve(args: argparse.Namespace) -> int:
                                     readings=args.readings)
     except TargetConfigError as exc:
         raise UsageError(f"cannot serve {args.target!r}: {exc}") from None
+    if args.account:
+        service.account = args.account
     handler = reference_handler(args.target)
     try:
         server = (ReferenceServer(service, port=args.port) if handler is None
@@ -259,7 +287,7 @@ def _export_vectors(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write vectors to {args.directory!r}: "
                          f"{exc.strerror or exc}") from None
-    print(f"wrote {len(written)} files to {args.directory}")
+    print(f"wrote {plural(len(written), 'file')} to {args.directory}")
     return EXIT_OK
 
 

@@ -26,6 +26,7 @@ from rich.progress import Progress as RichProgress
 from personalize_conformance import __version__
 from personalize_conformance.harness import outcomes
 from personalize_conformance.report import render
+from personalize_conformance.run.matching import plural
 from personalize_conformance.run.progress import PROGRESS, Progress
 from personalize_conformance.run.session import Run
 
@@ -214,13 +215,15 @@ def show(out: RichConsole, report: Mapping[str, Any], report_dir: str | Path | N
                   f"[dim]{escape(render.LEGEND[status])}[/]")
         if status in (outcomes.FAILED, outcomes.ERROR):
             for c in group:
-                out.print(f"  [{style}]{escape(c['id'])}[/] ({c['level']}) "
+                known = " [dim](known: failed in the baseline)[/]" if c["id"] in report.get(
+                    "known_failures", ()) else ""
+                out.print(f"  [{style}]{escape(c['id'])}[/] ({c['level']}){known} "
                           f"{escape(c['statement'])}")
                 for failure in c["failures"][:1]:
                     _failure(out, report, c, failure, report_dir)
                 if len(c["failures"]) > 1:
-                    out.print(f"    [dim]and {len(c['failures']) - 1} more failures "
-                              "in the report[/]")
+                    more = plural(len(c["failures"]) - 1, "more failure", "more failures")
+                    out.print(f"    [dim]and {more} in the report[/]")
         elif status == outcomes.WAIVED:
             for c in group:
                 out.print(f"  {escape(c['id'])} (observed {c['observed_status']}): "

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from personalize_conformance.harness import profiles
+from personalize_conformance.run import matching
 from personalize_conformance.targets.base import DEFAULT_CALL_TIMEOUT
 
 DEFAULT_TARGET = "reference"
@@ -94,10 +95,20 @@ def _known_clauses(ids: tuple[str, ...]) -> tuple[str, ...]:
     if not ids:
         raise OptionError("--clauses: no clause id given (see 'personalize-conformance "
                           "list-clauses')")
-    unknown = sorted(set(ids) - set(catalog().clauses))
-    if unknown:
-        raise OptionError(f"--clauses: no clause {', '.join(unknown)} in the catalog")
-    return ids
+    try:
+        return matching.expand(ids, list(catalog().clauses))
+    except ValueError as exc:
+        raise OptionError(str(exc)) from None
+
+
+def _keyword(expression: str) -> tuple[str, ...]:
+    """``-k``: the clause ids the expression keeps."""
+    from personalize_conformance.contracts import catalog
+
+    try:
+        return matching.keyword(expression, list(catalog().clauses))
+    except ValueError as exc:
+        raise OptionError(str(exc)) from None
 
 
 def _workers(text: str) -> str:
@@ -209,9 +220,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_examples", "cap Hypothesis examples per test (overrides the profile)",
            cli=("--max-examples",), plugin=("--max-examples",), type=int,
            check=_at_least_one),
-    Option("clauses", "run only the tests that check one of these catalog clauses",
-           cli=("--clauses",), plugin=("--clauses",), metavar="ID[,ID...]",
+    Option("clauses", "run only the tests that check one of these catalog clauses: ids or "
+           "globs ('PutEvents.*', '*.maxLength')",
+           cli=("--clauses",), plugin=("--clauses",), metavar="PATTERN[,...]",
            type=_clause_list, check=_known_clauses),
+    Option("keyword", "run only the tests of the clauses whose id matches EXPR, a pytest -k "
+           "expression ('PutEvents and not maxLength'; with --clauses: both)", cli=("-k",),
+           metavar="EXPR", check=_keyword),
     Option("progress", "show clauses done and the clause running (the runner's default: "
            "a live line on a terminal, a line every 30 s otherwise)", cli=("--progress",),
            plugin=("--conformance-progress",), kind="switch", default=False,

@@ -37,6 +37,7 @@ from personalize_conformance.harness import (
     outcomes,
     profiles,
 )
+from personalize_conformance.run.matching import known_failures
 from personalize_conformance.run.options import OptionError, add_to_pytest, values_of
 from personalize_conformance.run.progress import PROGRESS, Progress
 from personalize_conformance.run.selection import clause_ids, selected
@@ -331,7 +332,7 @@ class Collector:
         meta = {
             "target": settings.target,
             "label": settings.label,
-            "endpoint": settings.endpoint_url,
+            "endpoint": settings.endpoint_url or getattr(self.run.target, "endpoint_url", None),
             "profile": settings.profile,
             "seed": settings.seed,
             "strict": settings.strict,
@@ -348,6 +349,8 @@ class Collector:
             **self._harness_figures(),
         }
         built = report.build(list(self.records.values()), meta, settings.waivers)
+        if settings.baseline_statuses is not None:
+            built["known_failures"] = known_failures(settings.baseline_statuses, built)
         if settings.report_dir:
             report.write(built, settings.report_dir)
         self.run.report = built

@@ -22,6 +22,7 @@ import pytest
 from personalize_conformance.harness import profiles
 from personalize_conformance.run.options import (
     DEFAULT_TARGET,
+    OptionError,
     effective_call_timeout,
     validated,
     waivers_of,
@@ -140,12 +141,23 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
         run_id=given["run_id"] or uuid.uuid4().hex[:6], waivers=waivers,
         replay=given["replay"] or None, replay_tests=replay_tests,
         max_examples=given["max_examples"] or earlier.get("max_examples") or None,
-        clauses=given["clauses"] or None,
+        clauses=_chosen(given["clauses"], given["keyword"]) or None,
         progress=bool(progress) if progress is not None else runner,
         label=given["label"] or None, verbose=bool(given["verbose"]),
         no_color=bool(given["no_color"]), tb=given["tb"] or None,
-        scope=scope(given["clauses"], replay, replay_tests),
+        scope=scope(_chosen(given["clauses"], given["keyword"]), replay, replay_tests),
         allow_incomplete=bool(given["allow_incomplete"]),
         baseline=values.get("baseline"), baseline_statuses=given["baseline"],
     )
     return Run(settings, target, runner=runner)
+
+
+def _chosen(clauses: tuple[str, ...] | None, keyword: tuple[str, ...] | None
+            ) -> tuple[str, ...] | None:
+    """The clauses ``--clauses`` and ``-k`` choose (both, when both are given)."""
+    if clauses is None or keyword is None:
+        return clauses or keyword
+    chosen = tuple(c for c in clauses if c in keyword)
+    if not chosen:
+        raise OptionError("--clauses and -k together keep no clause")
+    return chosen

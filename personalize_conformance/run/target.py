@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 from urllib.parse import urlsplit
 
+from personalize_conformance.run import matching
 from personalize_conformance.run.options import OptionError
 from personalize_conformance.run.settings import RunSettings, effective_readings
 from personalize_conformance.targets import Target, TargetConfigError
@@ -65,5 +66,7 @@ def resolve_target(settings: RunSettings) -> Target:
                          readings=effective_readings(settings) or settings.readings)
         refuse_aws(target, settings.allow_aws)
     except TargetConfigError as exc:
-        raise OptionError(str(exc)) from None
+        unknown = str(exc).startswith(("unknown target", "unknown mutant"))
+        raise OptionError(str(exc) + (matching.target_hint(settings.target) if unknown
+                                      else "")) from None
     return target

@@ -10,12 +10,14 @@ A request with another Content-Type is refused (415) under the reading ``reject`
 no operation is UnknownOperationException (400), a body that is no JSON object
 SerializationException (400), under the reading ``smithy-errors`` of
 ``Protocol.request.refusal`` (``other-client-error``: 404, and InvalidInputException);
-every answer has ``x-amzn-RequestId``.
+every answer has ``x-amzn-RequestId``. A request is served in the region its SigV4
+credential scope names (``Authorization: AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/...``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -53,6 +55,17 @@ def _check_content_type(service: ReferenceService, headers: Mapping[str, str],
                            f"Content-Type {given!r} is not {content_type}", status=415)
 
 
+#: The region of a SigV4 credential scope: ``Credential=KEY/DATE/REGION/SERVICE/aws4_request``.
+_SCOPE_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
+
+
+def signed_region(headers: Mapping[str, str]) -> str | None:
+    """The region a request was signed for (``None``: it was not signed with SigV4)."""
+    auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    found = _SCOPE_REGION.search(auth)
+    return found.group(1) if found else None
+
+
 #: The register entry on the answer to a request the protocol cannot serve.
 REFUSAL = "Protocol.request.refusal"
 
@@ -82,7 +95,7 @@ def handle(
             payload = json.loads(body.decode("utf-8") or "{}")
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ServiceError("SerializationException", f"the body is not JSON: {exc}") from exc
-        result = service.call(operation, payload)
+        result = service.call(operation, payload, region=signed_region(headers))
     except ServiceError as caught:
         err = _refusal(service, caught)
         out = {"message": err.message}

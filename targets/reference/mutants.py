@@ -350,8 +350,8 @@ class MutantService(ReferenceService):
         self.response_patches: list[Mapping[str, Any]] = list(
             entry.get("response_patches", []))
 
-    def call(self, operation: str, body: Any) -> dict[str, Any]:
-        answer = super().call(operation, body)
+    def call(self, operation: str, body: Any, *, region: str | None = None) -> dict[str, Any]:
+        answer = super().call(operation, body, region=region)
         for patch in self.response_patches:
             if patch["operation"] == operation:
                 answer = apply_patch(answer, patch["patch"])

@@ -234,6 +234,8 @@ class ReferenceService:
                  validators: Mapping[str, Any] | None = None) -> None:
         self.behaviour = behaviour or Behaviour()
         self.validators = dict(validators or {})
+        #: The account its ARNs and ``accountId`` name; the region of the call being served.
+        self.account, self._region = ACCOUNT, DEFAULT_REGION
         #: The validator class requests are checked with, if a reading changes it.
         self._reading_class = (reading_validator(self.behaviour)
                                if any(self.behaviour.reading(e) != contracts.catalog()
@@ -258,13 +260,16 @@ class ReferenceService:
         self._tokens: dict[str, tuple[str, str | None]] = {}
 
     # -- plumbing --------------------------------------------------------------------------
-    def call(self, operation: str, body: Any) -> dict[str, Any]:
+    def call(self, operation: str, body: Any, *, region: str | None = None) -> dict[str, Any]:
+        """Serve one request; the ARNs it makes name ``region`` (the one the request was
+        signed for; default ``us-east-1``)."""
         handler = getattr(self, f"_op_{operation}", None)
         if handler is None:
             raise ServiceError("UnknownOperationException", f"unknown operation {operation}")
         if not isinstance(body, dict):
             raise ServiceError("SerializationException", "the request body is not a JSON object")
         with self._lock:
+            self._region = region or DEFAULT_REGION
             if self.reading("Errors.shapeAndBehaviour") == "behaviour-first":
                 self._look_up_first(operation, body)
             self._validate(operation, body)
@@ -371,9 +376,8 @@ class ReferenceService:
         is gone (EventTracker.status.deleteOrder): none unless progressive."""
         return documented_steps(DELETE_ORDER) if self.behaviour.progressive else []
 
-    @staticmethod
-    def _arn(kind: str, name: str) -> str:
-        return f"arn:aws:personalize:{DEFAULT_REGION}:{ACCOUNT}:{kind}/{name}"
+    def _arn(self, kind: str, name: str) -> str:
+        return f"arn:aws:personalize:{self._region}:{self.account}:{kind}/{name}"
 
     def _new_arn(self, kind: str, name: str) -> str:
         """The ARN of a new resource of ``kind`` named ``name`` (Arn.resourceId): its name
@@ -529,7 +533,7 @@ class ReferenceService:
         now = time.time()
         steps = self._creation_steps("event-tracker")
         self._trackers[arn] = _Resource(
-            {"name": body["name"], "eventTrackerArn": arn, "accountId": ACCOUNT,
+            {"name": body["name"], "eventTrackerArn": arn, "accountId": self.account,
              "trackingId": tracking_id, "datasetGroupArn": group_arn, "status": steps[0],
              "creationDateTime": now, "lastUpdatedDateTime": now},
             steps,

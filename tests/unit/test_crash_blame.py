@@ -83,7 +83,7 @@ class PlainPlugin(FakeMoto):
 
 
 class DirectPlugin(Target):
-    """A plugin calling the reference service directly (as the README's example does)."""
+    """A plugin calling the reference service directly (as in docs/writing-a-target.md)."""
 
     name = "direct"
 

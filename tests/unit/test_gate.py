@@ -338,7 +338,8 @@ def test_the_baseline_fails_only_regressions_and_names_what_newly_passes(tmp_pat
     result = cli(*mutant, "--baseline", "base/report.json", cwd=tmp_path)
     assert result.returncode == 1, result.stdout[-3000:]
     assert f"regressed: {CLAUSE} passed in base/report.json, failed now" in result.stdout
-    assert "baseline base/report.json: 1 regressions" in result.stdout
+    assert "baseline base/report.json: 1 regression" in result.stdout
+    assert json.loads((tmp_path / "now" / "report.json").read_text())["known_failures"] == []
     # A baseline where CLAUSE already failed and OTHER did not pass: no regression (exit 0,
     # though a clause fails), and OTHER is to be promoted.
     for entry in base["clauses"]:
@@ -347,9 +348,15 @@ def test_the_baseline_fails_only_regressions_and_names_what_newly_passes(tmp_pat
     (tmp_path / "partial.json").write_text(json.dumps(base))
     result = cli(*mutant, "--baseline", "partial.json", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert ("1 clauses newly pass; promote these to your baseline (cp now/report.json "
+    assert ("1 clause newly passes; promote these to your baseline (cp now/report.json "
             f"partial.json): {OTHER}") in result.stdout
     assert "baseline partial.json: 0 regressions" in result.stdout
+    # ... and CLAUSE, failing there too, is marked known, in the console and the report.
+    assert f"known: 1 failure the baseline already had, not regressions: {CLAUSE}" in (
+        result.stdout)
+    assert f"{CLAUSE} (MUST) (known: failed in the baseline)" in result.stdout
+    assert json.loads((tmp_path / "now" / "report.json").read_text())["known_failures"] == [
+        CLAUSE]
     (tmp_path / "bad.json").write_text("[]")
     result = cli(*mutant, "--baseline", "bad.json", cwd=tmp_path, timeout=60)
     assert result.returncode == 2 and "is not a report.json of this suite" in one_line(result)
