@@ -174,6 +174,27 @@ def repro_path(clause_id: str, suffix: str = "sh", n: int = 1) -> str:
 
 def rerun_command(report: Mapping[str, Any], clause_id: str) -> str:
     """The runner's command that runs a clause's tests again as this run did."""
+    return shlex.join([*_run_words(report), "--clauses", clause_id])
+
+
+def run_command(report: Mapping[str, Any]) -> str:
+    """The runner's command that makes this run again: its target, profile, seed,
+    strictness, readings, example cap and scope (and, for a waived clause, ``--waivers``)."""
+    words = _run_words(report)
+    if report.get("label"):
+        words += ["--label", report["label"]]
+    if report.get("max_examples"):
+        words += ["--max-examples", str(report["max_examples"])]
+    if report.get("scope") is not None and not report.get("replay_of"):
+        words += ["--clauses", ",".join(report["scope"])]
+    elif report.get("replay_of"):
+        words += ["--replay", report["replay_of"]]
+    if report.get("waivers"):
+        words += ["--waivers", "WAIVERS.json"]
+    return shlex.join(words)
+
+
+def _run_words(report: Mapping[str, Any]) -> list[str]:
     words = ["personalize-conformance", "run", "--target", report["target"]]
     if report.get("endpoint"):
         words += ["--endpoint-url", report["endpoint"]]
@@ -184,7 +205,7 @@ def rerun_command(report: Mapping[str, Any], clause_id: str) -> str:
         words.append("--strict")
     if report.get("readings"):
         words += ["--readings", ",".join(f"{k}={v}" for k, v in report["readings"].items())]
-    return shlex.join([*words, "--clauses", clause_id])
+    return words
 
 
 def not_passed(report: Mapping[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:

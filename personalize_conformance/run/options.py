@@ -153,6 +153,33 @@ def _report_dir(text: str) -> str:
     return text
 
 
+def _bundle_dir(text: str) -> str:
+    """``--bundle``: a directory that does not exist yet or is empty, and can be made."""
+    path = Path(text)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise OptionError(f"--bundle {text!r} is {'not empty' if path.is_dir() else 'a file'}"
+                          "; give a new or empty directory")
+    try:
+        return _report_dir(text)
+    except OptionError as exc:
+        raise OptionError(str(exc).replace("--report-dir", "--bundle", 1)) from None
+
+
+def _product(path: str | None, bundle: str | None) -> Mapping[str, Any] | None:
+    """``--product``: the product.yaml a bundle needs, validated (and only with one)."""
+    from personalize_conformance.report.product import ProductError, load
+
+    if bool(path) != bool(bundle):
+        raise OptionError("--bundle DIR needs --product FILE (vendor, product, version, url, "
+                          "contact)" if bundle else "--product is for --bundle DIR")
+    if not path:
+        return None
+    try:
+        return load(path)
+    except ProductError as exc:
+        raise OptionError(str(exc)) from None
+
+
 def _baseline(path: str) -> dict[str, str]:
     """``--baseline``: the earlier report's clause statuses (clause id -> status)."""
     try:
@@ -236,6 +263,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("allow_incomplete", "exit 0, not 3, when the verdict is incomplete (gate on "
            "what the target implements)", cli=("--allow-incomplete",), kind="flag",
            default=False),
+    Option("bundle", "also write a self-contained bundle (a certification, for a certify "
+           "run of the whole catalog) into this new or empty directory; needs --product",
+           cli=("--bundle",), metavar="DIR", check=_bundle_dir),
+    Option("product", "product.yaml of the implementation, for --bundle: vendor, product, "
+           "version, url, contact", cli=("--product",), metavar="FILE"),
     Option("baseline", "an earlier report.json: exit 1 only for clauses that passed there "
            "and do not now (a ratchet); print the clauses that newly pass",
            cli=("--baseline",), metavar="REPORT", check=_baseline),
@@ -316,6 +348,11 @@ class RunSettings:
     baseline: str | None = None
     baseline_statuses: Mapping[str, str] | None = None
     label: str | None = None
+    #: ``--bundle`` (where each process journals its exchanges too) and ``--product``'s
+    #: path and its parsed content.
+    bundle: str | None = None
+    product: str | None = None
+    product_data: Mapping[str, Any] | None = None
     #: The runner's console: the whole matrix, no colour, pytest's traceback style.
     verbose: bool = False
     no_color: bool = False
@@ -333,6 +370,7 @@ class RunSettings:
             "replay_tests": None if self.replay_tests is None else list(self.replay_tests),
             "clauses": None if self.clauses is None else list(self.clauses),
             "scope": None if self.scope is None else list(self.scope),
+            "bundle": self.bundle,
         }
 
     @classmethod
@@ -526,6 +564,7 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
         check_reachable(given["endpoint_url"])
         check_answers(target, given["endpoint_url"])
     waivers = _waivers(given["waivers"]) if given["waivers"] else {}
+    product = _product(given["product"], given["bundle"])
     profile = given["profile"] or earlier.get("profile") or profiles.DEFAULT
     seed = given["seed"] if given["seed"] is not None else earlier.get("seed")
     if seed is None and profile == "ci":
@@ -555,6 +594,9 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
         allow_incomplete=bool(given["allow_incomplete"]),
         baseline=values.get("baseline"),
         baseline_statuses=given["baseline"],
+        bundle=given["bundle"] or None,
+        product=given["product"] or None,
+        product_data=product,
     )
     return Run(settings, target, runner=runner)
 
