@@ -36,8 +36,9 @@ def _run_gaps(report: Mapping[str, Any]) -> list[str]:
         found.append(f"the profile's examples were capped (--max-examples "
                      f"{report['max_examples']})")
     if report.get("scope") is not None:
-        found.append(f"the run was partial: {len(report['scope'])} clauses in scope, not "
-                     "the whole catalog")
+        found.append(f"the run was partial: {len(report['scope'])} of "
+                     f"{len(report.get('clauses', []))} clauses in scope, not the whole "
+                     "catalog")
     if report.get("interrupted"):
         found.append("the run was interrupted")
     if report.get("contract_digest") not in known_digests():
@@ -82,7 +83,8 @@ def _clause_inconsistencies(entry: Mapping[str, Any], waivers: Mapping[str, Any]
     if observed in (outcomes.FAILED, outcomes.ERROR) and not failures:
         found.append(f"clause {cid} is {observed}, but records no failure")
     if failures and observed not in (outcomes.FAILED, outcomes.ERROR):
-        found.append(f"clause {cid} is {observed}, but records {len(failures)} failures")
+        found.append(f"clause {cid} is {observed}, but records {len(failures)} failure"
+                     + ("s" if len(failures) > 1 else ""))
     if observed == outcomes.PASSED and not entry.get("tests"):
         found.append(f"clause {cid} is passed, but names no test that checked it")
     return found
