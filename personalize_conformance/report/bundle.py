@@ -126,18 +126,16 @@ def write(directory: str | Path, report: Mapping[str, Any], *, product_file: str
     and are removed); the path of its manifest."""
     root = Path(directory)
     root.mkdir(parents=True, exist_ok=True)
-    entries = har.journaled(root)
+    entries = har.write(root, root / HAR, covers)
     shutil.rmtree(root / har.JOURNAL_DIR, ignore_errors=True)
-    report = {**report, "exchanges": len(entries)}
+    report = {**report, "exchanges": entries}
     write_report(report, root)
     shutil.copyfile(product_file, root / PRODUCT)
-    (root / HAR).write_text(json.dumps(har.har(entries, covers), ensure_ascii=False)
-                            + "\n", encoding="utf-8")
     (root / LOG).write_text(console_log, encoding="utf-8")
     run = {"seed": report.get("seed"),
            "command": command or render.run_command(report),
            "versions": versions(report),
-           "exchanges": {"file": HAR, "entries": len(entries), "covers": covers},
+           "exchanges": {"file": HAR, "entries": entries, "covers": covers},
            "not_a_certification": certification.gaps(report)}
     (root / RUN).write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
     (root / README).write_text(readme(report, product, run), encoding="utf-8")

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import heapq
 import http
 import json
 import os
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -31,6 +33,7 @@ REDACTED = "<redacted>"
 #: Query parameters of a presigned URL that carry credentials.
 SECRET_QUERY = frozenset({"x-amz-signature", "x-amz-credential", "x-amz-security-token"})
 NO_TIMINGS = "timings are not measured; startedDateTime is when the answer was read"
+_STARTED = re.compile(r'^\{"startedDateTime": "([^"]+)"')
 
 
 def _body(data: bytes) -> tuple[str, bool]:
@@ -112,13 +115,10 @@ class Journal:
             self._file.close()
 
 
-def journaled(bundle: str | Path) -> list[dict[str, Any]]:
-    """Every entry the journals of a bundle's run hold, in the order they were answered."""
-    found = []
-    for path in sorted((Path(bundle) / JOURNAL_DIR).glob("*.jsonl")):
-        with path.open(encoding="utf-8") as lines:
-            found += [json.loads(line) for line in lines if line.strip()]
-    return sorted(found, key=lambda e: e["startedDateTime"])
+def _started(line: str) -> str:
+    """When a journal line's exchange was answered (``entry`` writes it first)."""
+    match = _STARTED.match(line)
+    return match[1] if match else ""
 
 
 def har(entries: Iterable[Mapping[str, Any]], covers: str) -> dict[str, Any]:
@@ -129,21 +129,74 @@ def har(entries: Iterable[Mapping[str, Any]], covers: str) -> dict[str, Any]:
                     "entries": list(entries)}}
 
 
-def problems(document: Any) -> list[str]:
-    """What makes ``document`` no HAR 1.2 of a bundle: its shape, or a credential left in it."""
+def write(bundle: str | Path, out: str | Path, covers: str) -> int:
+    """Write the HAR of a bundle's journals to ``out``, one entry a line, in the order the
+    exchanges were answered, never holding them all in memory (a ``certify`` run's bodies
+    come to about a gigabyte); how many entries it holds."""
+    streams = [path.open(encoding="utf-8")
+               for path in sorted((Path(bundle) / JOURNAL_DIR).glob("*.jsonl"))]
+    prefix, suffix = json.dumps(har([], covers), ensure_ascii=False).rsplit("[]", 1)
+    count = 0
+    try:
+        lines = heapq.merge(*((ln for ln in s if ln.strip()) for s in streams), key=_started)
+        with Path(out).open("w", encoding="utf-8") as document:
+            document.write(prefix + "[\n")
+            for line in lines:
+                document.write(("," if count else "") + line.rstrip("\n") + "\n")
+                count += 1
+            document.write("]" + suffix + "\n")
+    finally:
+        for stream in streams:
+            stream.close()
+    return count
+
+
+def _entry_problems(n: int, one: Any) -> list[str]:
+    request = one.get("request") if isinstance(one, Mapping) else None
+    if not isinstance(request, Mapping) or not isinstance(one.get("response"), Mapping):
+        return [f"entry {n} has no request and response"]
+    leaked = sorted({str(h.get("name", "")) for h in request.get("headers", [])
+                     if isinstance(h, Mapping) and str(h.get("name", "")).lower()
+                     in SECRET_HEADERS and h.get("value") != REDACTED})
+    return [f"entry {n} carries credentials ({', '.join(leaked)} not redacted)"] if leaked \
+        else []
+
+
+def _is_log(document: Any) -> bool:
     log = document.get("log") if isinstance(document, Mapping) else None
-    if not isinstance(log, Mapping) or log.get("version") != "1.2" \
-            or not isinstance(log.get("entries"), list):
-        return ["is not a HAR 1.2 file (log.version 1.2 and log.entries)"]
-    found = []
-    for n, one in enumerate(log["entries"], 1):
-        request = one.get("request") if isinstance(one, Mapping) else None
-        if not isinstance(request, Mapping) or not isinstance(one.get("response"), Mapping):
-            found.append(f"entry {n} has no request and response")
-            continue
-        leaked = sorted({h.get("name", "") for h in request.get("headers", [])
-                         if str(h.get("name", "")).lower() in SECRET_HEADERS
-                         and h.get("value") != REDACTED})
-        if leaked:
-            found.append(f"entry {n} carries credentials ({', '.join(leaked)} not redacted)")
-    return found
+    return isinstance(log, Mapping) and log.get("version") == "1.2" \
+        and isinstance(log.get("entries"), list)
+
+
+def _streamed(path: Path) -> tuple[int, list[str]] | None:
+    """(entries, problems) of a HAR laid out as ``write`` lays it out, read an entry at a
+    time; None for any other layout."""
+    count, found = 0, []
+    with path.open(encoding="utf-8") as lines:
+        head = lines.readline()
+        try:
+            if not head.endswith("[\n") or not _is_log(json.loads(head[:-2] + "[]}}")):
+                return None
+            for line in lines:
+                if line.startswith("]"):
+                    json.loads(head[:-2] + "[]" + line[1:])
+                    return count, found
+                count += 1
+                found += _entry_problems(count, json.loads(line[1:] if count > 1 else line))
+        except ValueError:
+            return None
+    return None
+
+
+def scan(path: str | Path) -> tuple[int, list[str]]:
+    """(how many entries, what makes it no HAR 1.2 of a bundle) of the HAR at ``path``:
+    its shape, and any credential left in it. ``ValueError`` when it is not JSON."""
+    streamed = _streamed(Path(path))
+    if streamed is not None:
+        return streamed
+    document = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not _is_log(document):
+        return 0, ["is not a HAR 1.2 file (log.version 1.2 and log.entries)"]
+    entries = document["log"]["entries"]
+    return len(entries), [p for n, one in enumerate(entries, 1)
+                          for p in _entry_problems(n, one)]

@@ -72,14 +72,18 @@ def _schema_errors(name: str, data: Any, schema: dict) -> list[str]:
     return lines
 
 
-def _exchanges(document: Any, report: Any) -> list[str]:
-    """The HAR against the report: its shape, then its count."""
-    if document is None:
-        return []
-    found = [f"{bundle.HAR} {p}" for p in har.problems(document)]
+def _exchanges(root: Path, report: Any) -> list[str]:
+    """The HAR against the report: its shape and credentials, then its count."""
+    path = root / bundle.HAR
+    if not path.is_file():
+        return [f"{bundle.HAR} is missing"]
+    try:
+        held, found = har.scan(path)
+    except ValueError as exc:
+        return [f"{bundle.HAR} cannot be read: {' '.join(str(exc).split())[:200]}"]
+    found = [f"{bundle.HAR} {p}" for p in found]
     if found or not isinstance(report, dict):
         return found
-    held = len(document["log"]["entries"])
     said = report.get("exchanges")
     if not isinstance(said, int):
         return [f"report.json does not say how many exchanges {bundle.HAR} holds"]
@@ -107,8 +111,7 @@ def problems(directory: str | Path) -> list[str]:
     if isinstance(report, dict):
         found += [f"not a certification: {gap}" for gap in certification.gaps(report)]
         found += [f"report.json: {line}" for line in certification.inconsistencies(report)]
-    document, unread = _read(root, bundle.HAR, json.loads)
-    return found + unread + _exchanges(document, report)
+    return found + _exchanges(root, report)
 
 
 def summary(directory: str | Path) -> str:

@@ -94,8 +94,7 @@ def test_a_good_bundle_verifies(good, capsys):
 
 def test_the_har_keeps_bodies_exact_and_redacts_credentials(good):
     entries = json.loads((good / "exchanges.har").read_text())["log"]["entries"]
-    assert len(entries) == 3 and not har.problems({"log": {"version": "1.2",
-                                                           "entries": entries}})
+    assert len(entries) == 3 and har.scan(good / "exchanges.har") == (3, [])
     first = entries[0]
     headers = {h["name"]: h["value"] for h in first["request"]["headers"]}
     assert headers["authorization"] == headers["x-amz-security-token"] == "<redacted>"
@@ -106,6 +105,29 @@ def test_the_har_keeps_bodies_exact_and_redacts_credentials(good):
     assert base64.b64decode(content["text"]) == b"\xff\xfe not UTF-8"
     url, query = har._url("https://h/?X-Amz-Signature=s&a=1")
     assert "s&" not in url and query[0]["value"] == "<redacted>"
+
+
+def test_the_har_merges_the_journals_of_every_process_in_time_order(tmp_path):
+    first, second = har.Journal(tmp_path, "gw0"), har.Journal(tmp_path, "gw1")
+    for n in range(4):
+        (first if n % 2 else second).record(exchange(n))
+    first.close()
+    second.close()
+    assert har.write(tmp_path, tmp_path / "x.har", "test") == 4
+    entries = json.loads((tmp_path / "x.har").read_text())["log"]["entries"]
+    assert [e["request"]["postData"]["text"] for e in entries] == [
+        f'{{"name": "pc{n}"}}' for n in range(4)]
+    assert [e["_process"] for e in entries] == ["gw1", "gw0", "gw1", "gw0"]
+    assert har.scan(tmp_path / "x.har") == (4, [])  # read a line at a time
+    (tmp_path / "y.har").write_text(json.dumps(json.loads((tmp_path / "x.har").read_text()),
+                                               indent=2))
+    assert har.scan(tmp_path / "y.har") == (4, [])  # any other layout: read whole
+
+
+def _har_line_dropped(directory: Path) -> None:  # the layout kept: one entry a line
+    path = directory / "exchanges.har"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:-2] + lines[-1:]))
 
 
 def _edit_report(directory: Path, change) -> None:
@@ -182,6 +204,8 @@ TAMPERINGS = {
         f"not a certification: contract digest '{'0' * 64}' is not one this suite knows"),
     "a HAR count mismatch": (_har_entry_dropped, True,
                              "exchanges.har holds 2 exchanges, report.json says 3"),
+    "a HAR line dropped": (_har_line_dropped, True,
+                           "exchanges.har holds 2 exchanges, report.json says 3"),
     "a credential left in the HAR": (_har_leak, True,
                                      "exchanges.har entry 1 carries credentials "
                                      "(authorization not redacted)"),
