@@ -23,8 +23,8 @@ from personalize_conformance.report import certification, har, render
 from personalize_conformance.report.verdict import write as write_report
 
 MANIFEST = "SHA256SUMS"
-PRODUCT, HAR, LOG, RUN, README = (
-    "product.yaml", "exchanges.har", "console.log", "run.json", "README.md")
+PRODUCT, HAR, LOG, RUN, README, WAIVERS = (
+    "product.yaml", "exchanges.har", "console.log", "run.json", "README.md", "waivers.json")
 #: The distributions whose versions a bundle records (beside the suite's and Python's).
 DISTRIBUTIONS = ("boto3", "botocore", "hypothesis", "pytest")
 #: What each file of a bundle is, for its README.
@@ -36,7 +36,8 @@ FILES = {
     "report.md": "the report in Markdown", "report.html": "the report as one web page",
     "reproduce/": "a boto3 and an AWS CLI reproduction of each failure (if any)",
     HAR: "the run's raw exchanges (HAR 1.2, credentials redacted)",
-    LOG: "what the runner printed", RUN: "versions, seed, the command that reproduces the "
+    LOG: "what the runner printed", WAIVERS: "the run's waivers (if any), for --waivers",
+    RUN: "versions, seed, the command that reproduces the "
     "run, what exchanges.har covers", MANIFEST: "the SHA-256 of every other file",
 }
 
@@ -132,8 +133,12 @@ def write(directory: str | Path, report: Mapping[str, Any], *, product_file: str
     write_report(report, root)
     shutil.copyfile(product_file, root / PRODUCT)
     (root / LOG).write_text(console_log, encoding="utf-8")
+    if report.get("waivers"):  # as --waivers reads them, for the command below
+        (root / WAIVERS).write_text(json.dumps({"waivers": [
+            {"clause": c, "reason": r} for c, r in report["waivers"].items()]}, indent=2)
+            + "\n", encoding="utf-8")
     run = {"seed": report.get("seed"),
-           "command": command or render.run_command(report),
+           "command": command or render.run_command(report, WAIVERS),
            "versions": versions(report),
            "exchanges": {"file": HAR, "entries": entries, "covers": covers},
            "not_a_certification": certification.gaps(report)}

@@ -215,9 +215,10 @@ def rerun_command(report: Mapping[str, Any], clause_id: str) -> str:
     return shlex.join([*_run_words(report), "--clauses", clause_id])
 
 
-def run_command(report: Mapping[str, Any]) -> str:
+def run_command(report: Mapping[str, Any], waivers: str = "WAIVERS.json") -> str:
     """The runner's command that makes this run again: its target, profile, seed,
-    strictness, readings, example cap and scope (and, for a waived clause, ``--waivers``)."""
+    strictness, readings, example cap and scope (and, for a waived clause, ``--waivers``
+    with the file ``waivers`` names)."""
     words = _run_words(report)
     if report.get("label"):
         words += ["--label", report["label"]]
@@ -228,7 +229,7 @@ def run_command(report: Mapping[str, Any]) -> str:
     elif report.get("replay_of"):
         words += ["--replay", report["replay_of"]]
     if report.get("waivers"):
-        words += ["--waivers", "WAIVERS.json"]
+        words += ["--waivers", waivers]
     return shlex.join(words)
 
 

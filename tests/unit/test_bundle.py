@@ -234,6 +234,23 @@ def test_each_tampering_fails_verify_with_its_own_line(good, tmp_path, capsys, n
     assert not [o for o in others if any(ln.startswith(TAMPERINGS[o][2]) for ln in lines)]
 
 
+def test_a_bundle_with_a_waived_must_clause_says_it_is_no_certification(tmp_path, capsys):
+    records = [{"test": f"t.py::test_{c.id}", "clauses": [c.id], "status": "passed",
+                "failure": None, "duration": 0.1, "examples": 2,
+                "sides": {c.id: ["accepted", "rejected"]}} for c in catalog()]
+    report = verdict.build(records, {**certify_report(), "waivers": None}, {MUST: "known"})
+    root = make_bundle(tmp_path / "waived", report)
+    readme = (root / "README.md").read_text()
+    assert readme.splitlines()[0].endswith("(not a certification)")
+    assert f"- a waiver covers MUST clause {MUST}" in readme
+    run = json.loads((root / "run.json").read_text())
+    assert run["command"].endswith("--waivers waivers.json")
+    assert json.loads((root / "waivers.json").read_text()) == {
+        "waivers": [{"clause": MUST, "reason": "known"}]}
+    code, lines = verify(root, capsys)
+    assert code == 1 and f"not a certification: a waiver covers MUST clause {MUST}" in lines
+
+
 def test_verify_of_no_directory_is_a_usage_error(tmp_path, capsys):
     assert cli.main(["verify", str(tmp_path / "none")]) == 2
     assert "is not a directory" in capsys.readouterr().err
