@@ -175,7 +175,7 @@ def _print(results: dict[str, Any], previous: dict[str, Any]) -> None:
               + _before(previous, "harness_overhead", i, "ratio"))
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true",
                         help="ci only, reference targets only, fewer overhead calls")
@@ -194,7 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="processes for the mutants (2)")
     parser.add_argument("--calls", type=int, default=500, help="calls for the overhead")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     from personalize_conformance.targets import mutants
 
     profiles = (args.profiles.split(",") if args.profiles

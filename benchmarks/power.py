@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 
-from personalize_conformance.run import profiles
-from personalize_conformance.run.options import RUN, clause_ids
+from personalize_conformance.harness import profiles
+from personalize_conformance.run.selection import clause_ids
+from personalize_conformance.run.session import RUN
 from personalize_conformance.targets import mutants
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,8 +22,13 @@ from hypothesis import strategies as st
 from hypothesis.errors import HypothesisWarning, Unsatisfiable
 
 from personalize_conformance import contracts
-from personalize_conformance.strategies import ambiguous, put_events, requests, violations
-from personalize_conformance.strategies.wire import as_sent
+from personalize_conformance.strategies import (
+    ambiguous,
+    as_sent,
+    put_events,
+    requests,
+    violations,
+)
 
 #: Draws per generated test case for ``draw/s`` (a case that runs out of room, or whose
 #: draw is rejected, ends early: its completed draws count).

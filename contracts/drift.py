@@ -71,11 +71,6 @@ def model(service: str) -> dict:
     return botocore.loaders.Loader().load_service_model(service, "service-2")
 
 
-def model_source(service: str) -> str:
-    """The catalog's name for a botocore model: ``botocore:<service>/<version>/service-2.json``."""
-    return f"botocore:{service}/{model(service)['metadata']['apiVersion']}/service-2.json"
-
-
 def _join(path: str, member: str) -> str:
     return f"{path}.{member}" if path else member
 

@@ -168,7 +168,20 @@ def prerequisites() -> dict[str, dict]:
 def interactions_dataset() -> dict[str, Any]:
     """What the suite makes an Interactions dataset of (``interactions.json``): its
     ``datasetType`` and its Avro ``schema`` (as data)."""
-    return {k: v for k, v in load("interactions.json").items() if not k.startswith("$")}
+    data = load("interactions.json")
+    return {k: data[k] for k in ("datasetType", "schema")}
+
+
+def event_fields() -> dict[str, str]:
+    """The Interactions field each PutEvents member fills (``interactions.json``):
+    ``userId`` -> ``USER_ID``, ``sentAt`` -> ``TIMESTAMP``...; the request's ``userId``
+    first, then the members of an event."""
+    return dict(_event_fields())
+
+
+@cache
+def _event_fields() -> tuple[tuple[str, str], ...]:
+    return tuple(load("interactions.json")["event_fields"].items())
 
 
 def service_of(operation: str) -> str:

@@ -94,11 +94,6 @@ class Location:
                        holder["dependencies"][parts[-2]][int(parts[-1])])
         return cls(file, tuple(parts[:-1]), parts[-1], pointer)
 
-    @property
-    def node_pointer(self) -> str:
-        """The pointer of the schema node that holds the keyword."""
-        return self.file + "#" + "".join("/" + step for step in self.steps)
-
     def node(self) -> dict[str, Any]:
         """The (inlined) schema node that holds the keyword (a fresh copy)."""
         return node_at(schema(self.file), self.steps)

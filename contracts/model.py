@@ -16,6 +16,7 @@ from personalize_conformance.contracts.files import (
     broken_at,
     load,
     operations,
+    prerequisites,
     request_schema,
     response_schema,
     schema,
@@ -420,3 +421,42 @@ def union(first: dict, second: dict) -> dict:
 def all_operations() -> tuple[str, ...]:
     """The operations in scope, in ``operations.json`` order."""
     return tuple(operations())
+
+
+# -- what each operation does, read from operations.json -------------------------------
+
+
+def _entry(operation: str) -> Mapping[str, Any]:
+    """``operation``'s entry in ``operations.json`` (in scope or a prerequisite; empty for
+    an operation it does not list)."""
+    return operations().get(operation) or prerequisites().get(operation) or {}
+
+
+def operation_kind(operation: str) -> str | None:
+    """What ``operation`` does: ``create``, ``describe``, ``list``, ``delete`` or ``put``
+    (``None``: an operation ``operations.json`` does not list)."""
+    return _entry(operation).get("kind")
+
+
+def operation_resource(operation: str) -> str | None:
+    """The resource ``operation`` acts on (``event-tracker``, ``dataset-group``, ...)."""
+    return _entry(operation).get("resource")
+
+
+def operation_on(resource: str, kind: str) -> str:
+    """The operation of ``kind`` on ``resource``: ``("event-tracker", "delete")`` is
+    ``DeleteEventTracker``."""
+    return next(name for name in (*operations(), *prerequisites())
+                if operation_kind(name) == kind and operation_resource(name) == resource)
+
+
+def status_order_clause(describe: str, after: str = "create") -> str | None:
+    """The clause stating the order of statuses ``describe`` reports after a ``create``
+    or a ``delete`` (``statusOrders``; ``None``: none stated)."""
+    return _entry(describe).get("statusOrders", {}).get(after)
+
+
+def status_describes() -> frozenset[str]:
+    """The describes in scope whose answers show a resource's status: those a create
+    order of statuses is stated for."""
+    return frozenset(name for name in operations() if status_order_clause(name))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 import botocore.session
@@ -15,9 +16,9 @@ from personalize_conformance.contracts.files import service_of
 from personalize_conformance.contracts.model import catalog
 
 CODE_CLAUSE = "Protocol.error.code"
-CONTENT_TYPE_CLAUSE = "Protocol.success.contentType"
-#: The register entry on an error code given in more than one place.
-CODE_PLACES = "Protocol.error.codeInHeaderAndBody"
+#: An operation of each protocol, to send raw (malformed) requests of that protocol as.
+RAW_OPERATIONS: Mapping[str, str] = MappingProxyType(
+    {"json": "ListEventTrackers", "rest-json": "PutEvents"})
 
 
 def wire(clause_id: str) -> Mapping[str, Any]:
@@ -26,19 +27,15 @@ def wire(clause_id: str) -> Mapping[str, Any]:
 
 
 @cache
-def metadata(service: str) -> Mapping[str, Any]:
-    """botocore's model metadata of ``service`` (``protocol``, ``targetPrefix``...)."""
-    return botocore.session.get_session().get_service_model(service).metadata
+def service_model(service: str) -> Any:
+    """botocore's model of ``service`` (made once): its ``metadata`` (``protocol``,
+    ``targetPrefix``...) and operation models."""
+    return botocore.session.get_session().get_service_model(service)
 
 
 def protocol_of(operation: str) -> str:
     """``json`` or ``rest-json``: the protocol ``operation``'s service speaks."""
-    return metadata(service_of(operation))["protocol"]
-
-
-def content_types(protocol: str) -> tuple[str, ...]:
-    """The media types a successful answer of ``protocol`` may carry."""
-    return tuple(wire(CONTENT_TYPE_CLAUSE)["content_types"][protocol])
+    return service_model(service_of(operation)).metadata["protocol"]
 
 
 def media_type(value: str | None) -> str:

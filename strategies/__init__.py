@@ -12,10 +12,11 @@ given, e.g. a live ``trackingId``):
   ``put_events(tracking_id=None)``: valid PutEvents bodies (1 to 10 events).
 - ``boundary_vectors(operation, pinned=None) -> [(clause_id, request)]`` and
   ``boundary_for(clause) -> [request]``: deterministic requests just inside each shape
-  clause, to try as explicit examples before random ones.
+  clause. The suite does not send them: they are the valid vectors of ``export-vectors``
+  and are checked by the self-tests.
 - ``violations_of(clause, pinned=None)``: a strategy of :class:`Violation`
-  (``request, clause (id; also .clause_id), operation, path, keyword, old, new, also``)
-  whose request, as botocore sends it (:mod:`.wire`), fails its schema at the clause's
+  (``request, clause (its id), operation, path, keyword, old, new, also``)
+  whose request, as botocore sends it (:mod:`.serialized`), fails its schema at the clause's
   pointer and nowhere else but what the catalog says it ``entails`` (listed in ``also``),
   under every reading (other patterns in full and in every Unicode version, JSON strings
   JSON objects, no nextToken the service never issued: :mod:`.invalid`).
@@ -24,9 +25,19 @@ given, e.g. a live ``trackingId``):
   same every run). ``invalid.only_breaks(v)`` re-checks a violation;
   ``invalid.wire_unbreakable(clause)`` names the wrong-type clauses botocore cannot send.
 - ``ambiguous(operation, pinned=None)``: :class:`Ambiguous` requests valid only under
-  one reading of an ambiguity in the register (e.g. ``a!b`` as a Name); never to fail a
-  target in the default mode. ``reserved_key_requests(tracking_id)``: PutEvents requests
-  valid but for one reserved properties key (any case), refused or ignored by the reading.
+  one reading of an ambiguity in the register (e.g. ``a!b`` as a Name). The suite does
+  not send them: the self-tests and ``benchmarks.strategies`` use them.
+  ``reserved_key_requests(tracking_id)``: PutEvents requests valid but for one reserved
+  properties key (any case), refused or ignored by the reading (the suite sends them:
+  ``test_put_events.py``, through "accepted or refused").
+
+Also exported for the layers above: ``as_sent``/``on_the_wire`` (a request as a target
+receives it, :mod:`.serialized`), :class:`RawBody` (a request sent past botocore as it
+is), ``fixed(strategy, count)`` (deterministic examples), ``supported(clause)`` (an
+operator exists), ``minimal``/``maximal``/``from_node``/``string_of``/
+``with_dependencies`` (valid values of a schema node, :mod:`.valid`) and ``Walker`` (a
+deterministic :class:`.patterns.Picker`). Other layers import these names from this front
+only (``tests/unit/test_imports.py``).
 
 Invalid inputs come from mutation operators keyed by schema keyword
 (``invalid.OPERATORS``), not per field: a constraint added to a schema gets violations
@@ -47,12 +58,27 @@ from personalize_conformance.strategies.ambiguous import (
 from personalize_conformance.strategies.boundary import boundary_for, boundary_vectors
 from personalize_conformance.strategies.invalid import (
     Violation,
+    fixed,
     invalid_vectors,
+    supported,
     violations,
     violations_of,
+    wire_unbreakable,
 )
-from personalize_conformance.strategies.valid import put_events, requests
+from personalize_conformance.strategies.patterns import Walker
+from personalize_conformance.strategies.serialized import RawBody, as_sent, on_the_wire
+from personalize_conformance.strategies.valid import (
+    from_node,
+    maximal,
+    minimal,
+    put_events,
+    requests,
+    string_of,
+    with_dependencies,
+)
 
-__all__ = ["Ambiguous", "Violation", "ambiguous", "boundary_for", "boundary_vectors",
-           "invalid_vectors", "put_events", "requests", "reserved_key_requests", "violations",
-           "violations_of"]
+__all__ = ["Ambiguous", "RawBody", "Violation", "Walker", "ambiguous", "as_sent",
+           "boundary_for", "boundary_vectors", "fixed", "from_node", "invalid_vectors",
+           "maximal", "minimal", "on_the_wire", "put_events", "requests",
+           "reserved_key_requests", "string_of", "supported", "violations", "violations_of",
+           "wire_unbreakable", "with_dependencies"]

@@ -1,6 +1,7 @@
 """Inputs whose validity depends on a reading the documents leave open.
 
-They are never counted against a target in the default mode: each is tagged with the
+The suite does not send :func:`ambiguous` requests (the self-tests and
+``benchmarks.strategies`` use them); each is tagged with the
 ambiguity id (the clause's own ``ambiguity`` when the catalog gives one, else the ids in
 :data:`AMBIGUITIES`, which ids of the contract's ambiguity register).
 The validator (``regex`` search, code points, ``.`` not matching only ``\\n``) accepts
@@ -32,7 +33,7 @@ from personalize_conformance.strategies.invalid import reach
 from personalize_conformance.strategies.patterns import SAFE, Alphabet, Infeasible, fullmatch, parse
 from personalize_conformance.strategies.valid import (
     CAMEL,
-    _Draw,
+    DrawPicker,
     length_bounds,
     put_events,
     requests,
@@ -60,7 +61,7 @@ class Ambiguous:
     value: Any = field(compare=False)
 
 
-class _CarriageReturn(_Draw):
+class _CarriageReturn(DrawPicker):
     """Draws as usual, but ``.`` yields ``\\r``."""
 
     def text(self, alphabet: Alphabet, size: int) -> str:
@@ -86,14 +87,14 @@ def _kinds(clause: Clause) -> list[str]:
 def _value(draw: st.DrawFn, kind: str, node: Mapping[str, Any]) -> str:
     low, high = length_bounds(node)
     if kind == "utf16":
-        text = string_of(node, high - 1, _Draw(draw))
+        text = string_of(node, high - 1, DrawPicker(draw))
         at = draw(st.integers(0, len(text)))
         return text[:at] + draw(NON_BMP) + text[at:]
     if kind == "dot":
         return string_of(node, draw(st.integers(low, min(high, 64))), _CarriageReturn(draw))
     pattern = regex.compile(node["pattern"])
     base = string_of(node, max(low, min(high - 1, draw(st.integers(low, low + 8)))),
-                     _Draw(draw))
+                     DrawPicker(draw))
     tree = parse(node["pattern"])
     for char in draw(st.permutations("!#% ~.é")):
         candidate = char + base if not tree.anchors[0] else base + char

@@ -1,7 +1,9 @@
 """Fixed boundary vectors: for each shape clause, requests just inside its bound.
 
-Deterministic (no Hypothesis draw), so tests apply them as explicit examples before
-random ones: ``boundary_vectors(operation) -> [(clause_id, request), ...]``.
+Deterministic (no Hypothesis draw): ``boundary_vectors(operation) -> [(clause_id,
+request), ...]``. The suite does not send them: they are the valid vectors of
+``export-vectors`` (:mod:`personalize_conformance.report.vectors`, through
+:func:`boundary_for`) and are checked by the self-tests (``tests/unit/test_strategies.py``).
 """
 
 from __future__ import annotations

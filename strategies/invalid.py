@@ -52,9 +52,10 @@ from personalize_conformance.strategies.patterns import (
     fullmatch,
     near_misses,
 )
+from personalize_conformance.strategies.serialized import RawBody, as_sent
 from personalize_conformance.strategies.valid import (
     SEEDS,
-    _Draw,
+    DrawPicker,
     from_node,
     is_json,
     is_json_object,
@@ -65,8 +66,6 @@ from personalize_conformance.strategies.valid import (
     requests,
     string_of,
 )
-from personalize_conformance.strategies.wire import as_sent
-from personalize_conformance.targets.base import RawBody
 
 
 @dataclass(frozen=True)
@@ -84,10 +83,6 @@ class Violation:
     new: Any = field(compare=False)
     also: tuple[str, ...] = ()
 
-    @property
-    def clause_id(self) -> str:
-        return self.clause
-
 
 # -- operators: keyword -> candidates for the new value ---------------------------------
 
@@ -103,9 +98,9 @@ def _strings(node: Mapping[str, Any], sizes: Iterable[int], draw: st.DrawFn) -> 
         if size < 0:
             continue
         try:
-            out.append(string_of(node, size, _Draw(draw)))
+            out.append(string_of(node, size, DrawPicker(draw)))
         except Infeasible:
-            out.append(_Draw(draw).text(SAFE, size))
+            out.append(DrawPicker(draw).text(SAFE, size))
     return out
 
 
@@ -211,16 +206,11 @@ OPERATORS: dict[str, _Operator] = {
 }
 
 
-def has_operator(clause: Clause) -> bool:
-    """Whether an operator exists for the clause's keyword."""
-    return clause.keyword in OPERATORS
-
-
 def supported(clause: Clause) -> bool:
     """Whether violations of the clause can be generated: an operator exists. Where no
     value survives botocore's serialization (:func:`wire_unbreakable`) the violations are
     :class:`RawBody` requests, sent as JSON exactly as they are."""
-    return has_operator(clause)
+    return clause.keyword in OPERATORS
 
 
 def reach(draw: st.DrawFn, request: dict, at: Location) -> tuple[Any, Any, list[str | int]]:
@@ -248,11 +238,6 @@ def reach(draw: st.DrawFn, request: dict, at: Location) -> tuple[Any, Any, list[
             path.append(step)
         node = child
     return node, holder, path
-
-
-def entailed(clause: Clause) -> frozenset[str]:
-    """:attr:`Clause.entails` (kept for callers that import it from here)."""
-    return clause.entails
 
 
 def _judge(clause: Clause, request: dict, raw: bool = False,
@@ -398,7 +383,7 @@ def violations_of(clause: Clause | str, pinned: Mapping[str, Any] | None = None
                   ) -> st.SearchStrategy[Violation]:
     """Requests that break ``clause`` (a :class:`Clause` or its id) alone."""
     clause = contracts.clause(clause)
-    if not has_operator(clause):
+    if not supported(clause):
         raise ValueError(f"no operator for {clause.id}")
     return _break(clause, pinned)
 

@@ -87,7 +87,7 @@ def _stretch(size: int, seed: str) -> str:
     return (seed * (size // len(seed) + 1))[:size]
 
 
-class _Draw:
+class DrawPicker:
     """A :class:`.patterns.Picker` backed by Hypothesis' ``draw``."""
 
     def __init__(self, draw: st.DrawFn) -> None:
@@ -124,9 +124,9 @@ def _patterned(draw: st.DrawFn, node: Mapping[str, Any]) -> str:
     low, high = length_bounds(node)
     size = draw(_size(low, high))
     try:
-        return string_of(node, size, _Draw(draw))
+        return string_of(node, size, DrawPicker(draw))
     except Infeasible:
-        return string_of(node, low, _Draw(draw))
+        return string_of(node, low, DrawPicker(draw))
 
 
 JSON_MEDIA_TYPE = "application/json"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import shlex
 from collections.abc import Callable, Mapping
 from functools import cache
 from importlib.metadata import entry_points
@@ -13,7 +14,6 @@ from typing import Any
 
 from personalize_conformance.targets.base import (
     CAPABILITIES,
-    OPERATIONS,
     NoAnswer,
     Target,
     TargetConfigError,
@@ -27,7 +27,6 @@ ENTRY_POINT_GROUP = "personalize_conformance.targets"
 __all__ = [
     "CAPABILITIES",
     "ENTRY_POINT_GROUP",
-    "OPERATIONS",
     "REFERENCE_TARGETS",
     "NoAnswer",
     "Target",
@@ -38,6 +37,7 @@ __all__ = [
     "reference_handler",
     "reference_service",
     "resolve",
+    "served_by",
     "takes_readings",
 ]
 
@@ -129,7 +129,7 @@ def reference_handler(name: str) -> Any | None:
     entry = mutants().get(name.removeprefix("mutant:"), {}) if name.startswith("mutant:") else {}
     if "wire" not in entry:
         return None
-    from personalize_conformance.targets.reference.mutants import wire_handler
+    from personalize_conformance.targets.reference.wire_faults import wire_handler
 
     return wire_handler(entry)
 
@@ -160,6 +160,20 @@ BUILTIN: dict[str, Callable[[str | None], Target]] = {
     "moto": _moto,
     "moto-server": _moto_server,
 }
+
+#: How each built-in that runs in the run's process (or on a server of the run's own) is
+#: served on its own for a reproduction (``served_by``): the reference's, which take
+#: ``{readings}``, by this package's ``serve``; moto's by its server.
+SERVED: dict[str, str] = {
+    "reference": "personalize-conformance serve --target reference{readings} --port {port}",
+    "reference-progressive": ("personalize-conformance serve --target reference "
+                              "--progressive{readings} --port {port}"),
+    "reference-http": "personalize-conformance serve --target reference{readings} --port {port}",
+    "moto": "moto_server -p {port}",
+    "moto-server": "moto_server -p {port}",
+}
+#: How a mutant (``mutant:<id>``) is served on its own.
+MUTANT_SERVED = "personalize-conformance serve --target {name}{readings} --port {port}"
 
 
 def _instantiate(cls: Any, where: str, endpoint_url: str | None) -> Target:
@@ -228,3 +242,16 @@ def resolve(name: str, endpoint_url: str | None = None, *,
     if call_timeout is not None and hasattr(target, "call_timeout"):
         target.call_timeout = call_timeout
     return target
+
+
+def served_by(name: str, readings: Mapping[str, str] | None, port: int) -> str | None:
+    """The shell command that serves the target registered as ``name`` on its own, at
+    ``127.0.0.1:port``, taking ``readings`` of the ambiguity register (``SERVED``: for a
+    reproduction of a run whose target lived in its process, or on a server of the run's
+    own, now gone); ``None`` for one reached at its endpoint (``endpoint``, a plugin)."""
+    command = MUTANT_SERVED if name.startswith("mutant:") else SERVED.get(name)
+    if command is None:
+        return None
+    taken = (" --readings " + shlex.quote(",".join(f"{k}={v}" for k, v in readings.items()))
+             if readings else "")
+    return command.format(name=shlex.quote(name), readings=taken, port=port)

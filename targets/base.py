@@ -10,22 +10,16 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, ClassVar
 
-#: The operations a target serves, by their API names.
-OPERATIONS: tuple[str, ...] = (
-    "CreateDatasetGroup",
-    "DescribeDatasetGroup",
-    "DeleteDatasetGroup",
-    "CreateEventTracker",
-    "DescribeEventTracker",
-    "ListEventTrackers",
-    "DeleteEventTracker",
-    "PutEvents",
-)
-
 #: Capabilities a target may declare. ``inspect``: it can show the events it recorded;
 #: ``wire``: it answers over HTTP, keeps each call's raw exchange (``last_exchange``) and
 #: takes raw requests (``send_raw``).
 CAPABILITIES: frozenset[str] = frozenset({"inspect", "wire"})
+
+#: Seconds a call may take before it counts as unanswered (``--call-timeout``).
+DEFAULT_CALL_TIMEOUT = 30.0
+#: The region a client signs for, a reproduction is written for and the reference's ARNs
+#: name, unless told otherwise.
+DEFAULT_REGION = "us-east-1"
 
 
 #: Request headers that carry credentials: never written into a report.
@@ -38,10 +32,12 @@ CLIENT_LIBRARIES = frozenset({"boto3", "botocore", "s3transfer", "urllib3", "req
                               "dateutil"})
 #: This package: the suite, its adapters and its reference.
 SUITE_PACKAGE = __name__.split(".", 1)[0]
-#: The reference's implementation in this package (its service, the mutants of it, its
-#: HTTP layer), which any adapter may serve; its adapters (``reference/__init__``) are not.
+#: The reference's implementation in this package (its service, the mutants of it and
+#: their wire faults, its HTTP layer), which any adapter may serve; its adapters
+#: (``reference/__init__``) are not.
 REFERENCE_IMPLEMENTATION = tuple(f"{__name__.rpartition('.')[0]}.reference.{module}"
-                                 for module in ("service", "mutants", "wire"))
+                                 for module in ("service", "mutants", "wire_faults",
+                                                "http_layer"))
 
 
 @dataclass(frozen=True)
@@ -67,16 +63,6 @@ class Exchange:
                             "body": self.request_body.decode("utf-8", "replace")},
                 "response": {"status": self.status, "headers": dict(self.headers),
                              "body": self.body.decode("utf-8", "replace")}}
-
-
-class RawBody(dict):
-    """A request to send as this exact JSON body, past the client library's serializer.
-
-    For the operations in scope the JSON body *is* the request's members, so a target
-    that takes members as data may treat it as any request; a target behind boto3 must
-    put it on the wire unchanged (botocore cannot serialize a wrongly typed list, object
-    or timestamp). Used for the violations botocore would otherwise rewrite or refuse.
-    """
 
 
 class TargetError(Exception):

@@ -34,12 +34,13 @@ import botocore.exceptions
 import botocore.parsers
 from botocore import xform_name
 
-from personalize_conformance.contracts import service_of
-from personalize_conformance.contracts.protocol import error_code, protocol_of
+from personalize_conformance.contracts import error_code, protocol_of, service_of
+from personalize_conformance.strategies import RawBody
 from personalize_conformance.targets.base import (
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_REGION,
     Exchange,
     NoAnswer,
-    RawBody,
     Target,
     TargetError,
     Unsupported,
@@ -48,11 +49,8 @@ from personalize_conformance.targets.base import (
 #: (method, url, headers, body) -> (status, headers, body)
 Transport = Callable[[str, str, Mapping[str, str], bytes], tuple[int, dict[str, str], bytes]]
 
-DEFAULT_REGION = "us-east-1"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
-#: Seconds a call may take before it counts as unanswered (``--call-timeout``).
-DEFAULT_CALL_TIMEOUT = 30.0
 #: How much of a malformed answer a TargetError quotes.
 QUOTE = 300
 

@@ -19,7 +19,8 @@ from typing import Any, ClassVar
 from botocore import xform_name
 
 from personalize_conformance.contracts import service_of
-from personalize_conformance.targets.boto import DEFAULT_CALL_TIMEOUT, BotoTarget
+from personalize_conformance.targets.base import DEFAULT_CALL_TIMEOUT
+from personalize_conformance.targets.boto import BotoTarget
 
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                      "AWS_SESSION_TOKEN": "testing"}

@@ -19,22 +19,22 @@ from personalize_conformance.contracts import (
     Clause,
     catalog,
     issued_by_service,
+    operation_kind,
     request_schema,
     reserved_keys_in,
     resource_members,
     violated,
 )
-from personalize_conformance.harness import Harness, copy_request
+from personalize_conformance.harness import Call, Harness, copy_request
 from personalize_conformance.harness.outcomes import Blocked
 from personalize_conformance.report.reproduce import (
-    Call,
     Expect,
     boto3_snippet,
     chain,
     cli_script,
     replay_of,
 )
-from personalize_conformance.strategies.wire import as_sent
+from personalize_conformance.strategies import as_sent
 from personalize_conformance.targets import TargetError
 
 
@@ -166,7 +166,7 @@ def _failure(harness: Harness, clauses: Sequence[str], operation: str, request: 
         },
         **(extra or {}),
     }
-    shrinking = harness.record.shrinking()
+    shrinking = harness.record.shrink_summary()
     if shrinking:
         details["shrinking"] = shrinking  # the budget the shrunk input was found within
     problem = _not_backed(clauses, operation, request, side=side) if side else None
@@ -211,7 +211,7 @@ def _violation_alone(harness: Harness, clause: Clause, operation: str,
         [clause.id], operation, r, side="rejected") is None, keep)
     if small == request:
         return request, observed
-    if operation.startswith("Create") and isinstance(small.get(blame.NAME), str) \
+    if operation_kind(operation) == "create" and isinstance(small.get(blame.NAME), str) \
             and (clause.location is None or clause.location.subject != blame.NAME):
         small[blame.NAME] = harness.new_name("v", len(small[blame.NAME]))
     _readable(harness, [clause.id], operation, observed)
@@ -243,7 +243,7 @@ def not_exercised(harness: Harness, clause_id: str, side: str, reason: str) -> N
     """Record that no ``side`` case of ``clause_id`` could be made (e.g. the strategies
     cannot generate one yet): the clause is reported ``incomplete``, never ``passed``."""
     catalog()[clause_id]
-    harness.record.not_run(clause_id, side, reason)
+    harness.record.not_exercised(clause_id, side, reason)
 
 
 def expected_errors(clause: Clause, strict: bool) -> list[str]:
@@ -280,7 +280,7 @@ def accepted(harness: Harness, clauses: Sequence[str], operation: str,
         # while Hypothesis shrinks, a failing example only has to fail again: the
         # re-sends are for the final replay of the shrunk one
         cause = blame.responsible(harness, operation, request, pinned,
-                                  budget=0 if harness.shrinking() else blame.MAX_RESENDS,
+                                  budget=0 if harness.is_shrinking() else blame.MAX_RESENDS,
                                   rejection=(exc.status, exc.code))
         named = blame.with_dependents(cause.clauses) if cause.clauses else list(clauses)
         raise _failure(harness, named, operation, request, "accepted: HTTP 200", observed,

@@ -2,7 +2,7 @@
 
 When a target rejects a valid request, :func:`responsible` minimizes the request member by
 member (drops optional members, replaces a member by its minimal valid value
-(``strategies.valid.minimal``), shortens lists toward their minimum, and moves a value that
+(``strategies.minimal``), shortens lists toward their minimum, and moves a value that
 sits at a bound off it), re-sending each candidate, until the rejection goes away: the
 member whose change made it go away is responsible, and only the shape clauses located at
 it (of those, the ones whose bound the rejected value touches) are failed, with the
@@ -29,6 +29,7 @@ from personalize_conformance.contracts import (
     catalog,
     get,
     issued_by_service,
+    operation_kind,
     put,
     request_schema,
     resource_members,
@@ -36,8 +37,7 @@ from personalize_conformance.contracts import (
     shape_clauses,
 )
 from personalize_conformance.harness import Harness
-from personalize_conformance.strategies.patterns import Walker
-from personalize_conformance.strategies.valid import minimal, string_of, with_dependencies
+from personalize_conformance.strategies import Walker, minimal, string_of, with_dependencies
 from personalize_conformance.targets import TargetError
 
 #: The most re-sends one failure may make to find its cause.
@@ -137,7 +137,8 @@ class _Search:
         self.root = schema(request_schema(operation))
         self.pinned = {*pinned, *resource_members(operation),
                        *issued_by_service(operation)} - {NAME}
-        self.named = operation.startswith("Create") and NAME in self.root.get("properties", {})
+        self.named = (operation_kind(operation) == "create"
+                      and NAME in self.root.get("properties", {}))
         self.budget = budget
         self.resends = 0
 

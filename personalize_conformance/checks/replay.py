@@ -17,13 +17,14 @@ from typing import Any
 from personalize_conformance.checks import blame
 from personalize_conformance.contracts import (
     issued_by_service,
+    operation_kind,
     request_schema,
     resource_members,
     violated,
 )
-from personalize_conformance.harness import Harness, copy_request
-from personalize_conformance.report.reproduce import Call, Expect, is_read, outputs, strings
-from personalize_conformance.strategies.wire import as_sent
+from personalize_conformance.harness import Call, Harness, copy_request
+from personalize_conformance.report.reproduce import Expect, is_read, outputs, strings
+from personalize_conformance.strategies import as_sent
 from personalize_conformance.targets import TargetError, Unsupported
 
 #: The most replays one failure's reduction makes, the most target calls they make, and
@@ -83,7 +84,7 @@ class _Replay:
         except LookupError:
             return None
         name = body.get(blame.NAME)
-        if call.operation.startswith("Create") and isinstance(name, str):
+        if operation_kind(call.operation) == "create" and isinstance(name, str):
             if name not in self.names:
                 self.names[name] = self.harness.new_name("r", len(name))
             body[blame.NAME] = self.names[name]
@@ -110,7 +111,7 @@ class _Replay:
                 response, error = None, exc
             except Unsupported:
                 return None
-            if response is not None and call.operation.startswith("Create"):
+            if response is not None and operation_kind(call.operation) == "create":
                 self.made.append((call.operation, response))
             if index == last:
                 return deviates(expect, error)

@@ -1,6 +1,7 @@
 """The verdicts a clause can get, and the exceptions a test is skipped with to say which.
 
-A test that cannot run against a target raises ``Unsupported`` or ``NotApplicable``:
+A test that cannot run against a target raises ``UnsupportedSkip`` (the harness' answer
+to a target's ``targets.Unsupported``) or ``NotApplicable``:
 pytest reports it skipped (they are pytest's ``Skipped``), and the plugin reads the
 status from the exception's type, not from its text.
 """
@@ -38,7 +39,7 @@ class StatusSkip(pytest.skip.Exception):
         self.detail = detail
 
 
-class Unsupported(StatusSkip):
+class UnsupportedSkip(StatusSkip):
     """The target does not implement an operation the test needs."""
 
     status = UNSUPPORTED

@@ -16,13 +16,15 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from personalize_conformance.contracts import response_schema, schema, validator
-from personalize_conformance.contracts.protocol import (
+from personalize_conformance.contracts import (
     CODE_CLAUSE,
     error_codes,
     json_body,
     media_type,
     protocol_of,
+    response_schema,
+    schema,
+    validator,
     wire,
 )
 from personalize_conformance.targets.base import Exchange

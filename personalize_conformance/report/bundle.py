@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from personalize_conformance.report import certification, har, render
-from personalize_conformance.report.verdict import write as write_report
+from personalize_conformance.report.document import write as write_report
 
 MANIFEST = "SHA256SUMS"
 PRODUCT, HAR, LOG, RUN, README, WAIVERS = (

@@ -16,7 +16,7 @@ from typing import Any
 
 from personalize_conformance.contracts import catalog, digest
 from personalize_conformance.harness import outcomes
-from personalize_conformance.report.verdict import outcome, verdict
+from personalize_conformance.report.conclusion import outcome, verdict
 
 PROFILE = "certify"
 #: The most clause ids a line names.

@@ -1,6 +1,7 @@
 """Render a report (``report.build``'s dict) for people and CI: ``junit.xml`` with one
 testcase per clause, ``report.md`` and ``report.html`` (Jinja2, one self-contained file)
-with the conformance matrix, each status' reasons and the reproductions.
+with the conformance matrix, each status' reasons and the reproductions (the HTML from
+the Jinja2 template in ``templates/``).
 
 Whatever a target answered (control characters, lone surrogates) is made printable first
 (``clean``), so every rendering is well-formed.

@@ -3,6 +3,10 @@
 A reproduction replays the calls the failing one depends on (the dataset group and
 tracker it names), feeding each answer's ARN or tracking ID into the next call by
 variable rather than by the literal value seen in the run, so it works on a fresh server.
+It serves a target that ran in-process first (``targets.served_by``), with names unique
+to each execution; checks without stopping the steps the run saw refused; deletes what it
+created; and exits 1 when the deviation reproduces, 0 when it does not, 3 when no script
+can decide.
 """
 
 from __future__ import annotations
@@ -10,16 +14,27 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from botocore import xform_name
 
-from personalize_conformance.contracts import service_of
+from personalize_conformance.contracts import (
+    operation_kind,
+    operation_on,
+    operation_resource,
+    request_schema,
+    schema,
+    service_of,
+)
+from personalize_conformance.harness import Call
+from personalize_conformance.targets import served_by
+from personalize_conformance.targets.base import DEFAULT_REGION
 
 #: Where an in-process target is served by ``personalize-conformance serve``.
-SERVE_URL = "http://127.0.0.1:4566"
+SERVE_PORT = 4566
+SERVE_URL = f"http://127.0.0.1:{SERVE_PORT}"
 #: The exit statuses of a shell reproduction.
 REPRODUCED, NOT_REPRODUCED, UNDECIDED = 1, 0, 3
 
@@ -31,36 +46,19 @@ class Replay:
     reproduction swaps for one unique to each execution (same length)."""
 
     url: str = SERVE_URL
-    region: str = "us-east-1"
+    region: str = DEFAULT_REGION
     serve: str | None = None
     prefix: str | None = None
-
-
-def serve_command(target_name: str, readings: Mapping[str, str] | None = None) -> str | None:
-    """The shell command that serves an in-process target at ``SERVE_URL``, taking the
-    run's ``readings`` of the ambiguity register (``None``: the target is reached at its
-    endpoint)."""
-    port = SERVE_URL.rsplit(":", 1)[1]
-    taken = (" --readings " + shlex.quote(",".join(f"{k}={v}" for k, v in readings.items()))
-             if readings else "")
-    if target_name.startswith("mutant:") or target_name in ("reference", "reference-http"):
-        name = "reference" if target_name == "reference-http" else target_name
-        return f"personalize-conformance serve --target {shlex.quote(name)}{taken} --port {port}"
-    if target_name == "reference-progressive":
-        return (f"personalize-conformance serve --target reference --progressive{taken} "
-                f"--port {port}")
-    if target_name in ("moto", "moto-server"):  # in-process, or on a port of the run's own
-        return f"moto_server -p {port}"
-    return None
 
 
 def replay_of(target: Any, run_id: str | None) -> Replay:
     """The ``Replay`` of a run's target (``Target``): served first when in-process (the
     reference and its mutants with the readings they take)."""
     behaviour = getattr(getattr(target, "service", None), "behaviour", None)
-    serve = serve_command(getattr(target, "name", ""), getattr(behaviour, "readings", None))
+    serve = served_by(getattr(target, "name", ""), getattr(behaviour, "readings", None),
+                      SERVE_PORT)
     url = SERVE_URL if serve else (target.endpoint_url or SERVE_URL)
-    return Replay(url=url, region=getattr(target, "region", "us-east-1"), serve=serve,
+    return Replay(url=url, region=getattr(target, "region", DEFAULT_REGION), serve=serve,
                   prefix=f"pc{run_id}" if run_id else None)
 
 
@@ -73,15 +71,6 @@ class Expect:
     outcome: str
     codes: tuple[str, ...] = ()
     text: str = ""
-
-
-@dataclass(frozen=True)
-class Call:
-    """One call the suite made: operation, request, and the response if it succeeded."""
-
-    operation: str
-    request: dict[str, Any]
-    response: dict[str, Any] | None = None
 
 
 def outputs(calls: Sequence[Call]) -> dict[str, tuple[int, str]]:
@@ -104,7 +93,7 @@ def strings(node: Any) -> list[str]:
 
 def is_read(call: Call) -> bool:
     """Whether ``call`` only reads (a describe or a list)."""
-    return call.operation.startswith(("Describe", "List"))
+    return operation_kind(call.operation) in ("describe", "list")
 
 
 def chain(history: Sequence[Call], failing: Call, *, whole: bool = False,
@@ -161,7 +150,7 @@ RAW_HELPER = [
 
 
 def _is_raw(call: Call) -> bool:
-    from personalize_conformance.targets.base import RawBody
+    from personalize_conformance.strategies import RawBody
 
     return isinstance(call.request, RawBody)
 
@@ -203,26 +192,21 @@ def created_by(call: Call) -> tuple[str, str] | None:
     """What deletes the resource ``call`` made, if it is a create: the delete operation
     and the member naming the resource (``CreateEventTracker``: ``DeleteEventTracker``,
     ``eventTrackerArn``)."""
-    if not call.operation.startswith("Create"):
+    resource = operation_resource(call.operation)
+    if operation_kind(call.operation) != "create" or resource is None:
         return None
-    noun = call.operation[len("Create"):]
-    return f"Delete{noun}", f"{noun[:1].lower()}{noun[1:]}Arn"
+    delete = operation_on(resource, "delete")
+    (member,) = schema(request_schema(delete))["required"]
+    return delete, member
 
 
 def _shown(observed: str | Sequence[str]) -> list[str]:
     return [observed] if isinstance(observed, str) else list(observed)
 
 
-def boto3_snippet(calls: Sequence[Call], replay: Replay, expected: str,
-                  observed: str | Sequence[str], expect: Expect | None = None) -> str:
-    """Python that replays ``calls`` with unmodified boto3 (validation off, no retries);
-    names carry a prefix unique to each execution. A step the run saw refused is checked,
-    not fatal; what the script created is deleted at the end; it exits 1 when the last
-    answer shows the deviation ``expect`` decides, 0 when it does not (3: no script can
-    decide). ``observed``: what the run saw (the shrunk example's, then the first's)."""
-    expect = expect or Expect("held", text=expected)
-    refs = outputs(calls[:-1])
-    services = sorted({service_of(c.operation) for c in calls})
+def _py_head(calls: Sequence[Call], replay: Replay) -> list[str]:
+    """The start of a boto3 reproduction: what serves the target, the imports, one client
+    per service (validation off, no retries), the execution's names, the raw sender."""
     lines = [
         *([f"# first serve the target: {replay.serve}", ""] if replay.serve else []),
         "import secrets",
@@ -243,56 +227,82 @@ def boto3_snippet(calls: Sequence[Call], replay: Replay, expected: str,
         lines.append(f"U = 'pc' + secrets.token_hex({(size + 1) // 2})[:{size}]"
                      "  # names unique to this execution")
         lines.append("V = U[2:]")
-    for service in services:
+    for service in sorted({service_of(c.operation) for c in calls}):
         lines.append(f"{service.replace('-', '_')} = boto3.client({service!r}, **common)")
     if any(_is_raw(c) for c in calls):
         lines += RAW_HELPER
-    lines += ["made = []  # what this script created: deleted at the end, newest first", "",
-              "try:"]
+    return lines
+
+
+def _py_step(call: Call, index: int, last: bool, refs: dict[str, tuple[int, str]],
+             prefix: str | None, shown: list[str]) -> list[str]:
+    """One call of a boto3 reproduction (inside its ``try``): the failing one last, its
+    answer kept (``shown``: the expected and observed comments above it); one the run saw
+    accepted, its answer named for the later calls; one it saw refused, checked, not
+    fatal. What a create made is kept for the deletion at the end."""
+    client = service_of(call.operation).replace("-", "_")
+    body = _py(call.request, refs, index, prefix)
+    text = f"{client}.{xform_name(call.operation)}(**{body})"
+    if _is_raw(call):
+        text = f"send_raw({client}, {xform_name(call.operation)!r}, {body})"
+    deleted = created_by(call)
+    keep = (f"        made.append(({client}.{xform_name(deleted[0])}, {deleted[1]!r}, "
+            f"{{}}.get({deleted[1]!r})))") if deleted else ""
+    step = f"step {index + 1} ({call.operation})"
+    if last:
+        return [*shown,
+                "    try:", f"        answer, refused = {text}, None",
+                *([keep.replace("{}", "answer")] if keep else []),
+                "    except ClientError as error:",
+                "        answer, refused = error.response, error.response['Error']"
+                "['Code']",
+                "    print(answer)"]
+    if call.response is not None:
+        return [f"    r{index + 1} = {text}",
+                *([keep.replace("{}", f"r{index + 1}")[4:]] if keep else [])]
+    return ["    try:", f"        accepted = {text}",  # refused in the run
+            *([keep.replace("{}", "accepted")] if keep else []),
+            f"        print({step + ': accepted; the run saw it refused'!r})",
+            "    except ClientError as error:",
+            f"        print({step + ': refused, as in the run:'!r}, "
+            "error.response['Error']['Code'])"]
+
+
+#: The end of a boto3 reproduction's ``try``: a step the run saw accepted refused leaves
+#: it undecided; what it created is deleted, newest first.
+PY_CLEANUP = [
+    "except ClientError as error:  # a step the run saw accepted",
+    "    print('a step the run saw accepted was refused:', error)",
+    f"    sys.exit({UNDECIDED})",
+    "finally:",
+    "    for delete, member, arn in reversed([m for m in made if m[2]]):",
+    "        for _ in range(50):  # a dataset group waits for its tracker's deletion",
+    "            try:",
+    "                delete(**{member: arn})",
+    "            except ClientError as error:",
+    "                if error.response['Error']['Code'] == 'ResourceInUseException':",
+    "                    time.sleep(0.2)",
+    "                    continue",
+    "            break",
+]
+
+
+def boto3_snippet(calls: Sequence[Call], replay: Replay, expected: str,
+                  observed: str | Sequence[str], expect: Expect | None = None) -> str:
+    """Python that replays ``calls`` with unmodified boto3 (validation off, no retries);
+    names carry a prefix unique to each execution. A step the run saw refused is checked,
+    not fatal; what the script created is deleted at the end; it exits 1 when the last
+    answer shows the deviation ``expect`` decides, 0 when it does not (3: no script can
+    decide). ``observed``: what the run saw (the shrunk example's, then the first's)."""
+    expect = expect or Expect("held", text=expected)
+    refs = outputs(calls[:-1])
+    shown = [f"    # expected: {expected}", *(f"    # observed: {o}" for o in _shown(observed))]
+    lines = [*_py_head(calls, replay),
+             "made = []  # what this script created: deleted at the end, newest first", "",
+             "try:"]
     for index, call in enumerate(calls):
-        client = service_of(call.operation).replace("-", "_")
-        body = _py(call.request, refs, index, replay.prefix)
-        text = f"{client}.{xform_name(call.operation)}(**{body})"
-        if _is_raw(call):
-            text = f"send_raw({client}, {xform_name(call.operation)!r}, {body})"
-        deleted = created_by(call)
-        keep = (f"        made.append(({client}.{xform_name(deleted[0])}, {deleted[1]!r}, "
-                f"{{}}.get({deleted[1]!r})))") if deleted else ""
-        step = f"step {index + 1} ({call.operation})"
-        if index == len(calls) - 1:
-            lines += [f"    # expected: {expected}",
-                      *(f"    # observed: {text_}" for text_ in _shown(observed)),
-                      "    try:", f"        answer, refused = {text}, None",
-                      *([keep.replace("{}", "answer")] if keep else []),
-                      "    except ClientError as error:",
-                      "        answer, refused = error.response, error.response['Error']"
-                      "['Code']",
-                      "    print(answer)"]
-        elif call.response is not None:
-            lines.append(f"    r{index + 1} = {text}")
-            if keep:
-                lines.append(keep.replace("{}", f"r{index + 1}")[4:])
-        else:  # refused in the run: checked, not fatal
-            lines += ["    try:", f"        accepted = {text}",
-                      *([keep.replace("{}", "accepted")] if keep else []),
-                      f"        print({step + ': accepted; the run saw it refused'!r})",
-                      "    except ClientError as error:",
-                      f"        print({step + ': refused, as in the run:'!r}, "
-                      "error.response['Error']['Code'])"]
-    lines += ["except ClientError as error:  # a step the run saw accepted",
-              "    print('a step the run saw accepted was refused:', error)",
-              f"    sys.exit({UNDECIDED})",
-              "finally:",
-              "    for delete, member, arn in reversed([m for m in made if m[2]]):",
-              "        for _ in range(50):  # a dataset group waits for its tracker's deletion",
-              "            try:",
-              "                delete(**{member: arn})",
-              "            except ClientError as error:",
-              "                if error.response['Error']['Code'] == 'ResourceInUseException':",
-              "                    time.sleep(0.2)",
-              "                    continue",
-              "            break",
-              *_py_verdict(expect)]
+        lines += _py_step(call, index, index == len(calls) - 1, refs, replay.prefix, shown)
+    lines += [*PY_CLEANUP, *_py_verdict(expect)]
     return "\n".join(lines) + "\n"
 
 
@@ -338,18 +348,14 @@ FIELD = ('field() { sed -n "s/.*\\"$1\\": *\\"\\([^\\"]*\\)\\".*/\\1/p" <<< "$2"
          '| head -n 1; }')
 
 
-def cli_script(calls: Sequence[Call], replay: Replay, expect: Expect,
-               observed: Sequence[str] = ()) -> str:
-    """A bash script that replays ``calls`` with the AWS CLI (validation off by config),
-    serving the target first if it ran in-process, with names unique to each execution;
-    a step the run saw refused is checked, not fatal; what the script created is deleted
-    when it exits; it prints what came back and exits 1 when the deviation is reproduced,
-    0 when it is not (3: it cannot decide). ``observed``: what the run saw."""
+def _sh_head(replay: Replay) -> list[str]:
+    """The start of a shell reproduction: the AWS CLI's settings (validation off), the
+    cleanup that deletes what the script made when it exits, the target served first (an
+    in-process one) and the execution's names."""
     url = replay.url
-    refs = outputs(calls[:-1])
-    lines = ["set -euo pipefail", FIELD,
-             "MADE=()  # what this script created: deleted when it exits, newest first"]
-    lines += [
+    lines = [
+        "set -euo pipefail", FIELD,
+        "MADE=()  # what this script created: deleted when it exits, newest first",
         "export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing",
         f"export AWS_DEFAULT_REGION={shlex.quote(replay.region)}",
         "export AWS_CONFIG_FILE=$(mktemp)",
@@ -378,61 +384,104 @@ def cli_script(calls: Sequence[Call], replay: Replay, expect: Expect,
         lines.append(f"U=pc$(od -An -N{(size + 1) // 2} -tx1 /dev/urandom | tr -d ' \\n' | "
                      f"cut -c1-{size})  # names unique to this execution")
         lines.append("V=${U:2}")
+    return lines
+
+
+def _sh_body(call: Call, index: int, refs: dict[str, tuple[int, str]],
+             prefix: str | None) -> str:
+    """``call``'s request as the inside of a double-quoted shell string: an earlier
+    answer's value by its variable (``$R<n>_<KEY>``), the run's names by the execution's
+    (``U``, ``V``), everything else escaped."""
+    placeholders: dict[str, str] = {}
+
+    def swap(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: swap(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [swap(v) for v in node]
+        if isinstance(node, str) and node in refs and refs[node][0] < index:
+            mark = f"@@{len(placeholders)}@@"
+            ref_index, key = refs[node]
+            placeholders[mark] = f"$R{ref_index + 1}_{key.upper()}"
+            return mark
+        return node
+
+    body = json.dumps(swap(call.request))
+    for mark, var in placeholders.items():
+        body = body.replace(mark, f"\0{var}\0")
+    if prefix:
+        body = "".join(f"\0${{{part}}}\0" if mark else part
+                       for mark, part in _unique_parts(body, prefix))
+    return "".join(piece if n % 2 else _SHELL_SPECIAL.sub(r"\\\1", piece)
+                   for n, piece in enumerate(body.split("\0")))
+
+
+def _sh_command(call: Call, body: str, url: str) -> str:
+    """The command that sends ``call``: the AWS CLI, or curl for a body the AWS CLI would
+    rewrite (sent unsigned)."""
+    if _is_raw(call):
+        http = _http_of(call.operation)
+        headers = " ".join(f"-H {shlex.quote(f'{k}: {v}')}" for k, v in
+                           http["headers"].items())
+        return (f"curl -sS --fail-with-body -X {http['method']} "
+                f"{shlex.quote(url.rstrip('/') + http['path'])} {headers} "
+                f"--data \"{body}\"")
+    return (f"aws --endpoint-url {shlex.quote(url)} {service_of(call.operation)} "
+            f"{xform_name(call.operation, '-')} --cli-input-json \"{body}\"")
+
+
+def _sh_made(call: Call) -> list[str]:
+    """What keeps the resource ``call`` made (if it is a create) for the cleanup."""
+    deleted = created_by(call)
+    if not deleted:
+        return []
+    op, member = deleted
+    return [f'{member.upper()}=$(field {member} "$OUT")',
+            f'[ -z "${member.upper()}" ] || MADE+=("{service_of(op)} '
+            f'{xform_name(op, "-")} --{xform_name(member, "-")} ${member.upper()}")']
+
+
+def _sh_step(call: Call, index: int, refs: dict[str, tuple[int, str]], command: str,
+             ) -> list[str]:
+    """One call of a shell reproduction but the last: one the run saw accepted must be
+    accepted (else the script cannot decide), its answer's values kept for later calls;
+    one it saw refused is checked, not fatal."""
+    made = _sh_made(call)
+    step = f"step {index + 1} ({call.operation})"
+    if call.response is not None:
+        used = sorted({key for v, (i, key) in refs.items() if i == index})
+        return [f"if ! OUT=$({command} 2>&1); then",
+                f"  printf '{step}: refused; the run saw it accepted:\\n%s\\n' \"$OUT\"",
+                f"  exit {UNDECIDED}", "fi", *made,
+                *(f'R{index + 1}_{key.upper()}=$(field {key} "$OUT")' for key in used)]
+    return [f"if OUT=$({command} 2>&1); then",  # refused in the run
+            f"  echo '{step}: accepted; the run saw it refused'",
+            *(f"  {m}" for m in made),
+            f"else echo '{step}: refused, as in the run'; fi"]
+
+
+def _sh_last(call: Call, command: str, expect: Expect, observed: Sequence[str]
+             ) -> list[str]:
+    """The failing call of a shell reproduction: what came back, and the verdict."""
+    made = _sh_made(call)
+    return [f"# expected: {expect.text}", *(f"# observed: {o}" for o in observed),
+            f"if OUT=$({command} 2>&1); then RC=0; else RC=$?; fi",
+            *([f"if [ \"$RC\" -eq 0 ]; then {'; '.join(made)}; fi"] if made else []),
+            'printf \'the target answered (exit status %s):\\n%s\\n\' "$RC" "$OUT"',
+            *_verdict_lines(expect)]
+
+
+def cli_script(calls: Sequence[Call], replay: Replay, expect: Expect,
+               observed: Sequence[str] = ()) -> str:
+    """A bash script that replays ``calls`` with the AWS CLI (validation off by config),
+    serving the target first if it ran in-process, with names unique to each execution;
+    a step the run saw refused is checked, not fatal; what the script created is deleted
+    when it exits; it prints what came back and exits 1 when the deviation is reproduced,
+    0 when it is not (3: it cannot decide). ``observed``: what the run saw."""
+    refs = outputs(calls[:-1])
+    lines = _sh_head(replay)
     for index, call in enumerate(calls):
-        placeholders: dict[str, str] = {}
-
-        def swap(node: Any, index: int = index, placeholders: dict = placeholders) -> Any:
-            if isinstance(node, dict):
-                return {k: swap(v) for k, v in node.items()}
-            if isinstance(node, list):
-                return [swap(v) for v in node]
-            if isinstance(node, str) and node in refs and refs[node][0] < index:
-                mark = f"@@{len(placeholders)}@@"
-                ref_index, key = refs[node]
-                placeholders[mark] = f"$R{ref_index + 1}_{key.upper()}"
-                return mark
-            return node
-
-        body = json.dumps(swap(call.request))
-        for mark, var in placeholders.items():
-            body = body.replace(mark, f"\0{var}\0")
-        if replay.prefix:
-            body = "".join(f"\0${{{part}}}\0" if mark else part
-                           for mark, part in _unique_parts(body, replay.prefix))
-        body = "".join(piece if n % 2 else _SHELL_SPECIAL.sub(r"\\\1", piece)
-                       for n, piece in enumerate(body.split("\0")))
-        command = (f"aws --endpoint-url {shlex.quote(url)} {service_of(call.operation)} "
-                   f"{xform_name(call.operation, '-')} --cli-input-json \"{body}\"")
-        if _is_raw(call):  # the AWS CLI would rewrite this body: curl sends it unsigned
-            http = _http_of(call.operation)
-            headers = " ".join(f"-H {shlex.quote(f'{k}: {v}')}" for k, v in
-                               http["headers"].items())
-            command = (f"curl -sS --fail-with-body -X {http['method']} "
-                       f"{shlex.quote(url.rstrip('/') + http['path'])} {headers} "
-                       f"--data \"{body}\"")
-        deleted = created_by(call)
-        made = []
-        if deleted:
-            op, member = deleted
-            made = [f'{member.upper()}=$(field {member} "$OUT")',
-                    f'[ -z "${member.upper()}" ] || MADE+=("{service_of(op)} '
-                    f'{xform_name(op, "-")} --{xform_name(member, "-")} ${member.upper()}")']
-        step = f"step {index + 1} ({call.operation})"
-        if index == len(calls) - 1:
-            lines += [f"# expected: {expect.text}", *(f"# observed: {o}" for o in observed),
-                      f"if OUT=$({command} 2>&1); then RC=0; else RC=$?; fi",
-                      *([f"if [ \"$RC\" -eq 0 ]; then {'; '.join(made)}; fi"] if made else []),
-                      'printf \'the target answered (exit status %s):\\n%s\\n\' "$RC" "$OUT"',
-                      *_verdict_lines(expect)]
-        elif call.response is not None:
-            used = sorted({key for v, (i, key) in refs.items() if i == index})
-            lines += [f"if ! OUT=$({command} 2>&1); then",
-                      f"  printf '{step}: refused; the run saw it accepted:\\n%s\\n' \"$OUT\"",
-                      f"  exit {UNDECIDED}", "fi", *made,
-                      *(f'R{index + 1}_{key.upper()}=$(field {key} "$OUT")' for key in used)]
-        else:  # refused in the run: checked, not fatal
-            lines += [f"if OUT=$({command} 2>&1); then",
-                      f"  echo '{step}: accepted; the run saw it refused'",
-                      *(f"  {m}" for m in made),
-                      f"else echo '{step}: refused, as in the run'; fi"]
+        command = _sh_command(call, _sh_body(call, index, refs, replay.prefix), replay.url)
+        lines += (_sh_last(call, command, expect, observed) if index == len(calls) - 1
+                  else _sh_step(call, index, refs, command))
     return "\n".join(lines) + "\n"

@@ -30,6 +30,7 @@ from typing import Any
 
 from personalize_conformance import __version__
 from personalize_conformance.contracts import (
+    RAW_OPERATIONS,
     Clause,
     broken_at,
     catalog,
@@ -38,12 +39,18 @@ from personalize_conformance.contracts import (
     names_resource,
     request_schema,
     resource_members,
+    service_model,
     service_of,
     shape_clauses,
 )
-from personalize_conformance.strategies import boundary_for, violations_of
-from personalize_conformance.strategies.invalid import fixed, supported, wire_unbreakable
-from personalize_conformance.strategies.wire import as_sent, service_model
+from personalize_conformance.strategies import (
+    as_sent,
+    boundary_for,
+    fixed,
+    supported,
+    violations_of,
+    wire_unbreakable,
+)
 
 FORMAT = "personalize-conformance-vectors/1"
 PROTOCOL_FORMAT = "personalize-conformance-protocol-vectors/1"
@@ -52,8 +59,6 @@ PROTOCOL_FILE = "Protocol.json"
 SIGNING = ("Sign each request with AWS Signature Version 4 (service: its signing_name; your "
            "region and credentials) after its headers and body are set as given; a header "
            "given as null is left out.")
-#: The operation each protocol's malformed requests are sent as, and a valid body for it.
-RAW_OPERATIONS = {"json": "ListEventTrackers", "rest-json": "PutEvents"}
 
 
 def fill_text(annotation: Mapping[str, str]) -> str:
@@ -187,7 +192,7 @@ def _exchange(clause: Clause, operation: str, body: bytes, headers: Mapping[str,
 
 def protocol() -> dict[str, Any]:
     """The protocol clauses as raw HTTP exchanges (``Protocol.json``; JSON data)."""
-    from personalize_conformance.contracts.protocol import wire
+    from personalize_conformance.contracts import wire
     from personalize_conformance.harness.wire_judging import RESPONSE_CLAUSES
 
     exchanges = []

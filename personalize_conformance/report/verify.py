@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 
 from personalize_conformance.report import bundle, certification, har, product
-from personalize_conformance.report.verdict import schema as report_schema
+from personalize_conformance.report.document import schema as report_schema
 
 _LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 #: The most schema errors a file gets a line each for.

@@ -1,10 +1,11 @@
 """The ``personalize-conformance`` command.
 
 ``run``: the conformance suite against a target, through pytest; writes the report and
-exits 0 (no clause failed), 1 (a clause failed; with ``--baseline``: a clause passed there
-and not now), 2 (the run could not be made), 3 (verdict incomplete, unless
-``--allow-incomplete``), 130/143 (interrupted by SIGINT/SIGTERM; what it created is
-deleted and the report says ``interrupted``).
+exits 0 (no clause failed), 1 (a clause failed, or a suite error; with ``--baseline``: a
+clause passed there and not now), 2 (the run could not be made, checked before any test:
+an option, a file or an endpoint), 3 (verdict incomplete, unless ``--allow-incomplete``),
+130/143 (interrupted by SIGINT/SIGTERM; the session is still torn down, so what it
+created is deleted, and the report says ``interrupted``).
 ``serve``: the reference (or a mutant) over HTTP on a loopback port, until interrupted.
 ``drift``: compare the contract with the installed botocore models; exit 0 (none) or 1.
 ``export-vectors``: the fixed tier (boundary and invalid vectors) as portable JSON files.
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from personalize_conformance import __version__
-from personalize_conformance.run.options import SUITE, add_to_argparse
+from personalize_conformance.run.options import add_to_argparse
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 #: The pytest configuration of a run (``-c``): none of the current directory's is read.
@@ -52,6 +53,8 @@ def _suite_dir() -> str:
     pytest would also load the conftest.py of the directory it is started from), and
     above which no conftest.py is loaded."""
     from importlib.util import find_spec
+
+    from personalize_conformance.run.plugin import SUITE
 
     spec = find_spec(SUITE)
     assert spec is not None and spec.submodule_search_locations
@@ -146,7 +149,8 @@ def _run(args: argparse.Namespace) -> int:
     import pytest
 
     from personalize_conformance.run.console import Console
-    from personalize_conformance.run.options import OptionError, prepare
+    from personalize_conformance.run.options import OptionError
+    from personalize_conformance.run.session import prepare
 
     try:
         run = prepare(vars(args), runner=True)
@@ -274,7 +278,7 @@ def _interrupt_workers() -> None:
 def _ratchet(report: dict, baseline: str, statuses: dict, report_path: Path) -> int:
     """``--baseline``: exit 1 only for clauses that passed there and do not now; name the
     clauses that newly pass."""
-    from personalize_conformance.report.verdict import ratchet
+    from personalize_conformance.report import ratchet
 
     regressed, promoted = ratchet(statuses, report)
     for clause_id, status in regressed.items():

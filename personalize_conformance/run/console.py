@@ -6,7 +6,8 @@ clauses that did not pass, grouped by status (each failure one compact block: cl
 statement, what was sent, shrunk, what was expected, what came back, and the command that
 reproduces it), the clause counts and the verdict. ``-v`` adds the whole matrix. pytest's
 own dots, tracebacks and counts are kept quiet unless ``--tb`` asks for them. Colour only
-on a terminal, never with ``NO_COLOR`` or ``--no-color``.
+on a terminal, never with ``NO_COLOR`` or ``--no-color``. No line pastes more than
+``LONG_LINE`` (200) characters of what a target answered.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from rich.progress import Progress as RichProgress
 from personalize_conformance import __version__
 from personalize_conformance.harness import outcomes
 from personalize_conformance.report import render
-from personalize_conformance.run.options import Run
 from personalize_conformance.run.progress import PROGRESS, Progress
+from personalize_conformance.run.session import Run
 
 #: Off a terminal, at most one progress line this often.
 SPARSE_SECONDS = 30.0

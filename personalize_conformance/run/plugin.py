@@ -2,10 +2,17 @@
 in ``options``), the Hypothesis profiles, and the collection of per-clause results into
 the report.
 
-The run's settings come from the runner in memory (a ``options.Run`` passed to
-``pytest.main``), else from pytest's options, else (an xdist worker) from the controller.
-Safe under pytest-xdist: workers attach each test's clauses, status and failure to the
-test report; the controller gathers them and writes the report at the end of the session.
+The run comes from the runner in memory (a ``session.Run`` passed to ``pytest.main``),
+else from pytest's options (``session.prepare``), else (an xdist worker) from the
+controller's settings. The Hypothesis profiles (``harness.profiles``) are registered only
+in a session that collects the suite (``runs_suite``), so other test suites in the
+environment keep their own. Each test's record and outcome become properties of its test
+report: its clauses, status (typed by the exceptions of ``harness.outcomes``; a crash of
+the suite or the adapter is ``error``, never ``failed``), failure, the sides its checks
+ran (a side is recorded only once an answer was received and judged, and a skipped test
+credits nothing) and what it could not exercise. Safe under pytest-xdist: workers attach
+them to their test reports and send their harness figures; the controller's
+``Collector`` gathers them and builds and writes the report at the end of the session.
 """
 
 from __future__ import annotations
@@ -19,27 +26,29 @@ from typing import Any
 
 import pytest
 
+from personalize_conformance import report
 from personalize_conformance.checks import ClauseFailure, SuiteError
 from personalize_conformance.contracts import catalog
-from personalize_conformance.harness import RECORD, Record, outcomes
-from personalize_conformance.report import verdict as report
-from personalize_conformance.run import profiles
-from personalize_conformance.run.options import (
-    RUN,
-    SUITE,
-    WORKER_INPUT,
-    OptionError,
-    Run,
-    RunSettings,
-    add_to_pytest,
-    clause_ids,
-    effective_readings,
-    prepare,
-    run_of,
-    selected,
-    values_of,
+from personalize_conformance.harness import (
+    RECORD,
+    SESSION,
+    HarnessSession,
+    HarnessSettings,
+    Record,
+    outcomes,
+    profiles,
 )
+from personalize_conformance.run.options import OptionError, add_to_pytest, values_of
 from personalize_conformance.run.progress import PROGRESS, Progress
+from personalize_conformance.run.selection import clause_ids, selected
+from personalize_conformance.run.session import RUN, Run, prepare, run_of
+from personalize_conformance.run.settings import RunSettings, effective_readings
+from personalize_conformance.targets import Target
+
+#: The conformance suite, as pytest imports it (``--pyargs``).
+SUITE = "personalize_conformance.suite"
+#: The key of the settings an xdist controller sends each worker.
+WORKER_INPUT = "pc_settings"
 
 
 def runs_suite(config: pytest.Config) -> bool:
@@ -100,12 +109,29 @@ def _run_for(config: pytest.Config) -> Run:
         raise pytest.UsageError(str(exc)) from None
 
 
+def _harness_session(run: Run) -> HarnessSession:
+    """What the harness of each process takes from the run: its settings, its target (one
+    the options cannot make is a usage error) and where the run keeps the harness."""
+    def target() -> Target:
+        try:
+            return run.target
+        except OptionError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+    settings = run.settings
+    return HarnessSession(
+        HarnessSettings(run_id=settings.run_id, strict=settings.strict,
+                        call_timeout=settings.call_timeout),
+        target=target, keep=run.harnesses.append)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     from hypothesis import settings
 
     config.addinivalue_line("markers", "clause(*ids): the catalog clauses a test checks")
     run = config.stash[RUN] = _run_for(config)
+    config.stash[SESSION] = _harness_session(run)
     config.pluginmanager.register(Collector(config, run), "personalize-conformance-collector")
     if run.settings.progress and not _is_worker(config) \
             and not config.pluginmanager.has_plugin(PROGRESS):
@@ -163,7 +189,7 @@ def _record_properties(item: pytest.Item) -> list[tuple[str, Any]]:
     hypothesis = _is_hypothesis_test(getattr(item, "obj", None)) or record.examples > 0
     return [
         ("pc_sides", record.sides_ran()),
-        ("pc_not_exercised", {c: list(r) for c, r in record.not_exercised.items()}),
+        ("pc_not_exercised", {c: list(r) for c, r in record.reasons_not_exercised.items()}),
         ("pc_examples", record.examples if hypothesis else 1),
         ("pc_cases", dict(record.cases)),
         ("pc_first_failing_example", record.first_failing_example if hypothesis else None),

@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from personalize_conformance.contracts.protocol import error_code, json_body, protocol_of
-from personalize_conformance.targets.base import Exchange, TargetError
+from personalize_conformance.contracts import error_code, json_body, protocol_of
+from personalize_conformance.targets.base import DEFAULT_REGION, Exchange, TargetError
 
 #: Per service, a call that creates nothing: a describe of a dataset group that does not
 #: exist (a valid ARN), and a PutEvents without its required members (refused).
 PROBES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("DescribeDatasetGroup",
-     {"datasetGroupArn": "arn:aws:personalize:us-east-1:000000000000:dataset-group/pcprobe"}),
+     {"datasetGroupArn":
+          f"arn:aws:personalize:{DEFAULT_REGION}:000000000000:dataset-group/pcprobe"}),
     ("PutEvents", {}),
 )
 #: How much of an answer's body the line quotes.

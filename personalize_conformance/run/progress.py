@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from personalize_conformance.run.options import clause_ids
+from personalize_conformance.run.selection import clause_ids
 
 #: The name the progress plugin is registered under (one per session).
 PROGRESS = "personalize-conformance-progress"

@@ -8,9 +8,9 @@ from typing import Any, ClassVar
 
 from personalize_conformance.targets.base import REFERENCE_IMPLEMENTATION
 from personalize_conformance.targets.boto import BotoTarget
+from personalize_conformance.targets.reference.http_layer import handle
 from personalize_conformance.targets.reference.server import ReferenceServer
 from personalize_conformance.targets.reference.service import Behaviour, ReferenceService
-from personalize_conformance.targets.reference.wire import handle
 
 __all__ = ["Behaviour", "ReferenceHttpTarget", "ReferenceService", "ReferenceTarget"]
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from personalize_conformance.targets.reference.http_layer import handle
 from personalize_conformance.targets.reference.service import ReferenceService
-from personalize_conformance.targets.reference.wire import handle
 
 
 def _handler_for(service: ReferenceService, serve: Callable[..., Any] = handle
@@ -40,7 +40,7 @@ def _handler_for(service: ReferenceService, serve: Callable[..., Any] = handle
 
 class ReferenceServer:
     """``start()`` binds 127.0.0.1 (port 0: a free one) and serves until ``stop()``;
-    ``serve`` answers each request (``wire.handle``, or a mutant's wire handler)."""
+    ``serve`` answers each request (``http_layer.handle``, or a mutant's wire handler)."""
 
     def __init__(self, service: ReferenceService, host: str = "127.0.0.1", port: int = 0,
                  serve: Callable[..., Any] = handle):

@@ -36,12 +36,11 @@ import jsonschema
 import regex
 
 from personalize_conformance import contracts
-from personalize_conformance.targets.base import TargetConfigError
+from personalize_conformance.targets.base import DEFAULT_REGION, TargetConfigError
 
 ACCOUNT = "123456789012"
-REGION = "us-east-1"
-CREATE_ORDER = "EventTracker.status.createOrder"
-DELETE_ORDER = "EventTracker.status.deleteOrder"
+CREATE_ORDER = contracts.status_order_clause("DescribeEventTracker", "create")
+DELETE_ORDER = contracts.status_order_clause("DescribeEventTracker", "delete")
 
 
 def documented_steps(order: str) -> list[str]:
@@ -98,10 +97,10 @@ class Behaviour:
 
 
 # -- the alternative readings of the pattern and length rules ------------------------------
-#: Register entries whose readings change how a request is validated.
-UNANCHORED = {"Name.pattern.unanchored": ("Name.json",),
-              "Arn.pattern.unanchored": ("Arn.json", "RoleArn.json", "KmsKeyArn.json"),
-              "NextToken.pattern.unanchored": ("NextToken.json",)}
+#: Register entries whose readings change how a request is validated: the unanchored
+#: patterns (which patterns each covers: its pattern clauses', :func:`_pattern_entry`)...
+UNANCHORED = ("Name.pattern.unanchored", "Arn.pattern.unanchored",
+              "NextToken.pattern.unanchored")
 JAVA, UNITS, UNICODE = "Pattern.javaSemantics", "String.length.units", "Pattern.unicodeVersion"
 #: Java's line terminators, none of which its '.' matches.
 LINE_TERMINATORS = "\n\r\x85\u2028\u2029"
@@ -109,10 +108,13 @@ LINE_TERMINATORS = "\n\r\x85\u2028\u2029"
 
 @cache
 def _pattern_entry(pattern: str) -> str | None:
-    """The unanchored-pattern entry of the register a schema pattern belongs to."""
-    for entry, files in UNANCHORED.items():
-        if any(contracts.schema(f).get("pattern") == pattern for f in files):
-            return entry
+    """The unanchored-pattern entry of the register a schema pattern belongs to: the
+    ambiguity of a pattern clause of the catalog with that pattern."""
+    for clause in contracts.shape_clauses():
+        at = clause.location
+        if (clause.ambiguity in UNANCHORED and at is not None and at.keyword == "pattern"
+                and at.node().get("pattern") == pattern):
+            return clause.ambiguity
     return None
 
 
@@ -371,7 +373,7 @@ class ReferenceService:
 
     @staticmethod
     def _arn(kind: str, name: str) -> str:
-        return f"arn:aws:personalize:{REGION}:{ACCOUNT}:{kind}/{name}"
+        return f"arn:aws:personalize:{DEFAULT_REGION}:{ACCOUNT}:{kind}/{name}"
 
     def _new_arn(self, kind: str, name: str) -> str:
         """The ARN of a new resource of ``kind`` named ``name`` (Arn.resourceId): its name
@@ -736,10 +738,11 @@ def interaction_fields(event: Mapping[str, Any], user_id: str | None,
         properties = {}
     if isinstance(properties, dict):
         fields.update({field_name(str(k)): v for k, v in properties.items()})
+    names = contracts.event_fields()  # the request's userId, then an event's members
+    user_field = names.pop("userId")
     if user_id is not None:
-        fields["USER_ID"] = user_id
-    for key, name in (("itemId", "ITEM_ID"), ("sentAt", "TIMESTAMP"),
-                      ("eventType", "EVENT_TYPE"), ("eventValue", "EVENT_VALUE")):
+        fields[user_field] = user_id
+    for key, name in names.items():
         if key in event:
             fields[name] = event[key]
     return fields

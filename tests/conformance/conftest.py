@@ -15,8 +15,7 @@ from personalize_conformance.suite.support import undocumented_status
 def harness(pytestconfig: pytest.Config) -> Iterator[Harness]:
     """The target of this run, started once per process (per xdist worker); everything
     the run created is deleted at the end, even after failures or an interruption."""
-    with session_harness(pytestconfig) as harness:
-        harness.status_check = undocumented_status
+    with session_harness(pytestconfig, status_check=undocumented_status) as harness:
         yield harness
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -22,16 +21,19 @@ from personalize_conformance.contracts import (
     described,
     response_schema,
     status_order,
+    status_order_clause,
     status_rank,
     validator,
 )
-from personalize_conformance.harness import Harness
+from personalize_conformance.harness import Backoff, Harness
 from personalize_conformance.targets import TargetError
 
-CREATE_ORDER = "EventTracker.status.createOrder"
-DELETE_ORDER = "EventTracker.status.deleteOrder"
-GROUP_CREATE_ORDER = "DatasetGroup.status.createOrder"
-GROUP_DELETED = "DeleteDatasetGroup.thenNotFound"
+#: The clauses stating the order of statuses a tracker's and a dataset group's describe
+#: report after a create and after a delete (``operations.json``'s ``statusOrders``).
+CREATE_ORDER = status_order_clause("DescribeEventTracker", "create")
+DELETE_ORDER = status_order_clause("DescribeEventTracker", "delete")
+GROUP_CREATE_ORDER = status_order_clause("DescribeDatasetGroup", "create")
+GROUP_DELETED = status_order_clause("DescribeDatasetGroup", "delete")
 
 
 def _stated(clause_id: str) -> str:
@@ -41,9 +43,10 @@ def _stated(clause_id: str) -> str:
 
 def undocumented_status(harness: Harness, clause_id: str, operation: str,
                         request: Mapping[str, Any], statuses: list[Any]) -> None:
-    """``Harness.status_check``: a status outside ``clause_id``'s order, or one going back
-    in it, fails it at once (waiting for ACTIVE would last the harness' whole wait, on
-    every resource; an answer that went back would fail the clauses comparing answers)."""
+    """The suite's ``StatusCheck`` (given to ``session_harness``): a status outside
+    ``clause_id``'s order, or one going back in it, fails it at once (waiting for ACTIVE
+    would last the harness' whole wait, on every resource; an answer that went back would
+    fail the clauses comparing answers)."""
     holds(harness, clause_id, False, _stated(clause_id), {"statuses": statuses},
           operation, request)
 
@@ -199,8 +202,7 @@ def delete_and_wait(harness: Harness, arn: str) -> list[str]:
     accepted(harness, [DELETE_ORDER], "DeleteEventTracker", request, whole=True)
     rank = status_rank(DELETE_ORDER)
     seen: list[str] = []
-    deadline = time.monotonic() + harness.wait_seconds
-    delay = 0.01
+    wait = Backoff(harness.wait_seconds)
     while True:
         try:
             status = describe(harness, arn).get("status")
@@ -217,12 +219,11 @@ def delete_and_wait(harness: Harness, arn: str) -> list[str]:
         seen.append(status)
         holds(harness, DELETE_ORDER, order_ok, _stated(DELETE_ORDER),
               {"statuses": seen}, "DescribeEventTracker", request)
-        if time.monotonic() > deadline:
+        if wait.overdue():
             holds(harness, "DeleteEventTracker.thenNotFound", False,
                   f"not found within {harness.wait_seconds}s of the delete",
                   {"statuses": seen}, "DescribeEventTracker", request)
-        time.sleep(delay)
-        delay = min(delay * 2, 1.0)
+        wait.pause()
 
 
 def watch_create(harness: Harness, arn: str, order: str = CREATE_ORDER) -> list[str]:
@@ -236,8 +237,7 @@ def watch_create(harness: Harness, arn: str, order: str = CREATE_ORDER) -> list[
     rank = status_rank(order)
     final = len(status_order(order)) - 1
     seen: list[str] = []
-    deadline = time.monotonic() + harness.wait_seconds
-    delay = 0.01
+    wait = Backoff(harness.wait_seconds)
     while True:
         status = harness.invoke(operation, request)[key].get("status")
         ok = status in rank and (not seen or rank[status] >= rank[seen[-1]])
@@ -245,10 +245,9 @@ def watch_create(harness: Harness, arn: str, order: str = CREATE_ORDER) -> list[
         holds(harness, order, ok, _stated(order), {"statuses": seen}, operation, request)
         if rank[status] == final:
             return seen
-        if time.monotonic() > deadline:
+        if wait.overdue():
             raise TimeoutError(f"{arn} not ACTIVE after {harness.wait_seconds}s: {seen}")
-        time.sleep(delay)
-        delay = min(delay * 2, 1.0)
+        wait.pause()
 
 #: A create operation -> the describe operation of its resource, and the members a create
 #: of another resource (with the same name) must leave as they were.
@@ -315,8 +314,7 @@ def delete_group_and_wait(harness: Harness, arn: str) -> list[str]:
     accepted(harness, [GROUP_DELETED], "DeleteDatasetGroup", request, whole=True)
     rank = status_rank(GROUP_DELETED)
     seen: list[str] = []
-    deadline = time.monotonic() + harness.wait_seconds
-    delay = 0.01
+    wait = Backoff(harness.wait_seconds)
     while True:
         try:
             status = harness.invoke("DescribeDatasetGroup", request)["datasetGroup"].get("status")
@@ -326,9 +324,8 @@ def delete_group_and_wait(harness: Harness, arn: str) -> list[str]:
         seen.append(status)
         holds(harness, GROUP_DELETED, status in rank, f"{_stated(GROUP_DELETED)}, then not found",
               {"statuses": seen}, "DescribeDatasetGroup", request)
-        if time.monotonic() > deadline:
+        if wait.overdue():
             holds(harness, GROUP_DELETED, False,
                   f"not found within {harness.wait_seconds}s of the delete",
                   {"statuses": seen}, "DescribeDatasetGroup", request)
-        time.sleep(delay)
-        delay = min(delay * 2, 1.0)
+        wait.pause()

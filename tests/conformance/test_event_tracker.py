@@ -7,8 +7,10 @@ import pytest
 from personalize_conformance.checks import accepted, holds, rejected
 from personalize_conformance.contracts import STATUS_CLAUSE, catalog, operations
 from personalize_conformance.harness import Harness
-from personalize_conformance.harness.outcomes import Unsupported
+from personalize_conformance.harness.outcomes import UnsupportedSkip
 from personalize_conformance.suite.support import (
+    GROUP_CREATE_ORDER,
+    GROUP_DELETED,
     agrees,
     arn_account,
     arns,
@@ -206,10 +208,6 @@ def test_a_dataset_group_with_a_tracker_is_not_deleted(harness: Harness, dataset
               operation, body)
 
 
-GROUP_CREATE_ORDER = "DatasetGroup.status.createOrder"
-GROUP_DELETED = "DeleteDatasetGroup.thenNotFound"
-
-
 @pytest.mark.clause(GROUP_CREATE_ORDER, GROUP_DELETED)
 def test_dataset_group_statuses_follow_the_documented_orders(harness: Harness):
     request = {"name": harness.new_name("dg")}
@@ -281,7 +279,7 @@ def test_documented_exceptions_come_with_status_400(harness: Harness, dataset_gr
         try:
             harness.invoke(operation, request)
             continue
-        except Unsupported as skip:  # a missing operation: check the others
+        except UnsupportedSkip as skip:  # a missing operation: check the others
             missing.append(skip)
             continue
         except TargetError as exc:

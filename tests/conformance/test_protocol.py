@@ -16,16 +16,18 @@ from collections.abc import Iterator
 import pytest
 
 from personalize_conformance.checks import holds, not_exercised
-from personalize_conformance.contracts import catalog
-from personalize_conformance.contracts.protocol import error_code, protocol_of, wire
+from personalize_conformance.contracts import (
+    RAW_OPERATIONS,
+    catalog,
+    error_code,
+    protocol_of,
+    wire,
+)
 from personalize_conformance.harness import Harness
 from personalize_conformance.harness.wire_judging import ERROR, EVERY, SUCCESS, applies, judge
 from personalize_conformance.suite.support import never_seen
 from personalize_conformance.targets import TargetError
 from personalize_conformance.targets.base import Exchange
-
-#: An operation of each protocol to send malformed requests to.
-BY_PROTOCOL = {"json": "ListEventTrackers", "rest-json": "PutEvents"}
 
 
 @pytest.fixture
@@ -113,10 +115,10 @@ def _refused(harness: Harness, clause_id: str, exchange: Exchange, what: str,
 
 @pytest.mark.clause("Protocol.request.notJson", "Protocol.request.notObject")
 @pytest.mark.parametrize("clause_id", ["Protocol.request.notJson", "Protocol.request.notObject"])
-@pytest.mark.parametrize("protocol", sorted(BY_PROTOCOL))
+@pytest.mark.parametrize("protocol", sorted(RAW_OPERATIONS))
 def test_bodies_that_are_no_json_object_are_refused(harness: Harness, clause_id: str,
                                                     protocol: str):
-    operation = BY_PROTOCOL[protocol]
+    operation = RAW_OPERATIONS[protocol]
     _probe(harness, operation)
     for body in wire(clause_id)["bodies"]:
         exchange = harness.send_raw(operation, body.encode("latin-1"))

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 from personalize_conformance.checks import accepted, rejected
 from personalize_conformance.contracts import catalog, schema
 from personalize_conformance.harness import Harness
-from personalize_conformance.strategies import put_events, reserved_key_requests
-from personalize_conformance.strategies.valid import from_node
+from personalize_conformance.strategies import from_node, put_events, reserved_key_requests
 from personalize_conformance.suite.support import accepted_or_refused, delete_and_wait
 
 EVENT = from_node(schema("Event.json"))

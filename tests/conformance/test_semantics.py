@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from personalize_conformance.checks import accepted, holds
-from personalize_conformance.contracts import interaction_field, is_reserved_key
+from personalize_conformance.contracts import event_fields, interaction_field, is_reserved_key
 from personalize_conformance.harness import Harness
 from personalize_conformance.harness.outcomes import Blocked
 from personalize_conformance.strategies import put_events
@@ -158,9 +158,11 @@ def test_property_keys_map_to_schema_fields(harness: Harness, tracker, dataset_g
     fields = record.get("fields", {})
     want = {interaction_field(k): v for k, v in properties.items()}
     got = {k: fields.get(k) for k in want}
-    holds(harness, FIELDS, got == want and fields.get("USER_ID") == "user-1"
-          and fields.get("EVENT_TYPE") == "click" and fields.get("TIMESTAMP") == SENT_AT,
-          f"fields {want} (ITEM_ID, NUM_RATINGS...), USER_ID, EVENT_TYPE, TIMESTAMP",
+    named = event_fields()
+    given_too = {named["userId"]: "user-1", named["eventType"]: "click",
+                 named["sentAt"]: SENT_AT}
+    holds(harness, FIELDS, got == want and all(fields.get(k) == v for k, v in given_too.items()),
+          f"fields {want} (ITEM_ID, NUM_RATINGS...), {', '.join(given_too)}",
           fields, "PutEvents", body)
 
 

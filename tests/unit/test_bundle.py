@@ -1,7 +1,7 @@
 """Bundles and ``verify``: a good bundle verifies; each tampering fails with its own line.
 
 The good bundle is built once, in process (``good``): a conformant ``certify`` report of
-every clause (``verdict.build`` of passing records), three journaled exchanges, and
+every clause (``report.build`` of passing records), three journaled exchanges, and
 ``bundle.write`` (about 1.5 s). Each tampering copies it, changes one part and, unless
 the tampering is of the manifest itself, seals the copy again, so only the check of that
 part can catch it. One real run (``test_a_run_writes_a_bundle``, about 6 s) checks the
@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from personalize_conformance import report as report_module
 from personalize_conformance.contracts import catalog
-from personalize_conformance.report import bundle, har, verdict
+from personalize_conformance.report import bundle, har
 from personalize_conformance.run import cli
 from personalize_conformance.targets.base import Exchange
 
@@ -45,7 +46,7 @@ def certify_report() -> dict:
     meta = {"target": "endpoint", "endpoint": "http://127.0.0.1:1", "profile": "certify",
             "seed": "7", "strict": False, "started": "2026-12-01T00:00:00+00:00",
             "finished": "2026-12-01T00:05:00+00:00", "responses_validated": "3 of 3"}
-    return verdict.build(records, meta)
+    return report_module.build(records, meta)
 
 
 def make_bundle(directory: Path, report: dict, exchanges: int = 3) -> Path:
@@ -162,7 +163,7 @@ def _waived(report: dict) -> None:  # a careful forger: summary and verdict agre
     report["waivers"] = {MUST: "known"}
     report["summary"]["passed"] -= 1
     report["summary"]["waived"] += 1
-    report["verdict"] = verdict.verdict(report["clauses"])
+    report["verdict"] = report_module.verdict(report["clauses"])
 
 
 def _har_entry_dropped(directory: Path) -> None:
@@ -238,7 +239,7 @@ def test_a_bundle_with_a_waived_must_clause_says_it_is_no_certification(tmp_path
     records = [{"test": f"t.py::test_{c.id}", "clauses": [c.id], "status": "passed",
                 "failure": None, "duration": 0.1, "examples": 2,
                 "sides": {c.id: ["accepted", "rejected"]}} for c in catalog()]
-    report = verdict.build(records, {**certify_report(), "waivers": None}, {MUST: "known"})
+    report = report_module.build(records, {**certify_report(), "waivers": None}, {MUST: "known"})
     root = make_bundle(tmp_path / "waived", report)
     readme = (root / "README.md").read_text()
     assert readme.splitlines()[0].endswith("(not a certification)")

@@ -34,7 +34,7 @@ FAKEMOTO = {
         import json
 
         from personalize_conformance.targets.reference import ReferenceService
-        from personalize_conformance.targets.reference.wire import handle
+        from personalize_conformance.targets.reference.http_layer import handle
 
 
         class Backend:

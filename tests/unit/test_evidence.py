@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from personalize_conformance import checks
+from personalize_conformance import report as report_module
 from personalize_conformance.contracts import catalog
 from personalize_conformance.harness import Harness, outcomes
-from personalize_conformance.report import verdict as report_module
 from personalize_conformance.run.plugin import Collector
 from personalize_conformance.targets import NoAnswer, Target, Unsupported
 

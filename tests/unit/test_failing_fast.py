@@ -38,14 +38,13 @@ class ReadyForever(Target):
 
 def test_an_undocumented_status_fails_on_the_first_describe():
     target = ReadyForever()
-    harness = Harness(target, run_id="t", wait_seconds=60.0)
     seen: list[tuple[str, str]] = []
 
     def check(h: Harness, clause_id: str, operation: str, request: Any,
               statuses: list[str]) -> None:
         seen.append((clause_id, *statuses))
 
-    harness.status_check = check
+    harness = Harness(target, run_id="t", wait_seconds=60.0, status_check=check)
     with pytest.raises(RuntimeError, match=r"DatasetGroup\.status\.createOrder"):
         harness.create_dataset_group()
     assert seen == [("DatasetGroup.status.createOrder", "READY")]
@@ -57,10 +56,14 @@ def test_a_status_going_back_fails_its_order_at_the_describe_that_shows_it():
     IN_PROGRESS: the describe that goes back fails EventTracker.status.createOrder there
     (before any comparison of answers sees the disagreement); a new test, or a deleted
     and re-created resource, starts over."""
-    harness = Harness(resolve("mutant:active-then-create-in-progress"), run_id="t")
     seen: list[tuple[str, ...]] = []
-    harness.status_check = lambda h, clause_id, op, request, statuses: seen.append(
-        (clause_id, *statuses))
+
+    def check(h: Harness, clause_id: str, operation: str, request: Any,
+              statuses: list[str]) -> None:
+        seen.append((clause_id, *statuses))
+
+    harness = Harness(resolve("mutant:active-then-create-in-progress"), run_id="t",
+                      status_check=check)
     harness.target.start()
     tracker = harness.create_tracker(harness.create_dataset_group())
     assert seen == []
@@ -70,8 +73,7 @@ def test_a_status_going_back_fails_its_order_at_the_describe_that_shows_it():
     harness.begin_test()
     harness.invoke("DescribeEventTracker", request)
     assert len(seen) == 1
-    reference = Harness(resolve("reference"), run_id="r")
-    reference.status_check = harness.status_check
+    reference = Harness(resolve("reference"), run_id="r", status_check=check)
     arn = reference.create_tracker(reference.create_dataset_group())["eventTrackerArn"]
     for _ in range(3):
         reference.invoke("DescribeEventTracker", {"eventTrackerArn": arn})
@@ -93,7 +95,7 @@ def test_shrinking_spends_at_most_its_budget():
 
     with harness.running_test() as record, pytest.raises(TargetError):
         property_()
-    shrinking = record.shrinking()
+    shrinking = record.shrink_summary()
     assert shrinking is not None and shrinking["exhausted"]
     per_example = (record.example_calls_at_failure or 0) / record.first_failing_example
     planned = -(-per_example * 8 // 1)  # what the 8 examples would have cost

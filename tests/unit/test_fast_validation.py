@@ -8,8 +8,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from personalize_conformance.contracts import files, operations, request_schema
-from personalize_conformance.strategies import requests, violations
-from personalize_conformance.strategies.wire import as_sent
+from personalize_conformance.strategies import as_sent, requests, violations
 
 OPERATIONS = sorted(op for op in operations() if request_schema(op))
 

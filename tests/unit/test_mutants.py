@@ -36,7 +36,7 @@ from personalize_conformance.targets.reference.service import Behaviour, Service
 
 #: The kinds of mutation an entry may hold (each applied from outside the reference).
 KINDS = {"schema_patches", "error_remaps", "response_patches", "service", "wire"}
-#: What a ``wire`` entry may change (targets/reference/mutants.py, ``wire_handler``).
+#: What a ``wire`` entry may change (targets/reference/wire_faults.py, ``wire_handler``).
 WIRE_FAULTS = {"accept", "refuse", "success", "error", "drop_headers"}
 #: The malformed request kinds a ``wire`` entry may accept or refuse.
 REQUEST_KINDS = {"missing-target", "unknown-target", "wrong-content-type", "not-json",
@@ -93,6 +93,48 @@ def _resolves(pointer: str) -> bool:
     return True
 
 
+def _check_remaps(e: dict, where: str) -> None:
+    """An entry's ``schema_patches`` and ``error_remaps`` are its clause's, well-formed."""
+    for pointer in e.get("schema_patches", {}):
+        assert _resolves(pointer), f"{where}: {pointer} is not in the contract schema"
+        own = catalog()[e["kills"][0]].schema or ""
+        assert own.startswith(pointer), f"{where}: {pointer} is not {e['kills'][0]}'s"
+    for remap in e.get("error_remaps", []):
+        assert remap["clause"] in catalog().clauses, f"{where}: no clause {remap['clause']}"
+        answer = remap["answer"]
+        # a documented code with another status is Errors.status400's fault alone
+        status_apart = catalog()[remap["clause"]].status_judged_apart(
+            answer.get("status", 400), answer.get("code", ""))
+        assert remap["clause"] == e["kills"][0] or (
+            status_apart and e["kills"] == [STATUS_CLAUSE]), (
+            f"{where} remaps {remap['clause']}")
+        if answer.get("accept"):
+            assert answer == {"accept": True}, f"{where}: accept takes nothing else"
+            assert catalog()[remap["clause"]].kind != "shape", (
+                f"{where}: let a shape violation through by a schema patch instead")
+        else:
+            assert answer and set(answer) <= {"status", "code"}, f"{where}: {answer}"
+            assert isinstance(answer.get("status", 400), int), where
+            assert isinstance(answer.get("code", ""), str), where
+
+
+def _check_answers(e: dict, where: str) -> None:
+    """An entry's ``response_patches`` and ``wire`` faults are well-formed."""
+    for patch in e.get("response_patches", []):
+        assert patch["operation"] in all_operations(), f"{where}: {patch['operation']}"
+        assert patch["patch"], f"{where}: an empty patch"
+        for op in patch["patch"]:
+            assert op["op"] in ("add", "replace", "remove"), f"{where}: {op}"
+            assert op["path"].startswith("/"), f"{where}: {op}"
+            assert ("value" in op) == (op["op"] != "remove"), f"{where}: {op}"
+    if "wire" in e:
+        assert set(e["wire"]) <= WIRE_FAULTS, f"{where}: {set(e['wire'])}"
+        assert catalog()[e["kills"][0]].kind == "protocol", f"{where}: a wire fault"
+        kinds = {*e["wire"].get("accept", ()), *e["wire"].get("refuse", {})}
+        assert kinds <= REQUEST_KINDS, f"{where}: {kinds - REQUEST_KINDS}"
+        assert resolve(f"mutant:{where}").name == f"mutant:{where}"
+
+
 def test_catalog_is_sound():
     entries = _entries()
     ids = [e["id"] for e in entries]
@@ -108,40 +150,8 @@ def test_catalog_is_sound():
         if "strict" in e:  # killed under --strict only: a reading its clause's entry allows
             assert e["strict"] is True and catalog()[e["kills"][0]].ambiguity, where
         assert any(e.get(kind) for kind in KINDS), f"{where} changes nothing"
-        for pointer in e.get("schema_patches", {}):
-            assert _resolves(pointer), f"{where}: {pointer} is not in the contract schema"
-            own = catalog()[e["kills"][0]].schema or ""
-            assert own.startswith(pointer), f"{where}: {pointer} is not {e['kills'][0]}'s"
-        for remap in e.get("error_remaps", []):
-            assert remap["clause"] in catalog().clauses, f"{where}: no clause {remap['clause']}"
-            answer = remap["answer"]
-            # a documented code with another status is Errors.status400's fault alone
-            status_apart = catalog()[remap["clause"]].status_judged_apart(
-                answer.get("status", 400), answer.get("code", ""))
-            assert remap["clause"] == e["kills"][0] or (
-                status_apart and e["kills"] == [STATUS_CLAUSE]), (
-                f"{where} remaps {remap['clause']}")
-            if answer.get("accept"):
-                assert answer == {"accept": True}, f"{where}: accept takes nothing else"
-                assert catalog()[remap["clause"]].kind != "shape", (
-                    f"{where}: let a shape violation through by a schema patch instead")
-            else:
-                assert answer and set(answer) <= {"status", "code"}, f"{where}: {answer}"
-                assert isinstance(answer.get("status", 400), int), where
-                assert isinstance(answer.get("code", ""), str), where
-        for patch in e.get("response_patches", []):
-            assert patch["operation"] in all_operations(), f"{where}: {patch['operation']}"
-            assert patch["patch"], f"{where}: an empty patch"
-            for op in patch["patch"]:
-                assert op["op"] in ("add", "replace", "remove"), f"{where}: {op}"
-                assert op["path"].startswith("/"), f"{where}: {op}"
-                assert ("value" in op) == (op["op"] != "remove"), f"{where}: {op}"
-        if "wire" in e:
-            assert set(e["wire"]) <= WIRE_FAULTS, f"{where}: {set(e['wire'])}"
-            assert catalog()[e["kills"][0]].kind == "protocol", f"{where}: a wire fault"
-            kinds = {*e["wire"].get("accept", ()), *e["wire"].get("refuse", {})}
-            assert kinds <= REQUEST_KINDS, f"{where}: {kinds - REQUEST_KINDS}"
-            assert resolve(f"mutant:{where}").name == f"mutant:{where}"
+        _check_remaps(e, where)
+        _check_answers(e, where)
         if "service" in e:
             assert e["service"] in SERVICES, f"{where}: no service {e['service']!r}"
             used.add(e["service"])
@@ -169,59 +179,70 @@ def test_the_reference_names_no_fault():
     assert not said, f"service.py says {said}"
 
 
-def test_each_kind_of_mutation_is_applied_from_outside():
-    """A remap answers differently (or lets through), a response patch rewrites an answer,
-    a schema patch changes the validators, a service subclass its step; the reference is
-    untouched by all of them."""
-    def service(**entry) -> ReferenceService:
-        return mutant({"id": "t", **entry})
+def _service(**entry) -> ReferenceService:
+    return mutant({"id": "t", **entry})
 
-    group = {"name": "g1"}
+
+GROUP = {"name": "g1"}
+SECOND = "CreateEventTracker.oneTrackerPerDatasetGroup"
+
+
+def _with_tracker(service: ReferenceService) -> str:
+    """A dataset group of ``service``'s own (an ARN is the service's to make,
+    Arn.resourceId) with the tracker ``t1``: its ARN."""
+    arn = service.call("CreateDatasetGroup", GROUP)["datasetGroupArn"]
+    service.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
+    return arn
+
+
+def test_error_remaps_are_applied_from_outside():
+    """A remap answers differently, or lets the request through; the reference is
+    untouched."""
     ref = ReferenceService()
-    # each service's own dataset group: an ARN is the service's to make (Arn.resourceId)
-    first = ref.call("CreateDatasetGroup", group)["datasetGroupArn"]
-    ref.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": first})
-    second = {"name": "t2", "datasetGroupArn": first}
+    first = _with_tracker(ref)
     with pytest.raises(ServiceError) as caught:
-        ref.call("CreateEventTracker", second)
-    assert caught.value.clause == "CreateEventTracker.oneTrackerPerDatasetGroup"
+        ref.call("CreateEventTracker", {"name": "t2", "datasetGroupArn": first})
+    assert caught.value.clause == SECOND
     assert (caught.value.status, caught.value.code) == (400, "ResourceAlreadyExistsException")
 
-    remapped = service(error_remaps=[{"clause": "CreateEventTracker.oneTrackerPerDatasetGroup",
-                                      "answer": {"status": 500, "code": "InternalFailure"}}])
-    arn = remapped.call("CreateDatasetGroup", group)["datasetGroupArn"]
-    remapped.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
+    remapped = _service(error_remaps=[{"clause": SECOND, "answer": {
+        "status": 500, "code": "InternalFailure"}}])
+    arn = _with_tracker(remapped)
     with pytest.raises(ServiceError) as caught:
-        remapped.call("CreateEventTracker", {**second, "datasetGroupArn": arn})
+        remapped.call("CreateEventTracker", {"name": "t2", "datasetGroupArn": arn})
     assert (caught.value.status, caught.value.code) == (500, "InternalFailure")
     assert caught.value.message.startswith("An event tracker already exists")
 
-    accepting = service(error_remaps=[{"clause": "CreateEventTracker.oneTrackerPerDatasetGroup",
-                                       "answer": {"accept": True}}])
-    arn = accepting.call("CreateDatasetGroup", group)["datasetGroupArn"]
-    accepting.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
-    assert "trackingId" in accepting.call("CreateEventTracker", {**second, "datasetGroupArn": arn})
+    accepting = _service(error_remaps=[{"clause": SECOND, "answer": {"accept": True}}])
+    arn = _with_tracker(accepting)
+    assert "trackingId" in accepting.call("CreateEventTracker",
+                                          {"name": "t2", "datasetGroupArn": arn})
 
+
+def test_schema_response_and_service_mutations_are_applied_from_outside():
+    """A schema patch changes the validators, a response patch rewrites an answer, a
+    service subclass its step; the reference is untouched by all of them."""
+    ref = ReferenceService()
+    first = _with_tracker(ref)
     long_name = {"name": "n" * 64}
     with pytest.raises(ServiceError) as caught:
         ref.call("CreateEventTracker", {**long_name, "datasetGroupArn": first})
     assert caught.value.clause == "CreateEventTracker.name.maxLength"
-    patched = service(schema_patches={
+    patched = _service(schema_patches={
         "CreateEventTrackerRequest.json#/properties/name/maxLength": 64})
-    arn = patched.call("CreateDatasetGroup", group)["datasetGroupArn"]
+    arn = patched.call("CreateDatasetGroup", GROUP)["datasetGroupArn"]
     assert "trackingId" in patched.call("CreateEventTracker",
                                         {**long_name, "datasetGroupArn": arn})
 
-    rewritten = service(response_patches=[{"operation": "ListEventTrackers", "patch": [
+    rewritten = _service(response_patches=[{"operation": "ListEventTrackers", "patch": [
         {"op": "replace", "path": "/eventTrackers/*/status", "value": 1}]}])
-    arn = rewritten.call("CreateDatasetGroup", group)["datasetGroupArn"]
-    rewritten.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
+    _with_tracker(rewritten)
     assert [t["status"] for t in rewritten.call("ListEventTrackers", {})["eventTrackers"]] == [1]
     assert [t["status"] for t in ref.call("ListEventTrackers", {})["eventTrackers"]] == [
         "ACTIVE"]
 
-    ready = service(service="StatusReady")
-    arn = ready.call("CreateDatasetGroup", group)["datasetGroupArn"]
+    ready = _service(service="StatusReady")
+    arn = ready.call("CreateDatasetGroup", GROUP)["datasetGroupArn"]
     tracker = ready.call("CreateEventTracker", {"name": "t1", "datasetGroupArn": arn})
     described = ready.call("DescribeEventTracker",
                            {"eventTrackerArn": tracker["eventTrackerArn"]})

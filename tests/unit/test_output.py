@@ -19,12 +19,12 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
+from personalize_conformance import report as report_module
 from personalize_conformance.contracts import catalog
 from personalize_conformance.harness import outcomes
 from personalize_conformance.report import render
-from personalize_conformance.report import verdict as report_module
 from personalize_conformance.run import console
-from personalize_conformance.run.options import RunSettings
+from personalize_conformance.run.settings import RunSettings
 
 #: The JUnit XML schema CI servers read (Jenkins' junit-10, restated; see its header).
 JUNIT_XSD = Path(__file__).parent / "data" / "junit.xsd"

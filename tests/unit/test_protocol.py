@@ -9,8 +9,7 @@ import json
 import pytest
 
 from benchmarks.power import run_suite
-from personalize_conformance.contracts import catalog
-from personalize_conformance.contracts.protocol import error_code, error_codes, sanitize
+from personalize_conformance.contracts import catalog, error_code, error_codes, sanitize
 from personalize_conformance.harness.wire_judging import RESPONSE_CLAUSES, judge
 from personalize_conformance.targets.base import Exchange
 
@@ -165,10 +164,10 @@ def test_exported_protocol_exchanges_get_their_expected_answer_from_the_referenc
     reference's HTTP layer: the expected answer every time."""
     import base64
 
-    from personalize_conformance.contracts.protocol import protocol_of
+    from personalize_conformance.contracts import protocol_of
     from personalize_conformance.report import vectors
     from personalize_conformance.targets.reference import ReferenceService
-    from personalize_conformance.targets.reference.wire import handle
+    from personalize_conformance.targets.reference.http_layer import handle
 
     written = vectors.export(tmp_path)
     raw = json.loads((tmp_path / vectors.PROTOCOL_FILE).read_text())

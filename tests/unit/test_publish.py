@@ -15,9 +15,9 @@ import html5lib
 import pytest
 from lxml import html as lxml_html
 
+from personalize_conformance import report as report_module
 from personalize_conformance.contracts import catalog
 from personalize_conformance.report import compare, render
-from personalize_conformance.report import verdict as report_module
 
 #: A clause that fails, and one that crashes.
 FAILED = "PutEvents.eventList.maxItems"

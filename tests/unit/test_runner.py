@@ -171,7 +171,7 @@ def test_the_runner_hands_its_run_to_pytest_and_gets_the_report_back(tmp_path, m
     report comes back in memory, the same as the report.json written."""
     from personalize_conformance import targets
     from personalize_conformance.run import waivers
-    from personalize_conformance.run.options import prepare
+    from personalize_conformance.run.session import prepare
 
     resolved: list[str] = []
     real_resolve = targets.resolve

@@ -9,14 +9,13 @@ import sys
 
 from hypothesis import settings
 
+from personalize_conformance import report
 from personalize_conformance.contracts import catalog
-from personalize_conformance.harness import outcomes
-from personalize_conformance.report import verdict as report
-from personalize_conformance.run import profiles
+from personalize_conformance.harness import outcomes, profiles
 
 COLLECT = """
 import json, sys, pytest
-from personalize_conformance.run.plugin import clause_ids
+from personalize_conformance.run.selection import clause_ids
 found = {}
 class Grab:
     def pytest_collection_modifyitems(self, items):

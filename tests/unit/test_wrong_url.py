@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from personalize_conformance import report as report_module
 from personalize_conformance.contracts import catalog
-from personalize_conformance.report import verdict as report_module
 from personalize_conformance.run import console
 from personalize_conformance.run.probe import PROBES, wrong_url
 from personalize_conformance.targets import resolve

@@ -1,4 +1,5 @@
-"""What a request looks like on the wire once botocore has serialized it.
+"""What a request looks like on the wire once botocore has serialized it, and
+:class:`RawBody`, a request sent past botocore as it is.
 
 The suite reaches targets through boto3 with validation off; an input is only invalid if
 it is still invalid after serialization (a string timestamp becomes a number, an unknown
@@ -13,16 +14,18 @@ from functools import cache
 from typing import Any
 
 import botocore.serialize
-import botocore.session
 
-from personalize_conformance.contracts import service_of
-from personalize_conformance.targets.base import RawBody
+from personalize_conformance.contracts import service_model, service_of
 
 
-@cache
-def service_model(service: str) -> Any:
-    """botocore's model of ``service`` (made once)."""
-    return botocore.session.get_session().get_service_model(service)
+class RawBody(dict):
+    """A request to send as this exact JSON body, past the client library's serializer.
+
+    For the operations in scope the JSON body *is* the request's members, so a target
+    that takes members as data may treat it as any request; a target behind boto3 must
+    put it on the wire unchanged (botocore cannot serialize a wrongly typed list, object
+    or timestamp). Used for the violations botocore would otherwise rewrite or refuse.
+    """
 
 
 @cache

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from personalize_conformance.contracts.protocol import media_type
+from personalize_conformance.contracts import media_type
 from personalize_conformance.targets.reference.service import ReferenceService, ServiceError
 
 JSON_11 = "application/x-amz-json-1.1"
