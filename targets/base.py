@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import traceback
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, ClassVar
@@ -131,6 +131,9 @@ class Target(ABC):
     #: libraries', the adapter's own (its class' and base classes') and this package's
     #: (but ``REFERENCE_IMPLEMENTATION``).
     implementation: ClassVar[tuple[str, ...] | None] = None
+    #: Called with every raw exchange the target keeps, as it is answered (an adapter that
+    #: keeps none never calls it); set by a run that writes a bundle's HAR.
+    on_exchange: Callable[[Exchange], None] | None = None
 
     def start(self) -> None:  # noqa: B027 - optional hook
         """Acquire whatever the target needs (a server, a mock); called once before use."""

@@ -199,6 +199,8 @@ class BotoTarget(Target):
             headers=_headers(response_dict.get("headers") or {}),
             body=response_dict.get("body") or b"",
             operation=getattr(operation_model, "name", "") or "")
+        if self.on_exchange is not None:
+            self.on_exchange(self._last)
 
     def _send_in_process(self, request: botocore.awsrequest.AWSPreparedRequest, **_: Any):
         body = request.body or b""

@@ -71,13 +71,51 @@ def as_json(value: Any, indent: int | None = None) -> str:
     return printable(json.dumps(value, indent=indent, default=str, ensure_ascii=False))
 
 
+def of_this_run(report: Mapping[str, Any], key: str) -> bool:
+    """Whether a metadata entry is a fact of this run: present, and moto's version only
+    for a moto target."""
+    if key == "moto" and not str(report.get("target", "")).startswith("moto"):
+        return False
+    return report.get(key) not in (None, [])
+
+
 def meta(report: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The run metadata present in ``report``, as (name, text) in ``META`` order, then the
-    run's scope (``scope_text``)."""
+    """The run metadata of this run in ``report`` (``of_this_run``), as (name, text) in
+    ``META`` order, then the run's scope (``scope_text``)."""
     return [*((key, json.dumps(report[key]) if isinstance(report[key], list)
                else str(report[key]))
-              for key in META if report.get(key) not in (None, [])),
+              for key in META if of_this_run(report, key)),
             ("scope", scope_text(report))]
+
+
+#: A Markdown code span (the only Markdown the catalog's statements use).
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def inline_markdown(text: str) -> Any:
+    """``text`` as HTML: its code spans as ``<code>``, everything else literal (escaped:
+    a statement's patterns keep their ``*``, ``_`` and backslashes)."""
+    from markupsafe import Markup, escape
+
+    parts = _CODE_SPAN.split(text)
+    return Markup("").join(escape(part) if n % 2 == 0 else Markup("<code>%s</code>") % part
+                           for n, part in enumerate(parts))
+
+
+def headline(report: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What a reader needs first, under the verdict: target, endpoint, date, profile and
+    seed, and the versions the run was made with (moto's only for a moto target)."""
+    target = report["target"] + (f" ({report['label']})" if report.get("label") else "")
+    versions = [f"suite {report['suite_version']}",
+                f"contract {str(report['contract_digest'])[:12]}",
+                f"Python {report['python']}", f"botocore {report.get('botocore')}"]
+    if of_this_run(report, "moto"):
+        versions.append(f"moto {report['moto']}")
+    return [("target", target), ("endpoint", report.get("endpoint") or "in-process"),
+            ("date", str(report.get("finished") or report.get("started") or "")),
+            ("profile", f"{report['profile']}, seed {report.get('seed')}"
+             + (", strict" if report.get("strict") else "")),
+            ("versions", ", ".join(versions))]
 
 
 def scope_text(report: Mapping[str, Any]) -> str:
@@ -175,6 +213,28 @@ def repro_path(clause_id: str, suffix: str = "sh", n: int = 1) -> str:
 
 def rerun_command(report: Mapping[str, Any], clause_id: str) -> str:
     """The runner's command that runs a clause's tests again as this run did."""
+    return shlex.join([*_run_words(report), "--clauses", clause_id])
+
+
+def run_command(report: Mapping[str, Any], waivers: str = "WAIVERS.json") -> str:
+    """The runner's command that makes this run again: its target, profile, seed,
+    strictness, readings, example cap and scope (and, for a waived clause, ``--waivers``
+    with the file ``waivers`` names)."""
+    words = _run_words(report)
+    if report.get("label"):
+        words += ["--label", report["label"]]
+    if report.get("max_examples"):
+        words += ["--max-examples", str(report["max_examples"])]
+    if report.get("scope") is not None and not report.get("replay_of"):
+        words += ["--clauses", ",".join(report["scope"])]
+    elif report.get("replay_of"):
+        words += ["--replay", report["replay_of"]]
+    if report.get("waivers"):
+        words += ["--waivers", waivers]
+    return shlex.join(words)
+
+
+def _run_words(report: Mapping[str, Any]) -> list[str]:
     words = ["personalize-conformance", "run", "--target", report["target"]]
     if report.get("endpoint"):
         words += ["--endpoint-url", report["endpoint"]]
@@ -185,7 +245,7 @@ def rerun_command(report: Mapping[str, Any], clause_id: str) -> str:
         words.append("--strict")
     if report.get("readings"):
         words += ["--readings", ",".join(f"{k}={v}" for k, v in report["readings"].items())]
-    return shlex.join([*words, "--clauses", clause_id])
+    return words
 
 
 def not_passed(report: Mapping[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -357,9 +417,14 @@ def _templates() -> Any:
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                       lstrip_blocks=True)
     env.filters.update(observed=observed_text, first=first_text, kind=failure_kind,
-                       status=status_text, reasons=reasons,
+                       status=status_text, reasons=reasons, md=inline_markdown,
                        tojson_pretty=lambda v: as_json(v, indent=2))
     return env
+
+
+def template(name: str) -> Any:
+    """The package's Jinja2 template ``name`` (autoescaped, with this module's filters)."""
+    return _templates().get_template(name)
 
 
 def html(report: Mapping[str, Any]) -> str:
@@ -370,7 +435,7 @@ def html(report: Mapping[str, Any]) -> str:
     clauses = report["clauses"]
     return _templates().get_template("report.html.j2").render(
         report=report, title=title(report), meta=meta(report), legend=LEGEND,
-        tone=tone(report), scope=scope_text(report),
+        tone=tone(report), scope=scope_text(report), headline=headline(report),
         operations=sorted({c["operation"] for c in clauses}),
         levels=[lv for lv in ("MUST", "SHOULD", "MAY") if any(c["level"] == lv for c in clauses)],
         statuses=[s for s in LEGEND if any(c["status"] == s for c in clauses)],

@@ -10,6 +10,8 @@ created is deleted, and the report says ``interrupted``).
 ``drift``: compare the contract with the installed botocore models; exit 0 (none) or 1.
 ``export-vectors``: the fixed tier (boundary and invalid vectors) as portable JSON files.
 ``list-clauses``, ``list-mutants``: the catalog's clauses and the faulty targets.
+``verify``: check a bundle (``run --bundle``) offline; exit 0 (it holds) or 1 (a line
+per problem). ``compare``: one matrix (matrix.html, matrix.md) of several reports.
 """
 
 from __future__ import annotations
@@ -119,6 +121,14 @@ def _parser() -> argparse.ArgumentParser:
                          help="only this operation's clauses")
     sub.add_parser("list-mutants", help="the faulty targets (--target mutant:<id>): id, "
                    "the clause it breaks, its category")
+    verify = sub.add_parser("verify", help="check a bundle offline (exit 0: it holds; 1: a "
+                            "line per problem)")
+    verify.add_argument("directory", help="the bundle (run --bundle DIR)")
+    compare = sub.add_parser("compare", help="one matrix of several reports "
+                             "(matrix.html, matrix.md)")
+    compare.add_argument("reports", nargs="+", metavar="REPORT",
+                         help="report.json files, or the directories holding them")
+    compare.add_argument("--out", required=True, metavar="DIR", help="where the matrix goes")
     return parser
 
 
@@ -187,6 +197,8 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"the run could not be made (pytest exit status {int(code)}); "
                          "see the output above")
     console.summary(run.report, report_path.parent)
+    if settings.bundle:
+        _bundle(run, console.out.export_text())
     if stopped:
         return 128 + stopped[0]
     if settings.baseline_statuses is not None:
@@ -196,6 +208,59 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_FAILED  # a suite error is no pass either: its clause was not judged
     if run.report["outcome"] == "incomplete" and not settings.allow_incomplete:
         return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+def _covers(target: Any) -> str:
+    """Which exchanges a bundle's HAR holds, for the run's target."""
+    from personalize_conformance.targets.boto import BotoTarget
+
+    if "wire" in target.capabilities:
+        return (f"every exchange the run's tests made with {target.endpoint_url} over HTTP "
+                "(setup, checks and clean-up; not the endpoint probe before them)")
+    if isinstance(target, BotoTarget):
+        return ("every request and answer of the run's tests as the boto3 adapter saw them: "
+                "the target ran in-process (no socket), so these are the bytes botocore "
+                "built and the bytes the in-process target answered")
+    return "none: this target's adapter keeps no raw exchanges"
+
+
+def _bundle(run: Any, console_log: str) -> None:
+    """``--bundle``: the run's bundle, and one line saying what it is."""
+    from personalize_conformance.report import bundle, certification
+
+    settings = run.settings
+    bundle.write(settings.bundle, run.report, product_file=settings.product,
+                 product=settings.product_data or {}, covers=_covers(run.target),
+                 console_log=console_log)
+    gaps = certification.gaps(run.report)
+    print(f"bundle: {settings.bundle} (" + ("a certification)" if not gaps else
+          f"not a certification: {gaps[0]}" + (f"; and {len(gaps) - 1} more, see its "
+                                                "README.md)" if len(gaps) > 1 else ")")))
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from personalize_conformance.report import verify
+
+    if not Path(args.directory).is_dir():
+        raise UsageError(f"verify: {args.directory!r} is not a directory (give a bundle: "
+                         "run --bundle DIR)")
+    problems = verify.problems(args.directory)
+    for problem in problems:
+        print(f"{args.directory}: {problem}")
+    if not problems:
+        print(f"{args.directory}: verified: {verify.summary(args.directory)}")
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from personalize_conformance.report import compare
+
+    try:
+        written = compare.write(args.reports, args.out)
+    except compare.CompareError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {', '.join(str(p) for p in written)}")
     return EXIT_OK
 
 
@@ -296,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         command = {"run": _run, "serve": _serve, "drift": _drift,
                    "export-vectors": _export_vectors, "list-clauses": _list_clauses,
-                   "list-mutants": _list_mutants}
+                   "list-mutants": _list_mutants, "verify": _verify, "compare": _compare}
         return command[args.command](args)
     except UsageError as exc:
         print(f"personalize-conformance: error: {exc}", file=sys.stderr)

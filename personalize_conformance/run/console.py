@@ -47,12 +47,13 @@ STYLE = {
 }
 
 
-def make(no_color: bool = False, file: Any = None, terminal: bool | None = None
-         ) -> RichConsole:
+def make(no_color: bool = False, file: Any = None, terminal: bool | None = None,
+         record: bool = False) -> RichConsole:
     """The console: colour only on a terminal (``terminal``: None detects it; rich also
-    honours ``NO_COLOR``); lines never wrapped, so commands stay copyable."""
+    honours ``NO_COLOR``); lines never wrapped, so commands stay copyable. ``record``:
+    keep what it prints (``export_text``, a bundle's console.log)."""
     return RichConsole(file=file, no_color=no_color or None, highlight=False, soft_wrap=True,
-                       emoji=False, force_terminal=terminal)
+                       emoji=False, force_terminal=terminal, record=record)
 
 
 def shrink(value: Any) -> Any:
@@ -88,7 +89,7 @@ class Console:
     def __init__(self, run: Run, out: RichConsole | None = None) -> None:
         self.run = run
         self.settings = run.settings
-        self.out = out or make(self.settings.no_color)
+        self.out = out or make(self.settings.no_color, record=bool(self.settings.bundle))
         self.live: RichProgress | None = None
         self.last_line = time.monotonic()
         self.collect_errors: list[str] = []

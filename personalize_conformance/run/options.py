@@ -155,6 +155,33 @@ def _report_dir(text: str) -> str:
     return text
 
 
+def _bundle_dir(text: str) -> str:
+    """``--bundle``: a directory that does not exist yet or is empty, and can be made."""
+    path = Path(text)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise OptionError(f"--bundle {text!r} is {'not empty' if path.is_dir() else 'a file'}"
+                          "; give a new or empty directory")
+    try:
+        return _report_dir(text)
+    except OptionError as exc:
+        raise OptionError(str(exc).replace("--report-dir", "--bundle", 1)) from None
+
+
+def product_of(path: str | None, bundle: str | None) -> Mapping[str, Any] | None:
+    """``--product``: the product.yaml a bundle needs, validated (and only with one)."""
+    from personalize_conformance.report.product import ProductError, load
+
+    if bool(path) != bool(bundle):
+        raise OptionError("--bundle DIR needs --product FILE (vendor, product, version, url, "
+                          "contact)" if bundle else "--product is for --bundle DIR")
+    if not path:
+        return None
+    try:
+        return load(path)
+    except ProductError as exc:
+        raise OptionError(str(exc)) from None
+
+
 def _baseline(path: str) -> dict[str, str]:
     """``--baseline``: the earlier report's clause statuses (clause id -> status)."""
     from personalize_conformance.report import statuses
@@ -200,6 +227,11 @@ OPTIONS: tuple[Option, ...] = (
            "./conformance-report; pytest writes none unless given)",
            cli=("--report-dir",), plugin=("--report-dir",), cli_default="conformance-report",
            check=_report_dir),
+    Option("bundle", "also write a self-contained bundle (a certification, for a certify "
+           "run of the whole catalog) into this new or empty directory; needs --product",
+           cli=("--bundle",), metavar="DIR", check=_bundle_dir),
+    Option("product", "product.yaml of the implementation, for --bundle: vendor, product, "
+           "version, url, contact", cli=("--product",), metavar="FILE"),
     Option("strict", "hold the target to one reading wherever the documents allow two",
            cli=("--strict",), plugin=("--strict-readings",), kind="flag", default=False),
     Option("readings", "the readings of the ambiguity register the reference takes "

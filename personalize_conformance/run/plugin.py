@@ -18,6 +18,7 @@ them to their test reports and send their harness figures; the controller's
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from importlib.util import find_spec
 from pathlib import Path
@@ -136,10 +137,26 @@ def pytest_configure(config: pytest.Config) -> None:
     if run.settings.progress and not _is_worker(config) \
             and not config.pluginmanager.has_plugin(PROGRESS):
         config.pluginmanager.register(Progress(config), PROGRESS)
+    if run.settings.bundle:
+        _journal(config, run)
     if run.settings.max_examples:
         settings.register_profile("pc-capped", settings(
             settings.default, max_examples=run.settings.max_examples))
         settings.load_profile("pc-capped")
+
+
+def _journal(config: pytest.Config, run: Run) -> None:
+    """``--bundle``: every exchange this process' target keeps goes to its journal (the
+    bundle's HAR), written as it is answered."""
+    from personalize_conformance.report.har import Journal
+
+    try:
+        target = run.target
+    except OptionError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    journal = Journal(run.settings.bundle or "", os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    target.on_exchange = journal.record
+    config.add_cleanup(journal.close)
 
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: the plugin also works with -p no:xdist

@@ -24,6 +24,7 @@ from personalize_conformance.run.options import (
     DEFAULT_TARGET,
     OptionError,
     effective_call_timeout,
+    product_of,
     validated,
     waivers_of,
 )
@@ -133,6 +134,7 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
         check_reachable(given["endpoint_url"])
         check_answers(target, given["endpoint_url"])
     waivers = waivers_of(given["waivers"]) if given["waivers"] else {}
+    product = product_of(given["product"], given["bundle"])
     profile = given["profile"] or earlier.get("profile") or profiles.DEFAULT
     progress = given["progress"]
     settings = dataclasses.replace(
@@ -148,6 +150,8 @@ def prepare(values: Mapping[str, Any], *, runner: bool) -> Run:
         scope=scope(_chosen(given["clauses"], given["keyword"]), replay, replay_tests),
         allow_incomplete=bool(given["allow_incomplete"]),
         baseline=values.get("baseline"), baseline_statuses=given["baseline"],
+        bundle=given["bundle"] or None, product=given["product"] or None,
+        product_data=product,
     )
     return Run(settings, target, runner=runner)
 

@@ -53,6 +53,11 @@ class RunSettings:
     verbose: bool = False
     no_color: bool = False
     tb: str | None = None
+    #: ``--bundle`` (where each process journals its exchanges too) and ``--product``'s
+    #: path and its parsed content.
+    bundle: str | None = None
+    product: str | None = None
+    product_data: Mapping[str, Any] | None = None
 
     def to_wire(self) -> dict[str, Any]:
         """What an xdist worker needs, as plain data (it never reads the files itself)."""
@@ -66,6 +71,7 @@ class RunSettings:
             "replay_tests": None if self.replay_tests is None else list(self.replay_tests),
             "clauses": None if self.clauses is None else list(self.clauses),
             "scope": None if self.scope is None else list(self.scope),
+            "bundle": self.bundle,
         }
 
     @classmethod

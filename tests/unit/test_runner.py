@@ -158,9 +158,10 @@ def test_both_sides_declare_their_options_from_the_one_table():
     flags = {flag for action in runner._actions for flag in action.option_strings}
     assert flags - {"-h", "--help", "--no-progress"} == {f for o in OPTIONS for f in o.cli}
     assert {o.name for o in OPTIONS if not o.cli} == {"run_id"}  # plugin only
-    # The runner's own: its exit status (--allow-incomplete, --baseline), its workers and
-    # its console (-v, --no-color, --tb).
-    runner_only = {"workers", "allow_incomplete", "baseline", "verbose", "no_color", "tb"}
+    # The runner's own: its exit status (--allow-incomplete, --baseline), its workers, its
+    # console (-v, --no-color, --tb) and its bundle (--bundle, --product).
+    runner_only = {"workers", "allow_incomplete", "baseline", "verbose", "no_color", "tb",
+                   "bundle", "product"}
     assert {o.name for o in OPTIONS if not o.plugin} == {"profile", "seed", *runner_only}
     assert all(o.foreign for o in OPTIONS if not o.plugin and o.name not in runner_only)
 
