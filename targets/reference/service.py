@@ -23,6 +23,7 @@ request handlers (``_op_<Operation>``), and a few small overridable steps
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 import unicodedata
@@ -97,6 +98,9 @@ class Behaviour:
 
 
 # -- the alternative readings of the pattern and length rules ------------------------------
+#: The register entry on a non-numeric float value (NaN, Infinity) for eventValue.
+NON_NUMERIC = "Event.eventValue.nonNumeric"
+
 #: Register entries whose readings change how a request is validated: the unanchored
 #: patterns (which patterns each covers: its pattern clauses', :func:`_pattern_entry`)...
 UNANCHORED = ("Name.pattern.unanchored", "Arn.pattern.unanchored",
@@ -313,6 +317,12 @@ class ReferenceService:
                 code = "TooManyTagsException"
             self._reject(ServiceError(code, _describe_error(errors[0]),
                                       clause=shape.id if shape else None))
+        if operation == "PutEvents" and self.reading(NON_NUMERIC) == "refuse":
+            for event in body["eventList"]:
+                if isinstance(event.get("eventValue"), float) and not math.isfinite(
+                        event["eventValue"]):
+                    self._reject(ServiceError(
+                        "InvalidInputException", "eventValue is not a finite number"))
         if (operation == "PutEvents"
                 and self.reading("Event.properties.json") == "json-object"):
             for event in body["eventList"]:
