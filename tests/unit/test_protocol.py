@@ -236,8 +236,8 @@ def test_a_put_events_body_without_content_type_is_refused_under_reject(reading,
 def test_the_reference_reads_bodies_as_smithys_deserializers_do():
     """A null member absent, "NaN" a float for a number (not a timestamp), a null list
     item kept, the NaN literal no JSON."""
-    from personalize_conformance.targets.reference.service import ServiceError
     from personalize_conformance.targets.reference.http_layer import read_body
+    from personalize_conformance.targets.reference.service import ServiceError
 
     event = {"eventType": "click", "sentAt": "NaN", "eventValue": "-Infinity",
              "itemId": None}
