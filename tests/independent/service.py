@@ -34,6 +34,7 @@ from tests.independent.validation import (
     attribution_ok,
     bad,
     check_tags,
+    float_value,
     is_int,
     is_num,
     no_constant,
@@ -296,7 +297,7 @@ class Service:
             raise bad(f"{where}.sentAt is not a point in time")
         text(event, "itemId", f"{where}.itemId", least=1, most=256)
         if "eventValue" in event:
-            value = event["eventValue"]
+            value = float_value(event["eventValue"])
             if not is_num(value):
                 raise wrong_type(f"{where}.eventValue", "a number")
             if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
