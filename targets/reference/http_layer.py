@@ -85,7 +85,8 @@ def read_body(operation: str, body: bytes) -> Any:
 
 def _deserialized(value: Any, node: Mapping[str, Any]) -> Any:
     """``value`` read at schema ``node``: a structure without its ``null`` members, a float
-    (a number, no timestamp) from a non-numeric string; list items as they are but read."""
+    (a number, no timestamp) from a non-numeric string, an integer from an integral
+    number (``10.0``); list items as they are but read."""
     if isinstance(value, dict) and "properties" in node:
         members = node["properties"]
         return {k: _deserialized(v, members.get(k, {})) for k, v in value.items()
@@ -95,6 +96,8 @@ def _deserialized(value: Any, node: Mapping[str, Any]) -> Any:
     if (node.get("type") == "number" and "x-timestamp" not in node
             and isinstance(value, str) and value in NON_NUMERIC):
         return NON_NUMERIC[value]
+    if node.get("type") == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)  # 10.0: the integer JSON Schema takes it for
     return value
 
 

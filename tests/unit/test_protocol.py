@@ -247,5 +247,6 @@ def test_the_reference_reads_bodies_as_smithys_deserializers_do():
     assert read["eventList"][0]["sentAt"] == "NaN" and "itemId" not in read["eventList"][0]
     assert read["eventList"][0]["eventValue"] == float("-inf")
     assert read_body("ListEventTrackers", b"") == {}
+    assert read_body("ListEventTrackers", b'{"maxResults": 10.0}') == {"maxResults": 10}
     with pytest.raises(ServiceError, match="not JSON"):
         read_body("ListEventTrackers", b'{"maxResults": NaN}')
