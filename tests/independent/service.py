@@ -5,6 +5,7 @@ faults (:data:`FAULTS`) injected by name; no HTTP here (:mod:`tests.independent.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -53,6 +54,7 @@ FAULTS = {
     "deleted-tracker-accepts-events": "PutEvents.deletedTrackingId",
     "second-tracker-allowed": "CreateEventTracker.oneTrackerPerDatasetGroup",
     "tracker-tag-value-max-255": "CreateEventTracker.tags[].tagValue.maxLength",
+    "sent-at-number-strings": "Protocol.request.timestampEncoding",
 }
 
 DEFAULT_PAGE = 7
@@ -291,6 +293,9 @@ class Service:
         sent = event["sentAt"]
         if isinstance(sent, str) and DIGITS_TIME.fullmatch(sent):
             sent = float(sent)
+        elif isinstance(sent, str) and "sent-at-number-strings" in self.faults:
+            with contextlib.suppress(ValueError):
+                sent = float(sent)
         if not is_num(sent):
             raise wrong_type(f"{where}.sentAt", "a timestamp in Unix seconds")
         if not math.isfinite(sent):
