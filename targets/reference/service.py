@@ -298,7 +298,8 @@ class ReferenceService:
         A digit string for sentAt passes (Event.sentAt.string); a properties string that
         is no JSON object does not (Event.properties.json), nor one holding a reserved key
         (PutEvents.properties.reservedKeys) unless the reading ignores it
-        (Event.properties.reservedKeys)."""
+        (Event.properties.reservedKeys); a non-finite eventValue is refused under the
+        reading ``refuse`` of Event.eventValue.nonNumeric."""
         schema_name = contracts.request_schema(operation)
         errors = sorted(
             (e for e in self._validator(schema_name).iter_errors(body)

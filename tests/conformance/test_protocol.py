@@ -4,7 +4,9 @@ report them ``not_applicable``). One clause per test, so one deviation fails one
 
 Every call of every test is judged as well (``Harness._judge_wire``); these tests make
 sure each clause is exercised on success and error answers of both protocols, and send
-the requests botocore would not build (``Harness.send_raw``)."""
+the requests botocore would not build (``Harness.send_raw``): the malformed requests of the
+first clauses, and the cases of the clauses sourced to Smithy's protocol tests (a clause's
+``wire.cases``, :func:`test_requests_boto3_never_sends`)."""
 
 from __future__ import annotations
 
