@@ -178,12 +178,26 @@ _WRONG = {"string": "x", "integer": 7, "number": 1.5, "boolean": True,
           "array": ["x"], "object": {"x": "y"}}
 
 
+#: The plausible wrong encodings of a member's type, as Smithy's malformed-request tests
+#: list them (a number as a JSON string, a timestamp as an RFC 3339 or stringified epoch
+#: with a fraction): a server reading one as the type it names is found. A string of
+#: digits alone is left out for a timestamp (Event.sentAt.string); "NaN", "Infinity"
+#: are valid floats on the wire.
+_ENCODINGS = {"number": ("123", "1.5"), "integer": ("10",),
+              "timestamp": ("2019-03-26T20:22:40Z", "1553631760.5")}
+
+
 def _type(draw: st.DrawFn, node: Mapping[str, Any], value: Any, at: Location) -> list[Any]:
     want = node["type"]
     allowed = {want, "number"} if want == "integer" else {want}
     if want == "number":
         allowed.add("integer")
-    return [v for kind, v in _WRONG.items() if kind not in allowed]
+    return [*(v for kind, v in _WRONG.items() if kind not in allowed), *_encodings(node)]
+
+
+def _encodings(node: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The wrong encodings of ``node``'s type (sent raw: botocore would convert them)."""
+    return _ENCODINGS.get("timestamp" if "x-timestamp" in node else node.get("type"), ())
 
 
 def _required(draw: st.DrawFn, node: Mapping[str, Any], value: Any, at: Location) -> list[Any]:
@@ -335,13 +349,15 @@ def _break(draw: st.DrawFn, clause: Clause, pinned: Mapping[str, Any] | None) ->
         old = value
     best: Violation | None = None
     raw = wire_unbreakable(clause)  # then sent as a raw JSON body, past botocore
+    encodings = _encodings(node) if at.keyword == "type" else ()
     for new in candidates:
         broken = put(request, tuple(changed), new)
-        also = _judge(clause, broken, raw, tuple(path))
+        as_raw = raw or any(new == e and type(new) is type(e) for e in encodings)
+        also = _judge(clause, broken, as_raw, tuple(path))
         if also is None:
             continue
         shown = None if new is DELETE else new
-        found = Violation(clause.id, clause.operation, RawBody(broken) if raw else broken,
+        found = Violation(clause.id, clause.operation, RawBody(broken) if as_raw else broken,
                           tuple(path), at.keyword, old, shown, also)
         if not also:
             return found

@@ -13,8 +13,11 @@ A clause on a member that itself names a resource (an ARN, a tracking ID:
 nothing on the target.
 
 ``Protocol.json`` holds the protocol clauses' cases as raw HTTP exchanges (:func:`protocol`):
-for each malformed request a clause says the service must refuse, the request as bytes
-(method, path, headers, body; sign it with SigV4 before sending) and the answer expected;
+for each malformed request a clause says the service must refuse, and each request boto3
+never sends that it must serve, the request as bytes (method, path, headers, body; sign it
+with SigV4 before sending) and the answer expected (``or_served``, ``or_readings``: the
+answers the register also allows outside --strict; a body that is no JSON has its stand-in
+replaced as text, ``replace``, instead of by pointer, ``fill``);
 and the rules every answer must keep (the response clauses, with their ``wire`` facts).
 """
 
@@ -190,6 +193,36 @@ def _exchange(clause: Clause, operation: str, body: bytes, headers: Mapping[str,
     }
 
 
+def _cases(clause: Clause) -> list[dict[str, Any]]:
+    """A clause's ``cases`` (requests boto3 never sends) as exchanges: ``$sentAt`` a fixed
+    time, ``$trackingId`` the stand-in, to fill in by its pointer when the body is JSON, by
+    replacing the stand-in's text (``replace``) when it is not; ``or_readings``: the
+    answers the clause's register entry also allows outside --strict."""
+    from personalize_conformance.contracts import wire
+
+    entry = catalog().ambiguities.get(clause.ambiguity or "")
+    also = [dict(r.outcome) for r in entry.readings if r.outcome] if entry else []
+    out = []
+    for index, case in enumerate(wire(clause.id).get("cases", ())):
+        stand_in = resource_members("PutEvents")["trackingId"]
+        text = case["body"].replace("$sentAt", "1700000000")
+        fill: dict[str, str] = {}
+        if "$trackingId" in text:
+            fill = {"/trackingId": fill_text(stand_in)}
+            text = text.replace("$trackingId", stand_in["stand-in"])
+        exchange = _exchange(clause, case["operation"], text.encode(), case.get("headers", {}),
+                             index, fill, or_served=any(o["status"] == 200 for o in also))
+        exchange["expected"]["or_readings"] = also
+        try:
+            json.loads(text)
+        except ValueError:
+            exchange["replace"] = {stand_in["stand-in"]: exchange.pop("fill").get(
+                "/trackingId", "")} if fill else {}
+            exchange["fill"] = {}
+        out.append(exchange)
+    return out
+
+
 def protocol() -> dict[str, Any]:
     """The protocol clauses as raw HTTP exchanges (``Protocol.json``; JSON data)."""
     from personalize_conformance.contracts import wire
@@ -209,11 +242,15 @@ def protocol() -> dict[str, Any]:
                 cases = [(b"{}", {"X-Amz-Target": target}) for target in facts["targets"]]
             elif "content_type" in facts:
                 cases = [(json.dumps(valid).encode(), {"Content-Type": facts["content_type"]})]
+            elif "cases" in facts:
+                continue  # below, each case with its own operation
             else:  # the request without X-Amz-Target
                 cases = [(b"{}", {"X-Amz-Target": None})]
             exchanges += [_exchange(clause, operation, body, headers, i, fill,
                                     or_served=clause.ambiguity is not None)
                           for i, (body, headers) in enumerate(cases)]
+    exchanges += [exchange for clause in catalog() if clause.kind == "protocol"
+                  for exchange in _cases(clause)]
     responses = [{"clause": c, "level": catalog()[c].level,
                   "statement": catalog()[c].statement, "wire": dict(wire(c))}
                  for c in RESPONSE_CLAUSES]

@@ -12,6 +12,12 @@ SerializationException (400), under the reading ``smithy-errors`` of
 ``Protocol.request.refusal`` (``other-client-error``: 404, and InvalidInputException);
 every answer has ``x-amzn-RequestId``. A request is served in the region its SigV4
 credential scope names (``Authorization: AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/...``).
+
+The body is read as Smithy's JSON deserializers read it (:func:`read_body`): strict JSON
+(no ``NaN`` literal), a ``null`` member of a structure as absent, the strings ``NaN``,
+``Infinity`` and ``-Infinity`` as float values (the service refuses them under the reading
+``refuse`` of ``Event.eventValue.nonNumeric``); a body with no Content-Type is refused
+(415) under ``reject`` of ``Protocol.request.contentType`` like another media type.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
-from personalize_conformance.contracts import media_type
+from personalize_conformance.contracts import media_type, request_schema, schema
 from personalize_conformance.targets.reference.service import ReferenceService, ServiceError
 
 JSON_11 = "application/x-amz-json-1.1"
@@ -46,10 +53,11 @@ def _route(method: str, path: str, headers: Mapping[str, str]) -> tuple[str, str
 
 
 def _check_content_type(service: ReferenceService, headers: Mapping[str, str],
-                        content_type: str) -> None:
-    """Refuse another Content-Type than the protocol's (reading ``reject``)."""
+                        content_type: str, has_body: bool) -> None:
+    """Refuse another Content-Type than the protocol's, or none on a request with a body
+    (reading ``reject``)."""
     given = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
-    if (given is not None and media_type(given) != content_type
+    if (media_type(given) != content_type and (given is not None or has_body)
             and service.reading("Protocol.request.contentType") == "reject"):
         raise ServiceError("UnsupportedMediaTypeException",
                            f"Content-Type {given!r} is not {content_type}", status=415)
@@ -64,6 +72,46 @@ def signed_region(headers: Mapping[str, str]) -> str | None:
     auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
     found = _SCOPE_REGION.search(auth)
     return found.group(1) if found else None
+
+
+#: The float values Smithy's JSON protocols write as strings.
+NON_NUMERIC = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is no JSON value")
+
+
+def read_body(operation: str, body: bytes) -> Any:
+    """The request's members as Smithy's JSON deserializers read the body (0 bytes: none);
+    SerializationException if it is not strict JSON."""
+    try:
+        payload = json.loads(body.decode("utf-8") or "{}", parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ServiceError("SerializationException", f"the body is not JSON: {exc}") from exc
+    try:
+        node = schema(request_schema(operation))
+    except KeyError:  # no such operation: the service says so
+        node = {}
+    return _deserialized(payload, node)
+
+
+def _deserialized(value: Any, node: Mapping[str, Any]) -> Any:
+    """``value`` read at schema ``node``: a structure without its ``null`` members, a float
+    (a number, no timestamp) from a non-numeric string, an integer from an integral
+    number (``10.0``); list items as they are but read."""
+    if isinstance(value, dict) and "properties" in node:
+        members = node["properties"]
+        return {k: _deserialized(v, members.get(k, {})) for k, v in value.items()
+                if v is not None}
+    if isinstance(value, list) and isinstance(node.get("items"), Mapping):
+        return [_deserialized(v, node["items"]) for v in value]
+    if (node.get("type") == "number" and "x-timestamp" not in node
+            and isinstance(value, str) and value in NON_NUMERIC):
+        return NON_NUMERIC[value]
+    if node.get("type") == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)  # 10.0: the integer JSON Schema takes it for
+    return value
 
 
 #: The register entry on the answer to a request the protocol cannot serve.
@@ -90,12 +138,8 @@ def handle(
     content_type = JSON_11
     try:
         operation, content_type = _route(method, urlsplit(url).path or "/", headers)
-        _check_content_type(service, headers, content_type)
-        try:
-            payload = json.loads(body.decode("utf-8") or "{}")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ServiceError("SerializationException", f"the body is not JSON: {exc}") from exc
-        result = service.call(operation, payload, region=signed_region(headers))
+        _check_content_type(service, headers, content_type, bool(body))
+        result = service.call(operation, read_body(operation, body), region=signed_region(headers))
     except ServiceError as caught:
         err = _refusal(service, caught)
         out = {"message": err.message}

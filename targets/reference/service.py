@@ -23,6 +23,7 @@ request handlers (``_op_<Operation>``), and a few small overridable steps
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 import unicodedata
@@ -97,6 +98,9 @@ class Behaviour:
 
 
 # -- the alternative readings of the pattern and length rules ------------------------------
+#: The register entry on a non-numeric float value (NaN, Infinity) for eventValue.
+NON_NUMERIC = "Event.eventValue.nonNumeric"
+
 #: Register entries whose readings change how a request is validated: the unanchored
 #: patterns (which patterns each covers: its pattern clauses', :func:`_pattern_entry`)...
 UNANCHORED = ("Name.pattern.unanchored", "Arn.pattern.unanchored",
@@ -299,7 +303,8 @@ class ReferenceService:
         A digit string for sentAt passes (Event.sentAt.string); a properties string that
         is no JSON object does not (Event.properties.json), nor one holding a reserved key
         (PutEvents.properties.reservedKeys) unless the reading ignores it
-        (Event.properties.reservedKeys)."""
+        (Event.properties.reservedKeys); a non-finite eventValue is refused under the
+        reading ``refuse`` of Event.eventValue.nonNumeric."""
         schema_name = contracts.request_schema(operation)
         errors = sorted(
             (e for e in self._validator(schema_name).iter_errors(body)
@@ -318,6 +323,12 @@ class ReferenceService:
                 code = "TooManyTagsException"
             self._reject(ServiceError(code, _describe_error(errors[0]),
                                       clause=shape.id if shape else None))
+        if operation == "PutEvents" and self.reading(NON_NUMERIC) == "refuse":
+            for event in body["eventList"]:
+                if isinstance(event.get("eventValue"), float) and not math.isfinite(
+                        event["eventValue"]):
+                    self._reject(ServiceError(
+                        "InvalidInputException", "eventValue is not a finite number"))
         if (operation == "PutEvents"
                 and self.reading("Event.properties.json") == "json-object"):
             for event in body["eventList"]:

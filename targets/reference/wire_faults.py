@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import math
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -67,8 +69,153 @@ def _timestamps_as(value: Any, members: frozenset[str], form: str) -> Any:
     return out
 
 
+def _walk(value: Any, change: Callable[[str | None, Any], Any], key: str | None = None) -> Any:
+    """``value`` with ``change(member name or None for a list item, item)`` applied to
+    every member and item, depth first (``_DROP``: the item or member left out)."""
+    if isinstance(value, dict):
+        pairs = ((k, change(k, _walk(v, change, k))) for k, v in value.items())
+        return {k: v for k, v in pairs if v is not _DROP}
+    if isinstance(value, list):
+        items = (change(None, _walk(v, change)) for v in value)
+        return [v for v in items if v is not _DROP]
+    return value
+
+
+_DROP = object()
+
+
+def _coerced(members: frozenset[str]) -> Callable[[str | None, Any], Any]:
+    """A server that reads a string or a boolean given for ``members`` as a number."""
+    def change(key: str | None, value: Any) -> Any:
+        if key not in members or not isinstance(value, (str, bool)):
+            return value
+        if isinstance(value, bool):
+            return int(value)
+        with contextlib.suppress(ValueError):  # what a number is read from, not NaN
+            return float(value) if math.isfinite(float(value)) else value
+        with contextlib.suppress(ValueError):
+            return dt.datetime.fromisoformat(value).timestamp()
+        return value
+    return change
+
+
+def _refusal(fault: Mapping[str, Any], code: str) -> tuple[int, str]:
+    """The answer a fault refuses with: its ``status`` (400), a 5xx as InternalFailure."""
+    status = fault.get("status", 400)
+    return status, "InternalFailure" if status >= 500 else code
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _parsed(body: bytes) -> Any:
+    """The body as JSON (``_DROP`` when it is none: such a body is left as it is)."""
+    with contextlib.suppress(UnicodeDecodeError, ValueError):
+        return json.loads(body.decode("utf-8") or "{}", parse_constant=_no_constant)
+    return _DROP
+
+
+def _lenient(headers: Mapping[str, str], body: bytes, fault: Mapping[str, Any]
+             ) -> bytes | tuple[int, str]:
+    """Garbage before the first '{' and after the object it opens ignored."""
+    text = body.decode("utf-8", "replace")
+    with contextlib.suppress(ValueError):
+        found, _ = json.JSONDecoder().raw_decode(text[text.find("{"):])
+        return json.dumps(found).encode()
+    return body
+
+
+def _coerce(headers: Mapping[str, str], body: bytes, fault: Mapping[str, Any]
+            ) -> bytes | tuple[int, str]:
+    parsed = _parsed(body)
+    if parsed is _DROP:
+        return body
+    return json.dumps(_walk(parsed, _coerced(frozenset(fault["members"])))).encode()
+
+
+def _drop_null_items(headers: Mapping[str, str], body: bytes,
+                     fault: Mapping[str, Any]) -> bytes | tuple[int, str]:
+    parsed = _parsed(body)
+    if parsed is _DROP:
+        return body
+    return json.dumps(_walk(parsed, lambda k, v: _DROP if k is None and v is None else v)
+                      ).encode()
+
+
+def _null_members(headers: Mapping[str, str], body: bytes,
+                  fault: Mapping[str, Any]) -> bytes | tuple[int, str]:
+    found: list[str] = []
+    parsed = _parsed(body)
+    if parsed is not _DROP:
+        _walk(parsed, lambda k, v: found.append(k) if k is not None and v is None else v)
+    return _refusal(fault, "InvalidInputException") if found else body
+
+
+def _empty(headers: Mapping[str, str], body: bytes, fault: Mapping[str, Any]
+           ) -> bytes | tuple[int, str]:
+    return body if body else _refusal(fault, "SerializationException")
+
+
+def _parameters(headers: Mapping[str, str], body: bytes, fault: Mapping[str, Any]
+                ) -> bytes | tuple[int, str]:
+    given = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    return (415, "UnsupportedMediaTypeException") if ";" in given else body
+
+
+def _accept(headers: Mapping[str, str], body: bytes, fault: Mapping[str, Any]
+            ) -> bytes | tuple[int, str]:
+    given = next((v for k, v in headers.items() if k.lower() == "accept"), None)
+    return (406, "NotAcceptableException") if given not in (None, REST_JSON) else body
+
+
+def _special(headers: Mapping[str, str], body: bytes, fault: Mapping[str, Any]
+             ) -> bytes | tuple[int, str]:
+    found: list[Any] = []
+    parsed = _parsed(body)
+    if parsed is not _DROP:
+        _walk(parsed, lambda k, v: found.append(v) if k == "eventValue"
+              and v in ("NaN", "Infinity", "-Infinity") else v)
+    return (400, "SerializationException") if found else body
+
+
+def _overflow(headers: Mapping[str, str], body: bytes, fault: Mapping[str, Any]
+              ) -> bytes | tuple[int, str]:
+    found: list[Any] = []
+    parsed = _parsed(body)
+    if parsed is not _DROP:
+        _walk(parsed, lambda k, v: found.append(v) if isinstance(v, (int, float))
+              and not isinstance(v, bool) and abs(v) >= 2 ** 63 else v)
+    return (500, "InternalFailure") if found else body
+
+
+def _no_content_type(headers: Mapping[str, str], body: bytes,
+                     fault: Mapping[str, Any]) -> bytes | tuple[int, str]:
+    given = any(k.lower() == "content-type" for k in headers)
+    return (500, "InternalFailure") if body and not given else body
+
+
+#: name -> (headers, body, fault) -> the body the faulty server reads, or its answer
+#: (status, code) to the request: how a mutant's ``request`` faults misread a request.
+READS: Mapping[str, Callable[[Mapping[str, str], bytes, Mapping[str, Any]],
+                             bytes | tuple[int, str]]] = MappingProxyType({
+    "lenient-json": _lenient,
+    "coerce": _coerce,
+    "drop-null-items": _drop_null_items,
+    "null-members-refused": _null_members,
+    "empty-body-refused": _empty,
+    "media-type-parameters-refused": _parameters,
+    "accept-exact": _accept,
+    "special-float-strings-refused": _special,
+    "overflow-5xx": _overflow,
+    "no-content-type-5xx": _no_content_type,
+})
+
+
 def wire_handler(entry: Mapping[str, Any]) -> Handler:
-    """The reference's HTTP layer with an entry's ``wire`` faults: ``accept`` (malformed
+    """The reference's HTTP layer with an entry's ``wire`` faults: ``request`` (a list of
+    ``{"read": name of READS, ...}``: how the body is misread, or the answer the request
+    gets instead), ``accept`` (malformed
     request kinds answered 200 ``{}``), ``refuse`` (kind -> the status to answer it with),
     ``success`` (``status``, ``content_type``, ``body: "array"``, ``timestamps: {"members",
     "as"}``, ``patch``: JSON Patch ops on the body) and ``error`` (``status``,
@@ -82,7 +229,15 @@ def wire_handler(entry: Mapping[str, Any]) -> Handler:
         # only the status is wrong: the answer is otherwise as its protocol has it
         plain = {"Content-Type": REST_JSON if urlsplit(url).path == "/events" else JSON_11,
                  "x-amzn-RequestId": "mutant"}
-        if kind in faults.get("accept", ()):
+        read: bytes | tuple[int, str] = body
+        for fault in faults.get("request", ()):
+            if isinstance(read, bytes):
+                read = READS[fault["read"]](headers, read, fault)
+        if isinstance(read, tuple):
+            status, code = read
+            out_headers = {**plain, "X-Amzn-ErrorType": code}
+            out = json.dumps({"__type": code, "message": "no"}).encode()
+        elif kind in faults.get("accept", ()):
             status, out_headers, out = 200, plain, b"{}"
         elif kind in faults.get("refuse", {}):
             status = faults["refuse"][kind]
@@ -90,7 +245,7 @@ def wire_handler(entry: Mapping[str, Any]) -> Handler:
             out_headers = {**plain, "X-Amzn-ErrorType": code}
             out = json.dumps({"__type": code, "message": "no"}).encode()
         else:
-            status, out_headers, out = handle(service, method, url, headers, body)
+            status, out_headers, out = handle(service, method, url, headers, read)
         fault = faults.get("success" if 200 <= status <= 299 else "error", {})
         if fault:
             status, out_headers, out = _answer_fault(fault, status, dict(out_headers), out)

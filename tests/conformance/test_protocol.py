@@ -4,7 +4,9 @@ report them ``not_applicable``). One clause per test, so one deviation fails one
 
 Every call of every test is judged as well (``Harness._judge_wire``); these tests make
 sure each clause is exercised on success and error answers of both protocols, and send
-the requests botocore would not build (``Harness.send_raw``)."""
+the requests botocore would not build (``Harness.send_raw``): the malformed requests of the
+first clauses, and the cases of the clauses sourced to Smithy's protocol tests (a clause's
+``wire.cases``, :func:`test_requests_boto3_never_sends`)."""
 
 from __future__ import annotations
 
@@ -154,3 +156,61 @@ def test_wrong_request_content_type_is_served_or_refused(harness: Harness, live_
         exchange = harness.send_raw(operation, body, {"Content-Type": kind})
         _refused(harness, clause_id, exchange, f"{operation} sent as {kind} refused",
                  or_served=True)
+
+
+#: The protocol clauses judged on requests boto3 never sends: each ``wire`` entry lists its
+#: ``cases`` (an operation, a body with ``$trackingId``/``$sentAt`` to fill in, headers to
+#: change) and the ``answer`` it asks (``served``, or ``refused`` as ``expected`` says).
+MALFORMED = [c.id for c in catalog() if c.kind == "protocol" and "cases" in c.extra["wire"]]
+
+
+def _readings_answer(clause_id: str, status: int, code: str) -> bool:
+    """Whether a reading of the clause's register entry has the answer as its outcome."""
+    entry = catalog().ambiguities.get(catalog()[clause_id].ambiguity or "")
+    return any(
+        (want := reading.outcome)
+        and (want["status"] == status or (want["status"] == "4xx" and 400 <= status <= 499))
+        and (not want["errors"] or code in want["errors"])
+        for reading in (entry.readings if entry else ()))
+
+
+def _served(harness: Harness, clause_id: str, exchange: Exchange, what: str) -> None:
+    """The request is served (200), or outside ``--strict`` answered as a reading of the
+    clause's register entry answers it."""
+    code = error_code(protocol_of(exchange.operation), exchange.headers, exchange.body)
+    ok = exchange.status == 200 or (not harness.strict
+                                    and _readings_answer(clause_id, exchange.status, code))
+    holds(harness, clause_id, ok, f"{what}: served (HTTP 200)",
+          {"status": exchange.status, "code": code,
+           "message": exchange.body[:300].decode("utf-8", "replace")},
+          exchange.operation, {"raw": exchange.as_dict()["request"]})
+
+
+def _filled(body: str, tracking_id: str) -> bytes:
+    return body.replace("$trackingId", tracking_id).replace(
+        "$sentAt", str(int(time.time()))).encode()
+
+
+@pytest.mark.clause(*MALFORMED)
+@pytest.mark.parametrize("clause_id", MALFORMED)
+def test_requests_boto3_never_sends(harness: Harness, request: pytest.FixtureRequest,
+                                    clause_id: str):
+    """Each case of the clause sent raw (Smithy's malformed-request and server tests, on
+    the operations in scope), in an otherwise valid request of a live tracker."""
+    harness.require("wire")
+    facts = wire(clause_id)
+    tracking_id = "pc-no-tracker"
+    if any(case["operation"] == "PutEvents" for case in facts["cases"]):
+        tracking_id = request.getfixturevalue("live_tracker")["trackingId"]
+    else:
+        _probe(harness, facts["cases"][0]["operation"])
+    may_serve = _readings_answer(clause_id, 200, "")
+    for case in facts["cases"]:
+        body = _filled(case["body"], tracking_id)
+        exchange = harness.send_raw(case["operation"], body, case.get("headers"))
+        what = f"{case['operation']} with the body {body[:120]!r}" + (
+            f" and the headers {case['headers']}" if case.get("headers") else "")
+        if facts["answer"] == "served":
+            _served(harness, clause_id, exchange, what)
+        else:
+            _refused(harness, clause_id, exchange, what + " refused", or_served=may_serve)

@@ -20,8 +20,10 @@ Readings taken where the documents allow several (the less obvious one, on purpo
 - tag characters ``\\p{L} \\p{Z} \\p{N}`` are decided by ``unicodedata`` (this Python's
   Unicode database);
 - an event's ``properties`` must be a JSON object serialized as a string;
-- ``eventValue`` must fit a 32-bit float ("Type: Float"); ``sentAt`` may also be a string of
+- ``eventValue`` must fit a 32-bit float ("Type: Float"; the strings ``NaN``, ``Infinity``,
+  ``-Infinity`` are read as those floats, then refused); ``sentAt`` may also be a string of
   digits (the guide's examples send ``'1553631760'``);
+- a null member of an object is read as absent (a null list item is refused);
 - a member of the wrong JSON type is a ``SerializationException``;
 - more than 200 tags is an ``InvalidInputException``;
 - a second tracker on a dataset group is ``ResourceInUseException``;
@@ -60,7 +62,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.independent.resources import ARN_SCHEMES, STEP_SECONDS
 from tests.independent.service import FAULTS, Service
-from tests.independent.validation import Refusal, no_constant
+from tests.independent.validation import Refusal, no_constant, without_nulls
 
 # ---------------------------------------------------------------------------- HTTP
 
@@ -126,7 +128,7 @@ class Handler(BaseHTTPRequestHandler):
             raise Refusal("SerializationException", f"The body is not JSON: {err}") from None
         if not isinstance(body, dict):
             raise Refusal("SerializationException", "The body must be a JSON object")
-        return body
+        return without_nulls(body)
 
     def json11(self, target: str, raw: bytes) -> None:
         try:

@@ -5,6 +5,7 @@ faults (:data:`FAULTS`) injected by name; no HTTP here (:mod:`tests.independent.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -34,6 +35,7 @@ from tests.independent.validation import (
     attribution_ok,
     bad,
     check_tags,
+    float_value,
     is_int,
     is_num,
     no_constant,
@@ -52,6 +54,7 @@ FAULTS = {
     "deleted-tracker-accepts-events": "PutEvents.deletedTrackingId",
     "second-tracker-allowed": "CreateEventTracker.oneTrackerPerDatasetGroup",
     "tracker-tag-value-max-255": "CreateEventTracker.tags[].tagValue.maxLength",
+    "sent-at-number-strings": "Protocol.request.timestampEncoding",
 }
 
 DEFAULT_PAGE = 7
@@ -290,13 +293,16 @@ class Service:
         sent = event["sentAt"]
         if isinstance(sent, str) and DIGITS_TIME.fullmatch(sent):
             sent = float(sent)
+        elif isinstance(sent, str) and "sent-at-number-strings" in self.faults:
+            with contextlib.suppress(ValueError):
+                sent = float(sent)
         if not is_num(sent):
             raise wrong_type(f"{where}.sentAt", "a timestamp in Unix seconds")
         if not math.isfinite(sent):
             raise bad(f"{where}.sentAt is not a point in time")
         text(event, "itemId", f"{where}.itemId", least=1, most=256)
         if "eventValue" in event:
-            value = event["eventValue"]
+            value = float_value(event["eventValue"])
             if not is_num(value):
                 raise wrong_type(f"{where}.eventValue", "a number")
             if not math.isfinite(value) or abs(value) > FLOAT32_MAX:

@@ -5,6 +5,7 @@ the member checkers of a request body (standard library only).
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -36,7 +37,7 @@ _RESOURCE_ARN = re.compile(f"arn:[a-z0-9-]+:personalize:{_ANY}*:{_ANY}*:{_ANY}+"
 ROLE_ARN = re.compile(r"arn:[a-z0-9-]+:iam::[0-9]{12}:role/?[A-Za-z0-9_+=,.@/-]+")
 KMS_ARN = re.compile(f"arn:aws{_ANY}*:kms:{_ANY}*:[0-9]{{12}}:key/{_ANY}*")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-DIGITS_TIME = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+DIGITS_TIME = re.compile(r"[0-9]+")  # the guide's '1553631760'
 _TAG_PUNCT = frozenset("_.:/=+-@")
 FLOAT32_MAX = 3.4028234663852886e38
 
@@ -138,3 +139,22 @@ def resource_arn(body: dict, key: str, where: str, need: bool):
 def no_constant(name):
     """``json.loads``' ``parse_constant``: NaN and Infinity are no JSON."""
     raise ValueError(f"{name} is not JSON")
+
+
+#: The strings the JSON protocols write for the float values a JSON number cannot hold.
+SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def float_value(value):
+    """A float member as the protocols encode it: a number, or one of SPECIAL_FLOATS."""
+    return SPECIAL_FLOATS.get(value, value) if isinstance(value, str) else value
+
+
+def without_nulls(value):
+    """A JSON value with every null member of an object dropped (read as absent), at any
+    depth; a null item of a list stays (and is refused where it is found)."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value

@@ -27,8 +27,8 @@ import boto3
 import pytest
 
 from personalize_conformance.targets.reference import Behaviour, ReferenceService
-from personalize_conformance.targets.reference.server import ReferenceServer
 from personalize_conformance.targets.reference.http_layer import signed_region
+from personalize_conformance.targets.reference.server import ReferenceServer
 
 ROOT = Path(__file__).resolve().parents[2]
 JS_SOURCES = ROOT / "tests" / "unit" / "data" / "js"

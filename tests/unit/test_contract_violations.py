@@ -129,3 +129,17 @@ def test_unicode_tag_patterns_accept_letters_and_numbers(value):
 def test_digest_is_a_stable_sha256():
     first = contracts.digest()
     assert len(first) == 64 and first == contracts.digest()
+
+
+@pytest.mark.parametrize("clause_id, encoding", [
+    ("PutEvents.eventList[].eventValue.type", "123"),
+    ("ListEventTrackers.maxResults.type", "10"),
+    ("PutEvents.eventList[].sentAt.type", "2019-03-26T20:22:40Z"),
+])
+def test_type_violations_include_plausible_wrong_encodings(clause_id: str, encoding: str):
+    """A number as a JSON string, a timestamp as RFC 3339: drawn among a type's
+    violations, sent raw (botocore would convert them)."""
+    from personalize_conformance.strategies import RawBody, fixed, violations_of
+
+    found = [v for v in fixed(violations_of(clause_id), 20, tries=200) if v.new == encoding]
+    assert found and all(isinstance(v.request, RawBody) for v in found)

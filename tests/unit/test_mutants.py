@@ -33,11 +33,12 @@ from personalize_conformance.targets.reference.mutants import (
     mutant,
 )
 from personalize_conformance.targets.reference.service import Behaviour, ServiceError
+from personalize_conformance.targets.reference.wire_faults import READS
 
 #: The kinds of mutation an entry may hold (each applied from outside the reference).
 KINDS = {"schema_patches", "error_remaps", "response_patches", "service", "wire"}
 #: What a ``wire`` entry may change (targets/reference/wire_faults.py, ``wire_handler``).
-WIRE_FAULTS = {"accept", "refuse", "success", "error", "drop_headers"}
+WIRE_FAULTS = {"accept", "refuse", "success", "error", "drop_headers", "request"}
 #: The malformed request kinds a ``wire`` entry may accept or refuse.
 REQUEST_KINDS = {"missing-target", "unknown-target", "wrong-content-type", "not-json",
                  "not-object"}
@@ -132,6 +133,8 @@ def _check_answers(e: dict, where: str) -> None:
         assert catalog()[e["kills"][0]].kind == "protocol", f"{where}: a wire fault"
         kinds = {*e["wire"].get("accept", ()), *e["wire"].get("refuse", {})}
         assert kinds <= REQUEST_KINDS, f"{where}: {kinds - REQUEST_KINDS}"
+        reads = {fault["read"] for fault in e["wire"].get("request", ())}
+        assert reads <= set(READS), f"{where}: {reads - set(READS)}"
         assert resolve(f"mutant:{where}").name == f"mutant:{where}"
 
 

@@ -169,6 +169,9 @@ DIFFERENCES = {
     "Event.sentAt.string": (
         "PutEvents", lambda g, t: _events(t, sentAt="1553631760"), "InvalidInputException",
         "accepted"),
+    "Event.eventValue.nonNumeric": (
+        "PutEvents", lambda g, t: _events(t, eventValue=float("nan")), "accepted",
+        "InvalidInputException"),
     "Errors.typeMismatch": (
         "CreateDatasetGroup", lambda g, t: {"name": 5}, "InvalidInputException",
         "SerializationException"),
