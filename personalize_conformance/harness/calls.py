@@ -36,6 +36,7 @@ from personalize_conformance.harness.outcomes import NotApplicable, UnsupportedS
 from personalize_conformance.harness.record import RECORD, Record
 from personalize_conformance.harness.resources import Resources
 from personalize_conformance.harness.shrink import SHRINK_MIN_CALLS, ShrinkBudget
+from personalize_conformance.harness.spending import Spending
 from personalize_conformance.harness.status import StatusCheck, StatusOrders
 from personalize_conformance.harness.wire_judging import is_unreadable, judge
 from personalize_conformance.targets import NoAnswer, Target, TargetError, Unsupported
@@ -66,7 +67,7 @@ def copy_request(request: Mapping[str, Any]) -> dict[str, Any]:
     return type(request)(request) if isinstance(request, dict) else dict(request)
 
 
-class Harness(ShrinkBudget, StatusOrders, Resources, Deletes):
+class Harness(ShrinkBudget, StatusOrders, Resources, Deletes, Spending):
     """Wraps a ``Target`` for the tests of one pytest process (one xdist worker)."""
 
     def __init__(self, target: Target, *, run_id: str, worker: str = "gw0",
@@ -116,6 +117,7 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes):
         self._furthest: dict[str, tuple[int, str]] = {}
         #: Set while ``undo`` deletes what a create made (its calls are not counted).
         self._undoing = False
+        self._init_spending()
 
     # -- calls -----------------------------------------------------------------------------
     def invoke(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -173,6 +175,7 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes):
         """The target's answer; an exception its own implementation raised in this process
         is its answer too, HTTP 500 (``Target.raised_in``), judged by the checks as any
         server's 500. What the adapter or the suite raised goes on as it is (an error)."""
+        self.sent(operation)
         try:
             return self.target.invoke(operation, copy_request(request))
         except (TargetError, Unsupported):
@@ -214,6 +217,7 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes):
         if operation == "PutEvents":
             with contextlib.suppress(ValueError, AttributeError):
                 self._ready_for_events(json.loads(body).get("trackingId"))
+        self.sent(operation)
         exchange = self._caller.call(
             lambda: self.target.send_raw(operation, body, headers), self.call_timeout)
         self._judge_wire()

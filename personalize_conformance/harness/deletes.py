@@ -40,6 +40,8 @@ class Deletes:
     _undoing: bool
     _caller: Caller
     call: Callable[[str, Mapping[str, Any]], dict[str, Any]]
+    sent: Callable[[str], None]
+    waiter: Callable[..., Backoff]
 
     def undo(self, operation: str, response: Mapping[str, Any]) -> None:
         """Delete at once what a create just made (one the suite expected to be refused,
@@ -68,9 +70,10 @@ class Deletes:
     def _gone(self, describe: str, request: Mapping[str, Any]) -> None:
         """Describe until not found (bounded by ``wait_seconds``), uncounted: a deletion's
         end, waited for outside any check."""
-        wait = Backoff(self.wait_seconds, first=0.05, most=0.05)
+        wait = self.waiter(first=0.05, most=0.05)
         while not wait.overdue():
             try:
+                self.sent(describe)
                 self._caller.call(lambda: self.target.invoke(describe, dict(request)),
                                   self.call_timeout)
             except TargetError as exc:
@@ -96,7 +99,7 @@ class Deletes:
         kind, _ = self.created[arn]
         member = "datasetArn" if kind == "dataset" else "schemaArn"
         delete = "DeleteDataset" if kind == "dataset" else "DeleteSchema"
-        retry = Backoff(self.wait_seconds, first=0.05, most=0.05)
+        retry = self.waiter(first=0.05, most=0.05)
         while True:
             try:
                 self.call(delete, {member: arn})
@@ -141,7 +144,7 @@ class Deletes:
         for tracker in {*ours, *named} - elsewhere:
             self._delete_tracker(tracker)
         self.delete_datasets(arn, wait=False)
-        retry = Backoff(self.wait_seconds, first=0.2, most=0.2)
+        retry = self.waiter(first=0.2, most=0.2)
         while True:
             try:
                 self.call("DeleteDatasetGroup", {"datasetGroupArn": arn})

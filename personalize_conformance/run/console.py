@@ -238,6 +238,8 @@ def show(out: RichConsole, report: Mapping[str, Any], report_dir: str | Path | N
     out.print()
     if report.get("unsupported_operations"):
         out.print(f"unsupported operations: {', '.join(report['unsupported_operations'])}")
+    if render.spending_text(report):
+        out.print(escape(render.spending_text(report)))
     out.print(f"clauses: {counts}")
     out.print(f"[{style}]{escape(render.title(report))}: {escape(verdict)}[/]")
     if report_dir is not None:
