@@ -13,7 +13,8 @@ the ``protocol`` clauses (:mod:`.wire_judging`): a broken clause is noted in the
 record and fails that clause alone, and an answer an SDK cannot read (``unreadable``) is
 not judged by the check it was for. The harness is the sum of its parts: shrink budget
 (:mod:`.shrink`), status orders (:mod:`.status`), resources (:mod:`.resources`) and
-deletes (:mod:`.deletes`).
+deletes (:mod:`.deletes`), spending (:mod:`.spending`) and the pool of shared resources
+(:mod:`.pool`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from personalize_conformance.contracts import prerequisites, status_describes
 from personalize_conformance.harness.caller import Caller
 from personalize_conformance.harness.deletes import Deletes
 from personalize_conformance.harness.outcomes import NotApplicable, UnsupportedSkip
+from personalize_conformance.harness.pool import Pool
 from personalize_conformance.harness.record import RECORD, Record
 from personalize_conformance.harness.resources import Resources
 from personalize_conformance.harness.shrink import SHRINK_MIN_CALLS, ShrinkBudget
@@ -67,7 +69,7 @@ def copy_request(request: Mapping[str, Any]) -> dict[str, Any]:
     return type(request)(request) if isinstance(request, dict) else dict(request)
 
 
-class Harness(ShrinkBudget, StatusOrders, Resources, Deletes, Spending):
+class Harness(ShrinkBudget, StatusOrders, Resources, Deletes, Spending, Pool):
     """Wraps a ``Target`` for the tests of one pytest process (one xdist worker)."""
 
     def __init__(self, target: Target, *, run_id: str, worker: str = "gw0",
@@ -118,6 +120,7 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes, Spending):
         #: Set while ``undo`` deletes what a create made (its calls are not counted).
         self._undoing = False
         self._init_spending()
+        self._init_pool()
 
     # -- calls -----------------------------------------------------------------------------
     def invoke(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -169,6 +172,7 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes, Spending):
                 time.sleep(self.backoff * 2 ** attempt * (1 + random.random()))
                 attempt += 1
         self._track(operation, request, response)
+        self.spoil(operation, request)
         return response
 
     def _answer(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
