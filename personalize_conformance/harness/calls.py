@@ -121,6 +121,7 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes, Spending, Pool):
         self._undoing = False
         self._init_spending()
         self._init_pool()
+        self._init_deletes()
 
     # -- calls -----------------------------------------------------------------------------
     def invoke(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -167,6 +168,7 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes, Spending, Pool):
                 if not isinstance(exc, (NoAnswer, Raised)):
                     self._judge_wire()
                 if not is_throttling(exc) or attempt >= self.max_throttling_retries:
+                    self.unsure(operation, request, exc)
                     raise
                 self.throttling_retries += 1
                 time.sleep(self.backoff * 2 ** attempt * (1 + random.random()))
@@ -221,6 +223,7 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes, Spending, Pool):
         if operation == "PutEvents":
             with contextlib.suppress(ValueError, AttributeError):
                 self._ready_for_events(json.loads(body).get("trackingId"))
+        self.unsure(operation, {"datasetGroupArn": "*"})
         self.sent(operation)
         exchange = self._caller.call(
             lambda: self.target.send_raw(operation, body, headers), self.call_timeout)

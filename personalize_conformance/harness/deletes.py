@@ -5,7 +5,10 @@ Everything reads the ledger (``created``, kept by :mod:`.resources`). A dataset 
 deleted after its trackers (this run's only, listed or known: a target ignoring the list's
 filter must not make the cleanup delete what is not the group's) and the Interactions
 dataset and schema added to it; a delete refused with ``ResourceInUseException`` is
-retried until ``wait_seconds``. ``cleanup`` deletes whatever is left (trackers of no group
+retried until ``wait_seconds``. A group's trackers are listed before its delete only
+where the ledger may not know them all: after a CreateEventTracker on it that came back
+with no answer, a 5xx or an unreadable one (the target may have made it), or any sent
+raw. ``cleanup`` deletes whatever is left (trackers of no group
 of the run first, then groups, then datasets and schemas of no group); what could not be
 deleted is kept in ``cleanup_failures`` for the report. Undoing and waiting for a
 deletion's end are not counted against the shrink budget.
@@ -42,6 +45,19 @@ class Deletes:
     call: Callable[[str, Mapping[str, Any]], dict[str, Any]]
     sent: Callable[[str], None]
     waiter: Callable[..., Backoff]
+
+    def _init_deletes(self) -> None:
+        #: Dataset groups that may hold a tracker the ledger does not know ("*": any).
+        self._unsure: set[str] = set()
+
+    def unsure(self, operation: str, request: Mapping[str, Any],
+               error: TargetError | None = None) -> None:
+        """A CreateEventTracker whose outcome the ledger cannot know (no answer, a 5xx, an
+        unreadable answer, or one sent raw): its group's trackers are listed before the
+        group is deleted."""
+        if operation == "CreateEventTracker" and (error is None or not 400 <= error.status < 500
+                                                  or error.code == "MalformedResponse"):
+            self._unsure.add(str(request.get("datasetGroupArn")))
 
     def undo(self, operation: str, response: Mapping[str, Any]) -> None:
         """Delete at once what a create just made (one the suite expected to be refused,
@@ -130,7 +146,8 @@ class Deletes:
     def _delete_group(self, arn: str) -> None:
         """Delete a dataset group and its trackers; raises what stopped it."""
         try:
-            listed = self.call("ListEventTrackers", {"datasetGroupArn": arn})
+            listed = self.call("ListEventTrackers", {"datasetGroupArn": arn}) \
+                if {arn, "*"} & self._unsure else {}
         except Unsupported:  # a target without trackers: the group alone
             listed = {}
         ours = [a for a, (kind, group) in self.created.items()

@@ -78,3 +78,35 @@ def test_two_workers_spending_is_added_up_in_the_report_and_printed(tmp_path):
     assert sum(n for calls in by_test.values() for n in calls.values()) <= spent["calls"]
     assert spent["resources_created"] >= spent["peak_live_resources"] >= 2  # a worker each
     assert f"spent: {spent['calls']} calls" in done.stdout
+
+
+def test_the_pool_hands_out_one_resource_until_a_test_may_have_changed_it(reference):
+    harness = Harness(reference, run_id="p")
+    first = harness.pooled("event-tracker")
+    assert harness.pooled("event-tracker") == first
+    group = harness.pooled("dataset-group")["datasetGroupArn"]
+    assert group != first.get("datasetGroupArn")
+    made = harness.resources_created
+    harness.invoke("PutEvents", {"trackingId": first["trackingId"], "sessionId": "s",
+                                 "eventList": [{"eventType": "e", "sentAt": 1}]})
+    assert harness.pooled("event-tracker") == first  # events and their dataset: kept
+    harness.invoke("DeleteEventTracker", {"eventTrackerArn": first["eventTrackerArn"]})
+    assert harness.pooled("event-tracker")["eventTrackerArn"] != first["eventTrackerArn"]
+    harness.create_tracker(group)  # a tracker made on the pooled group: a group anew
+    assert harness.pooled("dataset-group")["datasetGroupArn"] != group
+    assert harness.resources_created > made
+    harness.cleanup()
+    assert not harness.created and not harness.cleanup_failures
+
+
+def test_a_groups_trackers_are_listed_before_its_delete_only_when_the_ledger_is_unsure(
+        reference):
+    harness = Harness(reference, run_id="u")
+    known, unsure = harness.create_dataset_group(), harness.create_dataset_group()
+    harness.create_tracker(known)
+    harness.unsure("CreateEventTracker", {"datasetGroupArn": unsure})  # as if sent raw
+    harness.delete_dataset_group(known)
+    assert "ListEventTrackers" not in harness.calls
+    harness.delete_dataset_group(unsure)
+    assert harness.calls["ListEventTrackers"] == 1
+    assert not harness.created
