@@ -5,13 +5,13 @@ Everything reads the ledger (``created``, kept by :mod:`.resources`). A dataset 
 deleted after its trackers (this run's only, listed or known: a target ignoring the list's
 filter must not make the cleanup delete what is not the group's) and the Interactions
 dataset and schema added to it; a delete refused with ``ResourceInUseException`` is
-retried until ``wait_seconds``. A group's trackers are listed before its delete only
-where the ledger may not know them all: after a CreateEventTracker on it that came back
-with no answer, a 5xx or an unreadable one (the target may have made it), or any sent
-raw. ``cleanup`` deletes whatever is left (trackers of no group
-of the run first, then groups, then datasets and schemas of no group); what could not be
-deleted is kept in ``cleanup_failures`` for the report. Undoing and waiting for a
-deletion's end are not counted against the shrink budget.
+retried, with backoff (0.05 s up to 2 s), until ``wait_seconds``. A group's trackers are
+listed before its delete only where the ledger may not know them all: after a
+CreateEventTracker on it that came back with no answer, a 5xx or an unreadable one (the
+target may have made it), or any sent raw. ``cleanup`` deletes whatever is left
+(trackers of no group of the run first, then groups, then datasets and schemas of no
+group); what could not be deleted is kept in ``cleanup_failures`` for the report.
+Undoing and waiting for a deletion's end are not counted against the shrink budget.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ class Deletes:
         for tracker in {*ours, *named} - elsewhere:
             self._delete_tracker(tracker)
         self.delete_datasets(arn, wait=False)
-        retry = self.waiter(first=0.2, most=0.2)
+        retry = self.waiter(first=0.05, most=2.0)
         while True:
             try:
                 self.call("DeleteDatasetGroup", {"datasetGroupArn": arn})
