@@ -32,6 +32,10 @@ from personalize_conformance.harness.outcomes import Blocked, UnsupportedSkip
 from personalize_conformance.harness.waiting import Backoff
 from personalize_conformance.targets import TargetError
 
+#: Seconds before the second describe of a resource being made: a status is rarely ready
+#: sooner (the first describe goes at once; then the delay doubles up to 1 s).
+POLL_FIRST = 0.05
+
 
 class Resources:
     """The part of the :class:`~personalize_conformance.harness.Harness` that makes the
@@ -66,7 +70,7 @@ class Resources:
         """Poll ``describe`` until the resource is ACTIVE (bounded by ``wait_seconds``); a
         status outside the documented create order fails at once (:meth:`undocumented`)."""
         key, field = described(describe)
-        wait = self.waiter()
+        wait = self.waiter(first=POLL_FIRST)
         order_clause = status_order_clause(describe)
         documented = {status for rank in status_order(order_clause) for status in rank}
         # the last step of the documented create order: ACTIVE, or CREATE FAILED
@@ -148,7 +152,7 @@ class Resources:
         of a new dataset are documented as those of a dataset group (botocore's Dataset and
         DatasetGroup status documentation)."""
         active, *failed = status_order(status_order_clause("DescribeDataset"))[-1]
-        wait = self.waiter()
+        wait = self.waiter(first=POLL_FIRST)
         while True:
             status = self.invoke("DescribeDataset", {"datasetArn": arn}).get(
                 "dataset", {}).get("status")
