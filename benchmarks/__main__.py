@@ -5,9 +5,9 @@
 - whole-suite time per target and profile, and examples per second;
 - harness overhead: the same calls through the harness and through raw boto3, same target,
   same run, as a ratio;
-- economy (``--economy``): ``ci`` against the independent server in its modes, its calls,
-  resources, waits, wall times and ratios, and an estimate for the real service
-  (:mod:`benchmarks.economy`).
+- economy (unless ``--quick``, ``--no-suite`` or ``--no-economy``): ``ci`` against the
+  independent server in its modes, its calls, resources, waits, wall times and ratios,
+  and an estimate for the real service (:mod:`benchmarks.economy`).
 """
 
 from __future__ import annotations
@@ -198,7 +198,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--jobs", type=int, default=2, help="processes for the mutants (2)")
     parser.add_argument("--calls", type=int, default=500, help="calls for the overhead")
     parser.add_argument("--economy", action="store_true",
-                        help="ci against the independent server in its modes (counted, timed)")
+                        help="ci against the independent server in its modes (counted, "
+                             "timed), also with --quick or --no-suite")
+    parser.add_argument("--no-economy", action="store_true", help="skip the economy figures")
     parser.add_argument("--economy-only", action="store_true",
                         help="only the economy figures (implies --economy, --no-kills, "
                              "--no-suite, --speed-seconds 0)")
@@ -216,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.economy_only:
         args.economy = args.no_kills = args.no_suite = True
         args.speed_seconds = 0
+    args.economy = args.economy or not (args.quick or args.no_suite or args.no_economy)
     from personalize_conformance.targets import mutants
 
     profiles = (args.profiles.split(",") if args.profiles

@@ -110,3 +110,20 @@ def test_a_groups_trackers_are_listed_before_its_delete_only_when_the_ledger_is_
     harness.delete_dataset_group(unsure)
     assert harness.calls["ListEventTrackers"] == 1
     assert not harness.created
+
+
+def test_the_benchmark_estimates_the_real_service_from_the_counts_and_the_slow_mode():
+    from benchmarks.economy import MODES, REAL_CHANGE, SLOW, estimate, lines
+
+    fast, _, slow, _ = MODES
+    rows = [{"mode": fast, "seconds": 10.0, "exit_code": 0, "calls": 1000, "ratio": 1.0,
+             "resources_created": 20, "peak_live_resources": 3, "wait_seconds": 0.5},
+            {"mode": slow, "seconds": 10.0 + 5 * SLOW, "exit_code": 0, "calls": 1100,
+             "ratio": 2.0, "resources_created": 20, "peak_live_resources": 3,
+             "wait_seconds": 10.0}]
+    real = estimate(rows)
+    assert real["serial_waits"] == 5 and real["calls"] == 1000
+    assert real["seconds"] == round(max(1000 * 0.05, 1000 / 10) + 5 * REAL_CHANGE)
+    printed = lines({"modes": rows, "real_service": real}, {"modes": rows[:1]})
+    assert "1000 calls (previous: 1000)" in printed[0] and "2.0x" in printed[1]
+    assert printed[-1].startswith(f"estimate, ci vs the real service: {real['minutes']} min")
