@@ -4,7 +4,10 @@
   profile, and for each mutant the examples tried until it was caught;
 - whole-suite time per target and profile, and examples per second;
 - harness overhead: the same calls through the harness and through raw boto3, same target,
-  same run, as a ratio.
+  same run, as a ratio;
+- economy (unless ``--quick``, ``--no-suite`` or ``--no-economy``): ``ci`` against the
+  independent server in its modes, its calls, resources, waits, wall times and ratios,
+  and an estimate for the real service (:mod:`benchmarks.economy`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from benchmarks.economy import MODES, economy, lines
 from benchmarks.power import GENERATION_SUFFIX, KILL_SUFFIX, ROOT, kill, run_suite
 from benchmarks.strategies import put_events_rates
 
@@ -193,12 +197,28 @@ def _parser() -> argparse.ArgumentParser:
                              "only failures of generated examples count (and no shrinking)")
     parser.add_argument("--jobs", type=int, default=2, help="processes for the mutants (2)")
     parser.add_argument("--calls", type=int, default=500, help="calls for the overhead")
+    parser.add_argument("--economy", action="store_true",
+                        help="ci against the independent server in its modes (counted, "
+                             "timed), also with --quick or --no-suite")
+    parser.add_argument("--no-economy", action="store_true", help="skip the economy figures")
+    parser.add_argument("--economy-only", action="store_true",
+                        help="only the economy figures (implies --economy, --no-kills, "
+                             "--no-suite, --speed-seconds 0)")
+    parser.add_argument("--modes", default=None,
+                        help=f"comma-separated economy modes (default: all: {'; '.join(MODES)})")
+    parser.add_argument("--economy-jobs", type=int, default=1,
+                        help="economy modes run at once after the first (1)")
+    parser.add_argument("--workers", type=int, default=0, help="-n of each economy run (0)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.economy_only:
+        args.economy = args.no_kills = args.no_suite = True
+        args.speed_seconds = 0
+    args.economy = args.economy or not (args.quick or args.no_suite or args.no_economy)
     from personalize_conformance.targets import mutants
 
     profiles = (args.profiles.split(",") if args.profiles
@@ -223,12 +243,17 @@ def main(argv: list[str] | None = None) -> int:
         "suite": [] if args.no_suite else suite_speed(targets, profiles),
         "harness_overhead": [] if args.no_suite else [
             harness_overhead(t, 100 if args.quick else args.calls) for t in targets],
+        "economy": economy(args.modes.split(",") if args.modes else list(MODES),
+                           args.economy_jobs, args.workers) if args.economy else {},
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    kept = {**previous, "economy": results["economy"]} if args.economy_only else results
+    out.write_text(json.dumps(kept, indent=2) + "\n", encoding="utf-8")
     _print(results, previous)
+    for line in lines(results["economy"], previous.get("economy")) if results["economy"] else ():
+        print(line)
     print(f"written: {out}")
     return 0
 

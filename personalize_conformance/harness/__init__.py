@@ -11,6 +11,8 @@ process. Each module holds one of these; this front re-exports what the layers a
 - :mod:`.status`: status-order judging; :class:`StatusCheck`, the hook the suite passes.
 - :mod:`.resources`: run-unique names, creates, waiting for ``ACTIVE``, prerequisites.
 - :mod:`.deletes`: undo, deletes and the cleanup.
+- :mod:`.spending`: calls, resources created, peak live and seconds waited, counted.
+- :mod:`.pool`: ACTIVE resources shared by the tests that only need one.
 - :mod:`.waiting`: :class:`Backoff`, the one wait with backoff.
 - :mod:`.session`: :func:`session_harness`, :class:`HarnessSession` (``SESSION``), SIGTERM.
 - :mod:`.outcomes`: the statuses and the skips that carry them.

@@ -13,7 +13,8 @@ the ``protocol`` clauses (:mod:`.wire_judging`): a broken clause is noted in the
 record and fails that clause alone, and an answer an SDK cannot read (``unreadable``) is
 not judged by the check it was for. The harness is the sum of its parts: shrink budget
 (:mod:`.shrink`), status orders (:mod:`.status`), resources (:mod:`.resources`) and
-deletes (:mod:`.deletes`).
+deletes (:mod:`.deletes`), spending (:mod:`.spending`) and the pool of shared resources
+(:mod:`.pool`).
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ from personalize_conformance.contracts import prerequisites, status_describes
 from personalize_conformance.harness.caller import Caller
 from personalize_conformance.harness.deletes import Deletes
 from personalize_conformance.harness.outcomes import NotApplicable, UnsupportedSkip
+from personalize_conformance.harness.pool import Pool
 from personalize_conformance.harness.record import RECORD, Record
 from personalize_conformance.harness.resources import Resources
 from personalize_conformance.harness.shrink import SHRINK_MIN_CALLS, ShrinkBudget
+from personalize_conformance.harness.spending import Spending
 from personalize_conformance.harness.status import StatusCheck, StatusOrders
 from personalize_conformance.harness.wire_judging import is_unreadable, judge
 from personalize_conformance.targets import NoAnswer, Target, TargetError, Unsupported
@@ -66,7 +69,7 @@ def copy_request(request: Mapping[str, Any]) -> dict[str, Any]:
     return type(request)(request) if isinstance(request, dict) else dict(request)
 
 
-class Harness(ShrinkBudget, StatusOrders, Resources, Deletes):
+class Harness(ShrinkBudget, StatusOrders, Resources, Deletes, Spending, Pool):
     """Wraps a ``Target`` for the tests of one pytest process (one xdist worker)."""
 
     def __init__(self, target: Target, *, run_id: str, worker: str = "gw0",
@@ -116,6 +119,9 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes):
         self._furthest: dict[str, tuple[int, str]] = {}
         #: Set while ``undo`` deletes what a create made (its calls are not counted).
         self._undoing = False
+        self._init_spending()
+        self._init_pool()
+        self._init_deletes()
 
     # -- calls -----------------------------------------------------------------------------
     def invoke(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -162,17 +168,20 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes):
                 if not isinstance(exc, (NoAnswer, Raised)):
                     self._judge_wire()
                 if not is_throttling(exc) or attempt >= self.max_throttling_retries:
+                    self.unsure(operation, request, exc)
                     raise
                 self.throttling_retries += 1
                 time.sleep(self.backoff * 2 ** attempt * (1 + random.random()))
                 attempt += 1
         self._track(operation, request, response)
+        self.spoil(operation, request)
         return response
 
     def _answer(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """The target's answer; an exception its own implementation raised in this process
         is its answer too, HTTP 500 (``Target.raised_in``), judged by the checks as any
         server's 500. What the adapter or the suite raised goes on as it is (an error)."""
+        self.sent(operation)
         try:
             return self.target.invoke(operation, copy_request(request))
         except (TargetError, Unsupported):
@@ -214,6 +223,8 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes):
         if operation == "PutEvents":
             with contextlib.suppress(ValueError, AttributeError):
                 self._ready_for_events(json.loads(body).get("trackingId"))
+        self.unsure(operation, {"datasetGroupArn": "*"})
+        self.sent(operation)
         exchange = self._caller.call(
             lambda: self.target.send_raw(operation, body, headers), self.call_timeout)
         self._judge_wire()

@@ -5,10 +5,13 @@ Everything reads the ledger (``created``, kept by :mod:`.resources`). A dataset 
 deleted after its trackers (this run's only, listed or known: a target ignoring the list's
 filter must not make the cleanup delete what is not the group's) and the Interactions
 dataset and schema added to it; a delete refused with ``ResourceInUseException`` is
-retried until ``wait_seconds``. ``cleanup`` deletes whatever is left (trackers of no group
-of the run first, then groups, then datasets and schemas of no group); what could not be
-deleted is kept in ``cleanup_failures`` for the report. Undoing and waiting for a
-deletion's end are not counted against the shrink budget.
+retried, with backoff (0.05 s up to 2 s), until ``wait_seconds``. A group's trackers are
+listed before its delete only where the ledger may not know them all: after a
+CreateEventTracker on it that came back with no answer, a 5xx or an unreadable one (the
+target may have made it), or any sent raw. ``cleanup`` deletes whatever is left
+(trackers of no group of the run first, then groups, then datasets and schemas of no
+group); what could not be deleted is kept in ``cleanup_failures`` for the report.
+Undoing and waiting for a deletion's end are not counted against the shrink budget.
 """
 
 from __future__ import annotations
@@ -40,6 +43,21 @@ class Deletes:
     _undoing: bool
     _caller: Caller
     call: Callable[[str, Mapping[str, Any]], dict[str, Any]]
+    sent: Callable[[str], None]
+    waiter: Callable[..., Backoff]
+
+    def _init_deletes(self) -> None:
+        #: Dataset groups that may hold a tracker the ledger does not know ("*": any).
+        self._unsure: set[str] = set()
+
+    def unsure(self, operation: str, request: Mapping[str, Any],
+               error: TargetError | None = None) -> None:
+        """A CreateEventTracker whose outcome the ledger cannot know (no answer, a 5xx, an
+        unreadable answer, or one sent raw): its group's trackers are listed before the
+        group is deleted."""
+        if operation == "CreateEventTracker" and (error is None or not 400 <= error.status < 500
+                                                  or error.code == "MalformedResponse"):
+            self._unsure.add(str(request.get("datasetGroupArn")))
 
     def undo(self, operation: str, response: Mapping[str, Any]) -> None:
         """Delete at once what a create just made (one the suite expected to be refused,
@@ -68,9 +86,10 @@ class Deletes:
     def _gone(self, describe: str, request: Mapping[str, Any]) -> None:
         """Describe until not found (bounded by ``wait_seconds``), uncounted: a deletion's
         end, waited for outside any check."""
-        wait = Backoff(self.wait_seconds, first=0.05, most=0.05)
+        wait = self.waiter(first=0.05, most=0.05)
         while not wait.overdue():
             try:
+                self.sent(describe)
                 self._caller.call(lambda: self.target.invoke(describe, dict(request)),
                                   self.call_timeout)
             except TargetError as exc:
@@ -96,7 +115,7 @@ class Deletes:
         kind, _ = self.created[arn]
         member = "datasetArn" if kind == "dataset" else "schemaArn"
         delete = "DeleteDataset" if kind == "dataset" else "DeleteSchema"
-        retry = Backoff(self.wait_seconds, first=0.05, most=0.05)
+        retry = self.waiter(first=0.05, most=0.05)
         while True:
             try:
                 self.call(delete, {member: arn})
@@ -127,7 +146,8 @@ class Deletes:
     def _delete_group(self, arn: str) -> None:
         """Delete a dataset group and its trackers; raises what stopped it."""
         try:
-            listed = self.call("ListEventTrackers", {"datasetGroupArn": arn})
+            listed = self.call("ListEventTrackers", {"datasetGroupArn": arn}) \
+                if {arn, "*"} & self._unsure else {}
         except Unsupported:  # a target without trackers: the group alone
             listed = {}
         ours = [a for a, (kind, group) in self.created.items()
@@ -141,7 +161,7 @@ class Deletes:
         for tracker in {*ours, *named} - elsewhere:
             self._delete_tracker(tracker)
         self.delete_datasets(arn, wait=False)
-        retry = Backoff(self.wait_seconds, first=0.2, most=0.2)
+        retry = self.waiter(first=0.05, most=2.0)
         while True:
             try:
                 self.call("DeleteDatasetGroup", {"datasetGroupArn": arn})

@@ -58,6 +58,8 @@ class Record:
     #: The first failure of each set of clauses (joined by ","): the input and the answer
     #: of the first failing example, shown beside the shrunk one's when they differ.
     first_failures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Requests this test sent to the target, per operation (``spending``).
+    calls: dict[str, int] = field(default_factory=dict)
     #: The example the budget stopped (its clean-up calls still go through).
     stopped_example: int | None = field(default=None, repr=False)
     _in_example: bool = field(default=False, repr=False)

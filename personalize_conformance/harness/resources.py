@@ -32,6 +32,10 @@ from personalize_conformance.harness.outcomes import Blocked, UnsupportedSkip
 from personalize_conformance.harness.waiting import Backoff
 from personalize_conformance.targets import TargetError
 
+#: Seconds before the second describe of a resource being made: a status is rarely ready
+#: sooner (the first describe goes at once; then the delay doubles up to 1 s).
+POLL_FIRST = 0.05
+
 
 class Resources:
     """The part of the :class:`~personalize_conformance.harness.Harness` that makes the
@@ -52,6 +56,8 @@ class Resources:
     _names: itertools.count
     invoke: Callable[[str, Mapping[str, Any]], dict[str, Any]]
     undocumented: Callable[..., None]
+    waiter: Callable[..., Backoff]
+    note_created: Callable[[str, tuple[str, str | None]], None]
 
     def new_name(self, kind: str, size: int = 0) -> str:
         """A valid, run-unique resource name (``Name`` pattern, at most its maximum length),
@@ -64,7 +70,7 @@ class Resources:
         """Poll ``describe`` until the resource is ACTIVE (bounded by ``wait_seconds``); a
         status outside the documented create order fails at once (:meth:`undocumented`)."""
         key, field = described(describe)
-        wait = Backoff(self.wait_seconds)
+        wait = self.waiter(first=POLL_FIRST)
         order_clause = status_order_clause(describe)
         documented = {status for rank in status_order(order_clause) for status in rank}
         # the last step of the documented create order: ACTIVE, or CREATE FAILED
@@ -146,7 +152,7 @@ class Resources:
         of a new dataset are documented as those of a dataset group (botocore's Dataset and
         DatasetGroup status documentation)."""
         active, *failed = status_order(status_order_clause("DescribeDataset"))[-1]
-        wait = Backoff(self.wait_seconds)
+        wait = self.waiter(first=POLL_FIRST)
         while True:
             status = self.invoke("DescribeDataset", {"datasetArn": arn}).get(
                 "dataset", {}).get("status")
@@ -158,10 +164,10 @@ class Resources:
 
     def _track(self, operation: str, request: Mapping[str, Any], response: Mapping) -> None:
         if operation == "CreateDatasetGroup" and "datasetGroupArn" in response:
-            self.created[response["datasetGroupArn"]] = ("dataset-group", None)
+            self.note_created(response["datasetGroupArn"], ("dataset-group", None))
         elif operation == "CreateEventTracker" and "eventTrackerArn" in response:
-            self.created[response["eventTrackerArn"]] = (
-                "event-tracker", request.get("datasetGroupArn"))
+            self.note_created(response["eventTrackerArn"], (
+                "event-tracker", request.get("datasetGroupArn")))
             if isinstance(response.get("trackingId"), str):
                 self._tracker_groups[response["trackingId"]] = request.get("datasetGroupArn")
         elif operation in ("CreateSchema", "CreateDataset"):
@@ -180,9 +186,9 @@ class Resources:
         """A schema, then the dataset of a dataset group made with it: both are the group's
         (deleted with it, the dataset first)."""
         if operation == "CreateSchema" and "schemaArn" in response:
-            self.created[response["schemaArn"]] = ("schema", None)
+            self.note_created(response["schemaArn"], ("schema", None))
         elif operation == "CreateDataset" and "datasetArn" in response:
             group = request.get("datasetGroupArn")
-            self.created[response["datasetArn"]] = ("dataset", group)
+            self.note_created(response["datasetArn"], ("dataset", group))
             if request.get("schemaArn") in self.created:
                 self.created[request["schemaArn"]] = ("schema", group)

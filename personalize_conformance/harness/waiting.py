@@ -10,6 +10,7 @@ the suite's describes of a resource being created or deleted.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -20,6 +21,8 @@ class Backoff:
     seconds: float
     first: float = 0.01
     most: float = 1.0
+    #: Told the seconds of each pause (the harness counts them as waiting).
+    spent: Callable[[float], None] | None = None
     deadline: float = field(init=False)
     delay: float = field(init=False)
 
@@ -34,4 +37,6 @@ class Backoff:
     def pause(self) -> None:
         """Sleep the current delay, then double it (at most ``most``)."""
         time.sleep(self.delay)
+        if self.spent is not None:
+            self.spent(self.delay)
         self.delay = min(self.delay * 2, self.most)

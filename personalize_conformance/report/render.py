@@ -166,6 +166,20 @@ def observed_text(observed: Any) -> str:
     return f"HTTP {observed.get('status')} (accepted)"
 
 
+def spending_text(report: Mapping[str, Any]) -> str | None:
+    """One line of what the run spent on its target (``None``: not counted)."""
+    spent = report.get("spending")
+    if not spent:
+        return None
+    top = sorted(spent["calls_per_operation"].items(), key=lambda kv: -kv[1])[:4]
+    return (f"spent: {spent['calls']} calls ("
+            + ", ".join(f"{n} {op}" for op, n in top)
+            + (", ..." if len(spent["calls_per_operation"]) > 4 else "")
+            + f"), {spent['resources_created']} resources created "
+            f"(peak {spent['peak_live_resources']} live), "
+            f"{spent['wait_seconds']:.1f} s waiting for a status")
+
+
 def failure_kind(failure: Mapping[str, Any]) -> str:
     """``crash`` (the adapter or the suite raised), ``suite error`` (not backed by the
     contract) or ``failure`` (the target broke the clause)."""

@@ -196,6 +196,21 @@ def _failure(out: RichConsole, report: Mapping[str, Any], clause: Mapping[str, A
         out.print(f"    [dim]{name:<10}[/] {escape(str(text)[:1000])}")
 
 
+def _failed_clause(out: RichConsole, report: Mapping[str, Any], c: Mapping[str, Any],
+                   style: str, report_dir: str | Path | None) -> None:
+    """A failed or errored clause: its line (marked known when the baseline had it), its
+    first failure, and how many more the report holds."""
+    known = " [dim](known: failed in the baseline)[/]" if c["id"] in report.get(
+        "known_failures", ()) else ""
+    out.print(f"  [{style}]{escape(c['id'])}[/] ({c['level']}){known} "
+              f"{escape(c['statement'])}")
+    for failure in c["failures"][:1]:
+        _failure(out, report, c, failure, report_dir)
+    if len(c["failures"]) > 1:
+        more = plural(len(c["failures"]) - 1, "more failure", "more failures")
+        out.print(f"    [dim]and {more} in the report[/]")
+
+
 def show(out: RichConsole, report: Mapping[str, Any], report_dir: str | Path | None, *,
          verbose: bool = False, collect_errors: list[str] | tuple = ()) -> None:
     """Print a report's summary (``report`` as ``report.build`` made it)."""
@@ -216,15 +231,7 @@ def show(out: RichConsole, report: Mapping[str, Any], report_dir: str | Path | N
                   f"[dim]{escape(render.LEGEND[status])}[/]")
         if status in (outcomes.FAILED, outcomes.ERROR):
             for c in group:
-                known = " [dim](known: failed in the baseline)[/]" if c["id"] in report.get(
-                    "known_failures", ()) else ""
-                out.print(f"  [{style}]{escape(c['id'])}[/] ({c['level']}){known} "
-                          f"{escape(c['statement'])}")
-                for failure in c["failures"][:1]:
-                    _failure(out, report, c, failure, report_dir)
-                if len(c["failures"]) > 1:
-                    more = plural(len(c["failures"]) - 1, "more failure", "more failures")
-                    out.print(f"    [dim]and {more} in the report[/]")
+                _failed_clause(out, report, c, style, report_dir)
         elif status == outcomes.WAIVED:
             for c in group:
                 out.print(f"  {escape(c['id'])} (observed {c['observed_status']}): "
@@ -242,6 +249,8 @@ def show(out: RichConsole, report: Mapping[str, Any], report_dir: str | Path | N
     out.print()
     if report.get("unsupported_operations"):
         out.print(f"unsupported operations: {', '.join(report['unsupported_operations'])}")
+    if render.spending_text(report):
+        out.print(escape(render.spending_text(report)))
     out.print(f"clauses: {counts}")
     out.print(f"[{style}]{escape(render.title(report))}: {escape(verdict)}[/]")
     if report_dir is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import Counter
 from collections.abc import Iterator
 from importlib.util import find_spec
 from pathlib import Path
@@ -38,6 +39,7 @@ from personalize_conformance.harness import (
     outcomes,
     profiles,
 )
+from personalize_conformance.report import render
 from personalize_conformance.run.matching import known_failures
 from personalize_conformance.run.options import OptionError, add_to_pytest, values_of
 from personalize_conformance.run.progress import PROGRESS, Progress
@@ -195,6 +197,7 @@ def _record_properties(item: pytest.Item) -> list[tuple[str, Any]]:
         ("pc_cases", dict(record.cases)),
         ("pc_first_failing_example", record.first_failing_example if hypothesis else None),
         ("pc_answer_failures", dict(record.answer_failures)),
+        ("pc_calls", dict(record.calls)),
     ]
 
 
@@ -250,6 +253,22 @@ def _leaves(exc: BaseException) -> Iterator[BaseException]:
         yield exc
 
 
+def _spending(per_harness: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run's spending from each harness' (one per pytest process): calls per operation,
+    resources created and seconds waited added up; the peak of live resources the sum of
+    each process' peak (an upper bound of the run's)."""
+    calls: Counter[str] = Counter()
+    for one in per_harness:
+        calls.update(one["calls"])
+    return {
+        "calls": sum(calls.values()),
+        "calls_per_operation": dict(sorted(calls.items())),
+        "resources_created": sum(s["resources_created"] for s in per_harness),
+        "peak_live_resources": sum(s["peak_live_resources"] for s in per_harness),
+        "wait_seconds": round(sum(s["wait_seconds"] for s in per_harness), 3),
+    }
+
+
 def _status(rep: pytest.TestReport, props: dict[str, Any]) -> str | None:
     if rep.failed:
         return outcomes.ERROR if props.get("pc_status") == outcomes.ERROR else outcomes.FAILED
@@ -268,6 +287,8 @@ class Collector:
         self.records: dict[str, dict[str, Any]] = {}
         self.durations: dict[str, float] = {}  # node id -> seconds over all its phases
         self.worker_figures: list[dict[str, Any]] = []
+        #: Node id -> the requests its test sent, per operation (setup and call).
+        self.calls_by_test: dict[str, dict[str, int]] = {}
         #: The clauses the tests of this session name (the scope of a pytest selection).
         self.named: set[str] = set()
         self.started = dt.datetime.now(dt.timezone.utc).isoformat()
@@ -278,6 +299,8 @@ class Collector:
             return
         self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
         self.named.update(props["pc_clauses"])
+        if props.get("pc_calls"):
+            self.calls_by_test[report.nodeid] = dict(sorted(props["pc_calls"].items()))
         status = _status(report, props)
         if status is None:
             return
@@ -323,6 +346,7 @@ class Collector:
             "cleanup_failures": [c for f in figures for c in f["cleanup_failures"]],
             "unsupported_operations": sorted(
                 {o for f in figures for o in f.get("unsupported_operations", [])}),
+            "spending": _spending([s for f in figures for s in f.get("spending", [])]),
         }
 
     def _scope(self, interrupted: bool) -> list[str] | None:
@@ -364,6 +388,7 @@ class Collector:
             "scope": self._scope(interrupted),
             "interrupted": interrupted,
             **self._harness_figures(),
+            "calls_by_test": dict(sorted(self.calls_by_test.items())),
         }
         built = report.build(list(self.records.values()), meta, settings.waivers)
         if settings.baseline_statuses is not None:
@@ -382,4 +407,7 @@ class Collector:
         unsupported = built.get("unsupported_operations")
         if unsupported:
             reporter.write_line(f"unsupported operations: {', '.join(unsupported)}")
+        spent = render.spending_text(built)
+        if spent:
+            reporter.write_line(spent)
         reporter.write_line(f"{built['target']}: {built['verdict']}")

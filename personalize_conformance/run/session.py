@@ -42,6 +42,8 @@ class _HarnessFigures(Protocol):
     cleanup_failures: list[dict[str, str]]
     unsupported: dict[str, str]
 
+    def spending(self) -> dict[str, Any]: ...
+
 
 class Run:
     """One run in one process: its settings, its target (resolved once, on first use),
@@ -76,6 +78,7 @@ class Run:
             "responses_validated": sum(h.responses_validated for h in self.harnesses),
             "cleanup_failures": [f for h in self.harnesses for f in h.cleanup_failures],
             "unsupported_operations": sorted({o for h in self.harnesses for o in h.unsupported}),
+            "spending": [h.spending() for h in self.harnesses],
         }
 
     @pytest.hookimpl(tryfirst=True)

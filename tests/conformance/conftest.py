@@ -39,3 +39,10 @@ def dataset_group(harness: Harness) -> Iterator[str]:
 def tracker(harness: Harness, dataset_group: str) -> dict[str, Any]:
     """An ACTIVE event tracker on this test's dataset group: the create response."""
     return harness.create_tracker(dataset_group)
+
+
+@pytest.fixture
+def active_tracker(harness: Harness) -> dict[str, Any]:
+    """An ACTIVE event tracker shared with other tests (the harness' pool): for a test
+    that only sends it events, never creating on its dataset group or deleting it."""
+    return harness.pooled("event-tracker")

@@ -25,7 +25,7 @@ from personalize_conformance.contracts import (
     status_rank,
     validator,
 )
-from personalize_conformance.harness import Backoff, Harness
+from personalize_conformance.harness import Harness
 from personalize_conformance.targets import TargetError
 
 #: The clauses stating the order of statuses a tracker's and a dataset group's describe
@@ -202,7 +202,7 @@ def delete_and_wait(harness: Harness, arn: str) -> list[str]:
     accepted(harness, [DELETE_ORDER], "DeleteEventTracker", request, whole=True)
     rank = status_rank(DELETE_ORDER)
     seen: list[str] = []
-    wait = Backoff(harness.wait_seconds)
+    wait = harness.waiter()
     while True:
         try:
             status = describe(harness, arn).get("status")
@@ -237,7 +237,7 @@ def watch_create(harness: Harness, arn: str, order: str = CREATE_ORDER) -> list[
     rank = status_rank(order)
     final = len(status_order(order)) - 1
     seen: list[str] = []
-    wait = Backoff(harness.wait_seconds)
+    wait = harness.waiter()
     while True:
         status = harness.invoke(operation, request)[key].get("status")
         ok = status in rank and (not seen or rank[status] >= rank[seen[-1]])
@@ -314,7 +314,7 @@ def delete_group_and_wait(harness: Harness, arn: str) -> list[str]:
     accepted(harness, [GROUP_DELETED], "DeleteDatasetGroup", request, whole=True)
     rank = status_rank(GROUP_DELETED)
     seen: list[str] = []
-    wait = Backoff(harness.wait_seconds)
+    wait = harness.waiter()
     while True:
         try:
             status = harness.invoke("DescribeDatasetGroup", request)["datasetGroup"].get("status")

@@ -33,36 +33,36 @@ def _events(count: int) -> list[dict[str, Any]]:
 @pytest.mark.clause(*SIZE_CLAUSES)
 @pytest.mark.parametrize("size", [MIN_EVENTS, MAX_EVENTS])
 @given(data=st.data())
-def test_event_list_at_its_bounds_is_accepted(harness: Harness, tracker, size, data):
+def test_event_list_at_its_bounds_is_accepted(harness: Harness, active_tracker, size, data):
     """Exactly the fewest and exactly the most events allowed (1, 10) are accepted."""
     events = data.draw(st.lists(EVENT, min_size=size, max_size=size), label="eventList")
-    accepted(harness, SIZE_CLAUSES, "PutEvents", _with_events(tracker["trackingId"], events))
+    accepted(harness, SIZE_CLAUSES, "PutEvents", _with_events(active_tracker["trackingId"], events))
 
 
 @pytest.mark.clause("PutEvents.eventList.minItems")
-def test_empty_event_list_is_rejected(harness: Harness, tracker):
+def test_empty_event_list_is_rejected(harness: Harness, active_tracker):
     """One event fewer than allowed (none) is rejected."""
     rejected(harness, "PutEvents.eventList.minItems", "PutEvents",
-             _with_events(tracker["trackingId"], _events(MIN_EVENTS - 1)))
+             _with_events(active_tracker["trackingId"], _events(MIN_EVENTS - 1)))
 
 
 @pytest.mark.clause("PutEvents.eventList.maxItems")
-def test_eleven_events_are_rejected(harness: Harness, tracker):
+def test_eleven_events_are_rejected(harness: Harness, active_tracker):
     """One event more than allowed (11) is rejected."""
     rejected(harness, "PutEvents.eventList.maxItems", "PutEvents",
-             _with_events(tracker["trackingId"], _events(MAX_EVENTS + 1)))
+             _with_events(active_tracker["trackingId"], _events(MAX_EVENTS + 1)))
 
 
 @pytest.mark.clause("PutEvents.validRequest.accepted")
 @given(data=st.data())
-def test_valid_requests_with_an_active_tracker_are_accepted(harness: Harness, tracker, data):
-    body = data.draw(put_events(tracker["trackingId"]), label="request")
+def test_valid_requests_with_an_active_tracker_are_accepted(harness: Harness, active_tracker, data):
+    body = data.draw(put_events(active_tracker["trackingId"]), label="request")
     accepted(harness, ["PutEvents.validRequest.accepted"], "PutEvents", body)
 
 
 @pytest.mark.clause("PutEvents.unknownTrackingId")
 @given(data=st.data())
-def test_unknown_tracking_ids_are_rejected(harness: Harness, tracker, data):
+def test_unknown_tracking_ids_are_rejected(harness: Harness, active_tracker, data):
     """A fresh, never-issued tracking ID (same form as a real one) is rejected."""
     body = data.draw(put_events(str(uuid.uuid4())), label="request")
     rejected(harness, "PutEvents.unknownTrackingId", "PutEvents", body)
@@ -96,11 +96,11 @@ RESERVED = "PutEvents.properties.reservedKeys"
 
 @pytest.mark.clause(RESERVED)
 @given(data=st.data())
-def test_reserved_properties_keys_are_refused_or_ignored(harness: Harness, tracker, data):
+def test_reserved_properties_keys_are_refused_or_ignored(harness: Harness, active_tracker, data):
     """An event whose properties hold userId, eventType... (any case), valid otherwise, is
     rejected with InvalidInputException; unless --strict it may be accepted (the key
     ignored: ambiguity Event.properties.reservedKeys); nothing else (a 5xx)."""
-    body = data.draw(reserved_key_requests(tracker["trackingId"]), label="request").request
+    body = data.draw(reserved_key_requests(active_tracker["trackingId"]), label="request").request
     if harness.strict:
         rejected(harness, RESERVED, "PutEvents", body)
         return

@@ -57,12 +57,14 @@ def _name(harness: Harness, draw: Callable[..., Any] | None, kind: str) -> str:
 
 
 @contextlib.contextmanager
-def _pinned(harness: Harness, operation: str, draw: Callable[..., Any] | None = None
-            ) -> Iterator[dict[str, Any]]:
+def _pinned(harness: Harness, operation: str, draw: Callable[..., Any] | None = None, *,
+            shared: bool = False) -> Iterator[dict[str, Any]]:
     """The members that must name live (or unique) resources for ``operation``: a
     run-unique name for a create, a live resource for each member the contract annotates
     as naming one (:func:`contracts.resource_members`); the resources are deleted
-    afterwards (a tracker with its dataset group)."""
+    afterwards (a tracker with its dataset group). ``shared``: the resources come from the
+    harness' pool (``Harness.pooled``), for a test whose accepted side neither creates on
+    them nor deletes them (an accepted create or delete on one takes it out of the pool)."""
     groups: list[str] = []
 
     def group() -> str:
@@ -70,7 +72,9 @@ def _pinned(harness: Harness, operation: str, draw: Callable[..., Any] | None = 
         return groups[-1]
 
     def live(kind: str) -> dict[str, Any]:
-        """A new ACTIVE resource of ``kind``: what its create answered."""
+        """A new ACTIVE resource of ``kind`` (or the pool's): what its create answered."""
+        if shared:
+            return harness.pooled(kind)
         if kind == "dataset-group":
             return {"datasetGroupArn": group()}
         if kind == "event-tracker":
@@ -191,7 +195,7 @@ def test_valid_requests_are_accepted(harness: Harness, operation: str):
         return
     _maximal_first(harness, operation, check, failures)
     if operation in REUSABLE:
-        with _pinned(harness, operation) as shared:
+        with _pinned(harness, operation, shared=True) as shared:
             _until_each_cause(harness, lambda data: check(data, shared), ids, failures)
     else:
         def fresh(data: st.DataObject) -> None:
@@ -274,7 +278,7 @@ def test_shape_violations_are_rejected(harness: Harness, clause_id: str,
         checks.not_exercised(harness, clause_id, "rejected", reason)
         return
     operation = clause.operation
-    with _pinned(harness, operation) as pinned:
+    with _pinned(harness, operation, shared=True) as pinned:
         def check(data: st.DataObject) -> None:
             # a fresh name in every example (drawn, shrunk or replayed), of the same size:
             # no create meets a resource an earlier one made

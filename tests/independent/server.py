@@ -46,6 +46,11 @@ Readings taken where the documents allow several (the less obvious one, on purpo
 - statuses advance by elapsed time or by describes, whichever is further, and each one is
   reported at least twice to a caller who describes quickly.
 
+To measure what the suite costs a real service, the server can be made slower: every
+answer ``latency`` seconds late (``--latency``), a create ACTIVE and a delete ended only
+``--active-seconds`` / ``--delete-seconds`` after the call, whatever the describes, and
+Nagle's algorithm left on (the default; ``--nodelay`` turns it off).
+
 This module is its HTTP layer (both protocols), ``start``/``stop`` and the command line;
 the operations are :mod:`tests.independent.service`, the resources and their statuses
 :mod:`tests.independent.resources`, the checks of a request :mod:`tests.independent.validation`.
@@ -57,6 +62,7 @@ import argparse
 import json
 import sys
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -92,6 +98,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def answer(self, status: int, payload: bytes, headers: dict) -> None:
+        if self.server.latency:
+            time.sleep(self.server.latency)
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
@@ -173,16 +181,32 @@ def _handler(nodelay: bool) -> type:
         if nodelay else Handler
 
 
+def make(port: int = 0, host: str = "127.0.0.1", faults=(), verbose: bool = False,
+         step: float = STEP_SECONDS, nodelay: bool = False, arn_scheme: str = "seq",
+         latency: float = 0.0, active_seconds: float | None = None,
+         delete_seconds: float | None = None) -> Server:
+    """The server, not yet serving (the keywords of :func:`start`)."""
+    server = Server((host, port), _handler(nodelay))
+    server.service = Service(faults, step, arn_scheme, active_seconds, delete_seconds)
+    server.verbose = verbose
+    server.latency = latency
+    return server
+
+
 def start(port: int = 0, host: str = "127.0.0.1", faults=(), verbose: bool = False,
-          step: float = STEP_SECONDS, nodelay: bool = False, arn_scheme: str = "seq"):
+          step: float = STEP_SECONDS, nodelay: bool = False, arn_scheme: str = "seq",
+          latency: float = 0.0, active_seconds: float | None = None,
+          delete_seconds: float | None = None):
     """Serve in a daemon thread; returns (server, url). ``stop(server)`` ends it.
     ``arn_scheme``: how a tracker's ARN ends (``ARN_SCHEMES``).
     ``nodelay``: answer without Nagle's algorithm (``TCP_NODELAY``). By default the server
     is as naive as the standard library makes it: headers and body go out in two writes,
-    and the body waits for the client's delayed ACK (about 40 ms a call on Linux)."""
-    server = Server((host, port), _handler(nodelay))
-    server.service = Service(faults, step, arn_scheme)
-    server.verbose = verbose
+    and the body waits for the client's delayed ACK (about 40 ms a call on Linux).
+    ``latency``: seconds added before every answer; ``active_seconds`` /
+    ``delete_seconds``: a create ACTIVE, a delete ended, that long after the call (by
+    time alone; ``None``: by steps, or every two describes)."""
+    server = make(port, host, faults, verbose, step, nodelay, arn_scheme, latency,
+                  active_seconds, delete_seconds)
     thread = threading.Thread(target=server.serve_forever, name="independent-personalize",
                               daemon=True)
     thread.start()
@@ -213,10 +237,16 @@ def main(argv=None) -> int:
     parser.add_argument("--arn-scheme", choices=ARN_SCHEMES, default="seq",
                         help="how an event tracker's ARN ends: a sequence number and random "
                              "hex (seq, the default), or its name (name)")
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="seconds added before every answer (default 0)")
+    parser.add_argument("--active-seconds", type=float, default=None,
+                        help="a create is ACTIVE this long after it, whatever the describes")
+    parser.add_argument("--delete-seconds", type=float, default=None,
+                        help="a delete ends this long after it, whatever the describes")
     args = parser.parse_args(argv)
-    server = Server((args.host, args.port), _handler(args.nodelay))
-    server.service = Service(args.fault, args.step_seconds, args.arn_scheme)
-    server.verbose = args.verbose
+    server = make(args.port, args.host, args.fault, args.verbose, args.step_seconds,
+                  args.nodelay, args.arn_scheme, args.latency, args.active_seconds,
+                  args.delete_seconds)
     print(f"serving on http://{args.host}:{server.server_address[1]}"
           + (f" with faults {', '.join(args.fault)}" if args.fault else ""), flush=True)
     try:

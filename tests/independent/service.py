@@ -21,6 +21,7 @@ from tests.independent.resources import (
     ARN_SCHEMES,
     STEP_SECONDS,
     DatasetGroup,
+    Timing,
     Tracker,
     stamp,
 )
@@ -63,7 +64,8 @@ DEFAULT_PAGE = 7
 
 
 class Service:
-    def __init__(self, faults=(), step: float = STEP_SECONDS, arn_scheme: str = "seq"):
+    def __init__(self, faults=(), step: float = STEP_SECONDS, arn_scheme: str = "seq",
+                 active_seconds: float | None = None, delete_seconds: float | None = None):
         unknown = sorted(set(faults) - set(FAULTS))
         if unknown:
             raise ValueError(f"unknown fault(s): {', '.join(unknown)}")
@@ -75,6 +77,7 @@ class Service:
         self.faults = frozenset(faults)
         # statuses step every ``step`` seconds: the service's clock runs that much faster
         self.pace = STEP_SECONDS / step
+        self.timing = Timing(self.pace, active_seconds, delete_seconds)
         self.lock = threading.Lock()
         self.groups: dict[str, DatasetGroup] = {}
         self.trackers: dict[str, Tracker] = {}
@@ -126,7 +129,8 @@ class Service:
         arn = f"{ARN_HEAD}:dataset-group/{name}"
         if arn in self.groups:
             raise Refusal("ResourceAlreadyExistsException", f"Dataset group {name} exists")
-        self.groups[arn] = DatasetGroup(clock, wall, name, arn, role, kms, domain, tags)
+        self.groups[arn] = DatasetGroup(clock, wall, name, arn, role, kms, domain, tags,
+                                        self.timing)
         answer = {"datasetGroupArn": arn}
         if domain is not None:
             answer["domain"] = domain
@@ -182,7 +186,8 @@ class Service:
         if any(t.name == name for t in self.trackers.values()):  # one being deleted too
             raise Refusal("ResourceAlreadyExistsException",
                           f"An event tracker named {name} exists")
-        tracker = Tracker(clock, wall, next(self.seq), name, grp.arn, tags, self.arn_scheme)
+        tracker = Tracker(clock, wall, next(self.seq), name, grp.arn, tags, self.arn_scheme,
+                          self.timing)
         self.trackers[tracker.arn] = tracker
         self.by_tracking_id[tracker.tracking_id] = tracker
         return {"eventTrackerArn": tracker.arn, "trackingId": tracker.tracking_id}
