@@ -21,12 +21,13 @@ class Pool:
     resources between tests."""
 
     created: dict[str, tuple[str, str | None]]
+    history: list[Any]
     create_dataset_group: Callable[[], str]
     create_tracker: Callable[[str], dict[str, Any]]
 
     def _init_pool(self) -> None:
-        #: Kind -> (the ARNs it stands on, what a test is given).
-        self._pool: dict[str, tuple[frozenset[str], dict[str, Any]]] = {}
+        #: Kind -> (the ARNs it stands on, what a test is given, the calls that made it).
+        self._pool: dict[str, tuple[frozenset[str], dict[str, Any], list[Any]]] = {}
 
     def pooled(self, kind: str) -> dict[str, Any]:
         """A shared ACTIVE resource of ``kind`` (``dataset-group``: a group without a
@@ -34,7 +35,10 @@ class Pool:
         a group of its own); the test must not create on it or delete it."""
         held = self._pool.get(kind)
         if held is not None and all(arn in self.created for arn in held[0]):
+            # the calls that made it join this test's history: its reproductions make it
+            self.history.extend(held[2])
             return dict(held[1])
+        start = len(self.history)
         group = self.create_dataset_group()
         if kind == "dataset-group":
             made: dict[str, Any] = {"datasetGroupArn": group}
@@ -44,7 +48,7 @@ class Pool:
             arns = frozenset({group, made["eventTrackerArn"]})
         else:
             raise ValueError(f"no pool of {kind}")
-        self._pool[kind] = (arns, made)
+        self._pool[kind] = (arns, made, list(self.history[start:]))
         return dict(made)
 
     def spoil(self, operation: str, request: Mapping[str, Any]) -> None:
@@ -55,6 +59,6 @@ class Pool:
                 or operation in prerequisites():
             return
         named = {v for v in request.values() if isinstance(v, str)}
-        for kind, (arns, _) in list(self._pool.items()):
+        for kind, (arns, _, _) in list(self._pool.items()):
             if arns & named:
                 del self._pool[kind]

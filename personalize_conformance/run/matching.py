@@ -13,12 +13,20 @@ clauses failing now that failed in a baseline too.
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-GLOB = re.compile(r"[*?\[]")
+#: The wildcards of a ``--clauses`` glob: ``*`` and ``?`` only (``[]`` is part of clause
+#: ids, ``PutEvents.eventList[].eventType``, never a character class).
+GLOB = re.compile(r"[*?]")
+
+
+def _matching(pattern: str, ids: Sequence[str]) -> list[str]:
+    """The ids a glob matches, ``*`` any run of characters, ``?`` one."""
+    regex = re.compile("".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch)
+                               for ch in pattern) + r"\Z")
+    return [i for i in ids if regex.match(i)]
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -33,10 +41,8 @@ def expand(patterns: Sequence[str], ids: Sequence[str]) -> tuple[str, ...]:
     a pattern matching none is a ``ValueError`` naming the nearest ids."""
     wanted: set[str] = set()
     for pattern in patterns:
-        if GLOB.search(pattern):
-            matched = set(fnmatch.filter(ids, pattern))
-        else:
-            matched = {pattern} & set(ids)
+        matched = set(_matching(pattern, ids) if GLOB.search(pattern) else
+                      {pattern} & set(ids))
         if not matched:
             glob = GLOB.search(pattern)
             what = f"no clause matches {pattern}" if glob else f"no clause {pattern}"
@@ -88,7 +94,7 @@ def _near_glob(pattern: str, ids: Sequence[str]) -> str:
         fixed.append(near[0] if near else part)
     candidate = ".".join(fixed)
     return (f"; did you mean {candidate!r}?"
-            if candidate != pattern and fnmatch.filter(ids, candidate) else "")
+            if candidate != pattern and _matching(candidate, ids) else "")
 
 
 _UNKNOWN_OPTION = re.compile(r"unrecognized arguments: (\S+)")

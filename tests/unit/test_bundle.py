@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -211,8 +212,9 @@ TAMPERINGS = {
                                      "exchanges.har entry 1 carries credentials "
                                      "(authorization not redacted)"),
     "a hand-edited verdict": (
-        lambda d: _edit_report(d, lambda r: r.update(verdict=r["verdict"].replace(
-            "MUST 166/", "MUST 165/"))), True, "report.json: the verdict "),
+        lambda d: _edit_report(d, lambda r: r.update(verdict=re.sub(
+            r"MUST (\d+)/", lambda m: f"MUST {int(m[1]) - 1}/", r["verdict"], count=1))),
+        True, "report.json: the verdict "),
     "a product without contact": (
         lambda d: (d / "product.yaml").write_text(PRODUCT.replace("contact:", "# ")), True,
         "product.yaml: missing field 'contact'"),

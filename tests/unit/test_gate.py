@@ -63,9 +63,9 @@ class Recording:
         self.requests: list[tuple[str, Any]] = []
         call = self.service.call
 
-        def recording(operation: str, body: Any) -> dict[str, Any]:
+        def recording(operation: str, body: Any, **options: Any) -> dict[str, Any]:
             self.requests.append((operation, json.loads(json.dumps(body))))
-            return call(operation, body)
+            return call(operation, body, **options)
 
         self.service.call = recording  # type: ignore[method-assign]
         self.server = ReferenceServer(self.service).start()

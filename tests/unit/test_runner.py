@@ -161,7 +161,7 @@ def test_both_sides_declare_their_options_from_the_one_table():
     # The runner's own: its exit status (--allow-incomplete, --baseline), its workers, its
     # console (-v, --no-color, --tb) and its bundle (--bundle, --product).
     runner_only = {"workers", "allow_incomplete", "baseline", "verbose", "no_color", "tb",
-                   "bundle", "product"}
+                   "bundle", "product", "keyword"}
     assert {o.name for o in OPTIONS if not o.plugin} == {"profile", "seed", *runner_only}
     assert all(o.foreign for o in OPTIONS if not o.plugin and o.name not in runner_only)
 
