@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from personalize_conformance import contracts, strategies
+from tests.unit.test_structure import REPO, sources
 
 PACKAGE = "personalize_conformance"
-REPO = Path(__file__).resolve().parents[2]
 #: Where each package's sources are (``pyproject.toml``'s package-dir); other modules are
 #: named by their path from the repository's root.
 SOURCES = {f"{PACKAGE}.contracts": "contracts", f"{PACKAGE}.strategies": "strategies",
@@ -49,8 +49,7 @@ def _name(path: Path) -> str:
 @cache
 def modules() -> dict[str, Path]:
     """Every module of the repository (``.venv`` aside): name -> file."""
-    files = (p for p in REPO.rglob("*.py") if ".venv" not in p.relative_to(REPO).parts)
-    return {_name(p): p for p in sorted(files)}
+    return {_name(p): p for p in sources()}
 
 
 def _imports(module: str, path: Path) -> Iterator[tuple[str, str | None]]:
