@@ -415,9 +415,12 @@ def minimal(node: Mapping[str, Any], walker: Walker | None = None) -> Any:
     return _Minimal(walker or Walker()).visit(node)
 
 
-def maximal(node: Mapping[str, Any], walker: Walker | None = None) -> Any:
-    """Like :func:`minimal` but with every optional member present."""
-    return _Maximal(walker or Walker()).visit(node)
+def maximal(node: Mapping[str, Any], walker: Walker | None = None, *,
+            longest: bool = False) -> Any:
+    """Like :func:`minimal` but with every optional member present; with ``longest``,
+    each string as long as its keywords and pattern allow (where one of that length can
+    be made)."""
+    return (_Longest if longest else _Maximal)(walker or Walker()).visit(node)
 
 
 class _Minimal(SchemaVisitor[Any]):
@@ -473,3 +476,16 @@ class _Maximal(_Minimal):
     def _visit_array(self, node: Mapping[str, Any]) -> list[Any]:
         count = max(node.get("minItems", 0), 1)
         return [self.visit(node.get("items", {})) for _ in range(count)]
+
+
+class _Longest(_Maximal):
+    """Schema node -> its :func:`maximal` instance with ``longest``."""
+
+    def _visit_string(self, node: Mapping[str, Any]) -> str:
+        low, high = length_bounds(node)
+        for size in range(high, max(low, 1) - 1, -1):
+            try:
+                return string_of(node, size, self.walker)
+            except Infeasible:
+                continue
+        return super()._visit_string(node)

@@ -246,7 +246,9 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes, Spending, Pool):
     @contextlib.contextmanager
     def running_test(self, item: pytest.Item | None = None) -> Iterator[Record]:
         """Around one test (its fixtures and call): earlier calls forgotten, and a fresh
-        ``record`` that the checks write into, kept on ``item`` for the plugin."""
+        ``record`` that the checks write into, kept on ``item`` for the plugin. Dataset
+        groups whose delete was refused as in use are tried again first."""
+        self.settle()
         self.begin_test()
         record = self.record = Record()
         if item is not None:

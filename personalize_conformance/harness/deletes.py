@@ -4,8 +4,10 @@ cleanup at the end of the run.
 Everything reads the ledger (``created``, kept by :mod:`.resources`). A dataset group is
 deleted after its trackers (this run's only, listed or known: a target ignoring the list's
 filter must not make the cleanup delete what is not the group's) and the Interactions
-dataset and schema added to it; a delete refused with ``ResourceInUseException`` is
-retried, with backoff (0.05 s up to 2 s), until ``wait_seconds``. A group's trackers are
+dataset and schema added to it; a delete refused with ``ResourceInUseException`` (what
+it held still being deleted) is not waited for: it is tried again before each test
+(``settle``), and the cleanup waits for every such group together, with backoff (0.05 s
+up to 2 s), until ``wait_seconds``; undoing a create retries it at once. A group's trackers are
 listed before its delete only where the ledger may not know them all: after a
 CreateEventTracker on it that came back with no answer, a 5xx or an unreadable one (the
 target may have made it), or any sent raw. ``cleanup`` deletes whatever is left
@@ -49,6 +51,9 @@ class Deletes:
     def _init_deletes(self) -> None:
         #: Dataset groups that may hold a tracker the ledger does not know ("*": any).
         self._unsure: set[str] = set()
+        #: Dataset groups whose delete was refused while what they held was being deleted:
+        #: tried again before each test (:meth:`settle`) and waited for by the cleanup.
+        self._pending: set[str] = set()
 
     def unsure(self, operation: str, request: Mapping[str, Any],
                error: TargetError | None = None) -> None:
@@ -139,12 +144,21 @@ class Deletes:
             retry.pause()
 
     def delete_dataset_group(self, arn: str) -> None:
-        """Delete the group's trackers, then the group; best effort (cleanup)."""
+        """Delete the group's trackers, then the group; best effort, and never waited for:
+        a group refused as in use (a tracker or dataset of it still being deleted) is
+        tried again before the next tests (:meth:`settle`) and by the cleanup."""
         with contextlib.suppress(TargetError, Unsupported):
-            self._delete_group(arn)
+            self._delete_group(arn, wait=False)
 
-    def _delete_group(self, arn: str) -> None:
-        """Delete a dataset group and its trackers; raises what stopped it."""
+    def settle(self) -> None:
+        """One more attempt at each dataset group whose delete was refused as in use."""
+        for arn in sorted(self._pending):
+            with contextlib.suppress(TargetError, Unsupported):
+                self._delete_group(arn, wait=False)
+
+    def _delete_group(self, arn: str, *, wait: bool = True) -> None:
+        """Delete a dataset group and its trackers; raises what stopped it. Refused as in
+        use: retried with backoff (``wait``), or left to :meth:`settle`."""
         try:
             listed = self.call("ListEventTrackers", {"datasetGroupArn": arn}) \
                 if {arn, "*"} & self._unsure else {}
@@ -165,10 +179,15 @@ class Deletes:
         while True:
             try:
                 self.call("DeleteDatasetGroup", {"datasetGroupArn": arn})
+                self._pending.discard(arn)
                 return
             except TargetError as exc:
                 if exc.code == "ResourceNotFoundException":
                     self.created.pop(arn, None)
+                    self._pending.discard(arn)
+                    return
+                if exc.code == "ResourceInUseException" and not wait:
+                    self._pending.add(arn)
                     return
                 if exc.code != "ResourceInUseException" or retry.overdue():
                     raise
@@ -184,16 +203,28 @@ class Deletes:
 
     def cleanup(self) -> list[dict[str, str]]:
         """Delete every resource this run created and did not delete (trackers first, then
-        dataset groups); what could not be deleted is kept in ``cleanup_failures``."""
+        dataset groups, waited for together: each round tries every group still in use
+        once); what could not be deleted is kept in ``cleanup_failures``."""
         if self._cleaned:
             return self.cleanup_failures
         self._cleaned = True
         for arn, (kind, group) in list(self.created.items()):
             if kind == "event-tracker" and group not in self.created:
                 self._attempt(arn, self._delete_tracker)
-        for arn, (kind, _) in list(self.created.items()):
-            if kind == "dataset-group":
-                self._attempt(arn, self._delete_group)
+        groups = [arn for arn, (kind, _) in self.created.items() if kind == "dataset-group"]
+        retry = self.waiter(first=0.05, most=2.0)
+        while groups:
+            for arn in groups:
+                self._attempt(arn, lambda a: self._delete_group(a, wait=False))
+            groups = sorted(self._pending & set(self.created))
+            if groups and retry.overdue():
+                for arn in groups:
+                    self.cleanup_failures.append({"arn": arn, "error": (
+                        f"ResourceInUseException {self.wait_seconds}s after its delete")})
+                    self.created.pop(arn, None)
+                break
+            if groups:
+                retry.pause()
         for wanted in ("dataset", "schema"):  # those of no group of the run
             for arn, (kind, _) in list(self.created.items()):
                 if kind == wanted:

@@ -46,3 +46,11 @@ def active_tracker(harness: Harness) -> dict[str, Any]:
     """An ACTIVE event tracker shared with other tests (the harness' pool): for a test
     that only sends it events, never creating on its dataset group or deleting it."""
     return harness.pooled("event-tracker")
+
+
+@pytest.fixture
+def shared_group(harness: Harness) -> str:
+    """An ACTIVE dataset group without a tracker shared with other tests (the harness'
+    pool): for a test that neither creates on it nor deletes it (an ARN to derive
+    never-seen ones from)."""
+    return harness.pooled("dataset-group")["datasetGroupArn"]

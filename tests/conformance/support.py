@@ -19,7 +19,9 @@ from personalize_conformance.checks import (
 from personalize_conformance.contracts import (
     catalog,
     described,
+    issued_by_service,
     response_schema,
+    shape_clauses,
     status_order,
     status_order_clause,
     status_rank,
@@ -128,10 +130,17 @@ def never_seen(like_arn: str, kind: str) -> str:
     return f"{prefix}:{kind}/pcnever{uuid.uuid4().hex[:16]}"
 
 
+#: The shape clauses of ListEventTrackers' nextToken: their valid side is a token the
+#: service issued, sent back with the query that issued it (only it can make one).
+NEXT_TOKEN = [c.id for c in shape_clauses("ListEventTrackers")
+              if c.location and c.location.subject in issued_by_service("ListEventTrackers")]
+
+
 def walk(harness: Harness, request: Mapping[str, Any], max_results: int | None,
-         *, limit: int = 200) -> list[dict[str, Any]]:
+         *, limit: int = 200, tokens: bool = False) -> list[dict[str, Any]]:
     """Every event tracker ListEventTrackers yields for ``request``, following nextToken;
-    checks maxResults and each page's response schema on the way."""
+    checks maxResults and each page's response schema on the way; with ``tokens``, each
+    page asked for with a token credits the accepted side of ``NEXT_TOKEN``."""
     items: list[dict[str, Any]] = []
     base = dict(request)
     if max_results is not None:
@@ -139,7 +148,8 @@ def walk(harness: Harness, request: Mapping[str, Any], max_results: int | None,
     token = None
     for _ in range(limit):
         page_request = {**base, **({"nextToken": token} if token else {})}
-        page = accepted(harness, ["ListEventTrackers.paging"], "ListEventTrackers",
+        credited = [*NEXT_TOKEN] if tokens and token else []
+        page = accepted(harness, ["ListEventTrackers.paging", *credited], "ListEventTrackers",
                         page_request, whole=True)
         check_response(harness, "ListEventTrackers", page_request, page)
         trackers = page.get("eventTrackers", [])
@@ -166,15 +176,16 @@ ACCOUNT_WALKS = 3
 
 
 def check_account_list(harness: Harness, max_results: int | None, live: set[str],
-                       gone: set[str] = frozenset()) -> None:
+                       gone: set[str] = frozenset(), *, tokens: bool = False) -> None:
     """Walking the unfiltered list yields each tracker of ``live`` exactly once
     (ListEventTrackers.paging) and none of ``gone`` (DeleteEventTracker.thenNotFound).
 
     Only this run's trackers are judged, and a discrepancy must show on every one of
-    ``ACCOUNT_WALKS`` walks, so concurrent changes by others cannot fail a target."""
+    ``ACCOUNT_WALKS`` walks, so concurrent changes by others cannot fail a target.
+    ``tokens``: as :func:`walk`'s."""
     request = {"maxResults": max_results} if max_results else {}
     for attempt in range(ACCOUNT_WALKS):
-        listed = arns(walk(harness, {}, max_results))
+        listed = arns(walk(harness, {}, max_results, tokens=tokens))
         counts = {arn: listed.count(arn) for arn in sorted(live)}
         listed_gone = sorted(gone & set(listed))
         paging_ok = all(n == 1 for n in counts.values())

@@ -11,6 +11,7 @@ from personalize_conformance.harness.outcomes import UnsupportedSkip
 from personalize_conformance.suite.support import (
     GROUP_CREATE_ORDER,
     GROUP_DELETED,
+    NEXT_TOKEN,
     agrees,
     arn_account,
     arns,
@@ -33,16 +34,17 @@ AGREE = "DescribeEventTracker.agreesWithCreate"
 
 
 @pytest.mark.clause("CreateEventTracker.oneTrackerPerDatasetGroup")
-def test_second_tracker_on_a_dataset_group_is_rejected(harness: Harness, dataset_group, tracker):
-    second = {"name": harness.new_name("et"), "datasetGroupArn": dataset_group}
+def test_second_tracker_on_a_dataset_group_is_rejected(harness: Harness, active_tracker):
+    second = {"name": harness.new_name("et"),
+              "datasetGroupArn": active_tracker["datasetGroupArn"]}
     rejected(harness, "CreateEventTracker.oneTrackerPerDatasetGroup", "CreateEventTracker",
              second, whole=True)
 
 
 @pytest.mark.clause("CreateEventTracker.datasetGroupMustExist")
-def test_tracker_on_a_missing_dataset_group_is_rejected(harness: Harness, dataset_group):
+def test_tracker_on_a_missing_dataset_group_is_rejected(harness: Harness, shared_group):
     request = {"name": harness.new_name("et"),
-               "datasetGroupArn": never_seen(dataset_group, "dataset-group")}
+               "datasetGroupArn": never_seen(shared_group, "dataset-group")}
     rejected(harness, "CreateEventTracker.datasetGroupMustExist", "CreateEventTracker", request)
 
 
@@ -68,14 +70,14 @@ def test_describe_agrees_with_create(harness: Harness, dataset_group):
 
 
 @pytest.mark.clause("DescribeEventTracker.unknownIsNotFound")
-def test_describe_unknown_is_not_found(harness: Harness, dataset_group):
-    request = {"eventTrackerArn": never_seen(dataset_group, "event-tracker")}
+def test_describe_unknown_is_not_found(harness: Harness, shared_group):
+    request = {"eventTrackerArn": never_seen(shared_group, "event-tracker")}
     rejected(harness, "DescribeEventTracker.unknownIsNotFound", "DescribeEventTracker", request)
 
 
 @pytest.mark.clause("DeleteEventTracker.unknownIsNotFound")
-def test_delete_unknown_is_not_found(harness: Harness, dataset_group):
-    request = {"eventTrackerArn": never_seen(dataset_group, "event-tracker")}
+def test_delete_unknown_is_not_found(harness: Harness, shared_group):
+    request = {"eventTrackerArn": never_seen(shared_group, "event-tracker")}
     rejected(harness, "DeleteEventTracker.unknownIsNotFound", "DeleteEventTracker", request)
 
 
@@ -99,30 +101,37 @@ def test_statuses_after_create_follow_the_documented_order(harness: Harness, dat
     watch_create(harness, arn)
 
 
+#: The page sizes the lists are walked by (``None``: the target's own).
+PAGE_SIZES = (1, 2, 100, None)
+
+
 @pytest.mark.clause("ListEventTrackers.filterByDatasetGroup", "ListEventTrackers.maxResults",
-                    "ListEventTrackers.paging", *response_clauses("ListEventTrackers"))
-@pytest.mark.parametrize("max_results", [1, 2, 100, None])
-def test_list_pages_hold_every_tracker_once(harness: Harness, max_results):
-    """Three dataset groups with a tracker each: filtered lists hold exactly the group's
-    tracker, and walking the unfiltered list holds each of the three once."""
+                    "ListEventTrackers.paging", *NEXT_TOKEN,
+                    *response_clauses("ListEventTrackers"))
+def test_list_pages_hold_every_tracker_once(harness: Harness):
+    """Three dataset groups with a tracker each, walked by each of ``PAGE_SIZES``: filtered
+    lists hold exactly the group's tracker, and walking the unfiltered list holds each of
+    the three once (the tokens it was issued accepted: the valid side of the nextToken
+    clauses)."""
     groups = [harness.create_dataset_group() for _ in range(3)]
     try:
         mine = {harness.create_tracker(g)["eventTrackerArn"]: g for g in groups}
-        for arn, group in mine.items():
-            request = {"datasetGroupArn": group}
-            listed = arns(walk(harness, request, max_results))
-            holds(harness, "ListEventTrackers.filterByDatasetGroup", listed == [arn],
-                  f"exactly [{arn}]", listed, "ListEventTrackers", request)
-        check_account_list(harness, max_results, set(mine))
+        for max_results in PAGE_SIZES:
+            for arn, group in mine.items():
+                request = {"datasetGroupArn": group}
+                listed = arns(walk(harness, request, max_results))
+                holds(harness, "ListEventTrackers.filterByDatasetGroup", listed == [arn],
+                      f"exactly [{arn}]", listed, "ListEventTrackers", request)
+            check_account_list(harness, max_results, set(mine), tokens=True)
     finally:
         for group in groups:
             harness.delete_dataset_group(group)
 
 
 @pytest.mark.clause("ListEventTrackers.response.valid")
-def test_list_response_is_valid(harness: Harness, tracker, dataset_group):
+def test_list_response_is_valid(harness: Harness, active_tracker):
     require_response_schema("ListEventTrackers")
-    request = {"datasetGroupArn": dataset_group}
+    request = {"datasetGroupArn": active_tracker["datasetGroupArn"]}
     response = accepted(harness, ["ListEventTrackers.response.valid"], "ListEventTrackers",
                         request)
     check_response(harness, "ListEventTrackers", request, response)
@@ -240,10 +249,10 @@ def test_describe_dataset_group_agrees_with_create(harness: Harness, domain):
 
 
 @pytest.mark.clause(LIST_AGREES)
-def test_list_summaries_agree_with_describe(harness: Harness, dataset_group, tracker):
-    arn = tracker["eventTrackerArn"]
+def test_list_summaries_agree_with_describe(harness: Harness, active_tracker):
+    arn = active_tracker["eventTrackerArn"]
     shown = describe(harness, arn)
-    request = {"datasetGroupArn": dataset_group}
+    request = {"datasetGroupArn": active_tracker["datasetGroupArn"]}
     listed = [t for t in walk(harness, request, None) if t.get("eventTrackerArn") == arn]
     # a name describe does not show as created is DescribeEventTracker.agreesWithCreate's
     created = next(c.request for c in harness.history if c.operation == "CreateEventTracker")
@@ -258,9 +267,10 @@ def test_list_summaries_agree_with_describe(harness: Harness, dataset_group, tra
 
 
 @pytest.mark.clause(STATUS_CLAUSE)
-def test_documented_exceptions_come_with_status_400(harness: Harness, dataset_group, tracker):
+def test_documented_exceptions_come_with_status_400(harness: Harness, active_tracker):
     """Provoke the documented exceptions a target can be made to raise; each is HTTP 400.
     (The other tests' rejections are judged the same way: ``checks.rejected``.)"""
+    tracker, dataset_group = active_tracker, active_tracker["datasetGroupArn"]
     documented = {op: set(entry["errors"]) for op, entry in operations().items()}
     status = catalog()[STATUS_CLAUSE].expected["status"]
     provocations = [
@@ -301,9 +311,9 @@ OWNER = "DescribeEventTracker.accountId.owner"
 
 
 @pytest.mark.clause(OWNER)
-def test_the_described_account_owns_the_tracker(harness: Harness, tracker):
+def test_the_described_account_owns_the_tracker(harness: Harness, active_tracker):
     """accountId, when given, is the account field of the tracker's ARN."""
-    arn = tracker["eventTrackerArn"]
+    arn = active_tracker["eventTrackerArn"]
     request = {"eventTrackerArn": arn}
     body = accepted(harness, [OWNER], "DescribeEventTracker", request)
     given = "accountId" in (body.get("eventTracker") or {})
@@ -316,11 +326,12 @@ SUMMARY_TRACKING_ID = "ListEventTrackers.summary.trackingId"
 
 
 @pytest.mark.clause(SUMMARY_TRACKING_ID)
-def test_a_summarys_tracking_id_is_its_trackers(harness: Harness, dataset_group, tracker):
+def test_a_summarys_tracking_id_is_its_trackers(harness: Harness, active_tracker):
     """A summary may carry a trackingId (the operation's documentation) or not (the
     model); one it carries is its tracker's. Read from the raw answer where the target
     keeps it: botocore's parser drops a member the model lacks."""
-    request = {"datasetGroupArn": dataset_group}
+    tracker = active_tracker
+    request = {"datasetGroupArn": tracker["datasetGroupArn"]}
     response = accepted(harness, [SUMMARY_TRACKING_ID], "ListEventTrackers", request)
     summaries = as_answered(harness, response).get("eventTrackers") or []
     given = [t["trackingId"] for t in summaries if isinstance(t, dict) and "trackingId" in t

@@ -6,7 +6,8 @@ trackers from small pools (so a create often reuses the name of a live resource,
 a deleted one: its ARN may come back, Arn.resourceId), and puts events with the tracking
 IDs of live, deleted and never-seen trackers; against a target without PutEvents, the
 rules and checks that send events are dropped and the rest goes on. Its model says what
-must be true; the invariants compare describe and list with it after every step. On a
+must be true; after every step its invariant compares describe and list with it, on what
+the step acted on (every few steps, on everything). On a
 failure Hypothesis prints the shortest step sequence, and the ClauseFailure its
 reproduction.
 """
@@ -53,19 +54,23 @@ from personalize_conformance.suite.support import (
 MAX_GROUPS = 3
 #: Names each run draws from, for its dataset groups and for its trackers: a pool this
 #: small makes a create reuse the name of a live resource often.
-NAME_POOL = 3
+NAME_POOL = 4
 #: Trackers each run starts with, on as many of its first dataset groups: the account
-#: list then pages across several pages from the first step, a create can reuse a live
-#: tracker's name at once, and a deleted tracker's group can get a new one.
-INITIAL_TRACKERS = 2
+#: list then pages across several pages of two from the first step, a create can reuse a
+#: live tracker's name at once (or be refused on a group that has one), and a deleted
+#: tracker's group can get a new one.
+INITIAL_TRACKERS = 3
 GROUP_IN_USE = "DeleteDatasetGroup.withTracker.inUse"
 GROUP_AGREES = "DescribeDatasetGroup.agreesWithCreate"
 LIST_AGREES = "ListEventTrackers.agreesWithDescribe"
 SAME_GROUP_NAME = "CreateDatasetGroup.sameName.noOverwrite"
 SAME_TRACKER_NAME = "CreateEventTracker.sameName.noOverwrite"
 PAGE_SIZES = (1, 2, 3, 100)
-#: How many recently deleted trackers the invariants re-check each step.
+#: How many recently deleted trackers the invariant re-checks on a sweep.
 RECENT = 2
+#: Every this many steps (and after the first) the invariant checks every resource of the
+#: model, not only those the step acted on.
+SWEEP = 4
 
 #: The clauses the model checks with PutEvents, and the side each check runs.
 EVENT_CLAUSES = {"PutEvents.validRequest.accepted": "accepted",
@@ -136,6 +141,14 @@ class Lifecycle(RuleBasedStateMachine):
         self.h.begin_test()  # each run's reproduction starts from its own calls
         self.model = Model()
         self.steps = 0
+        #: Dataset groups (and so their trackers) a step acted on since the last check:
+        #: the invariants check these after each step, and everything on a sweep.
+        self.touched: set[str] = set()
+        #: The live trackers and the deleted count at the last account walk, and walks.
+        self.account_seen: tuple[frozenset[str], int] | None = None
+        self.account_walks = 0
+        #: How many deleted trackers the invariant has re-checked.
+        self.deleted_checked = 0
         self.group_names = [self.h.new_name("dg") for _ in range(NAME_POOL)]
         self.tracker_names = [self.h.new_name("et") for _ in range(NAME_POOL)]
 
@@ -173,6 +186,7 @@ class Lifecycle(RuleBasedStateMachine):
             return None
         self.model.groups[arn] = None
         self.model.group_names[arn] = name
+        self.touched.add(arn)
         return arn
 
     def _group(self, data: st.DataObject, prefer_free: bool = False) -> str:
@@ -194,6 +208,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     def _create_tracker(self, group: str, name: str) -> None:
         request = {"name": name, "datasetGroupArn": group}
+        self.touched.add(group)
         if self.model.groups[group] is not None:
             rejected(self.h, "CreateEventTracker.oneTrackerPerDatasetGroup",
                      "CreateEventTracker", request, whole=True)
@@ -235,6 +250,7 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(data=st.data())
     def delete_tracker(self, data: st.DataObject) -> None:
         tracker = data.draw(st.sampled_from(self.model.live()), label="tracker")
+        self.touched.add(tracker.group)
         delete_and_wait(self.h, tracker.arn)
         self.model.groups[tracker.group] = None
         self.model.deleted.append(tracker)
@@ -248,6 +264,7 @@ class Lifecycle(RuleBasedStateMachine):
         group = self._group(data, prefer_free=True)
         tracker = self.model.groups[group]
         request = {"datasetGroupArn": group}
+        self.touched.add(group)
         if tracker is not None:
             rejected(self.h, GROUP_IN_USE, "DeleteDatasetGroup", request, whole=True)
             return  # the invariants check both are still described as they were
@@ -343,9 +360,10 @@ class Lifecycle(RuleBasedStateMachine):
         check_account_list(self.h, max_results, {t.arn for t in self.model.live()},
                            set(self.model.gone()))
 
-    @invariant()
-    def describe_agrees_with_the_model(self) -> None:
+    def _describe_trackers(self, groups: set[str]) -> None:
         for tracker in self.model.live():
+            if tracker.group not in groups:
+                continue
             request = {"eventTrackerArn": tracker.arn}
             body = accepted(self.h, ["DescribeEventTracker.agreesWithCreate"],
                             "DescribeEventTracker", request, whole=True)
@@ -359,39 +377,59 @@ class Lifecycle(RuleBasedStateMachine):
                   "ACTIVE stays ACTIVE until deleted", shown.get("status"),
                   "DescribeEventTracker", request)
 
-    @invariant()
-    def groups_agree_with_the_model(self) -> None:
-        for group, name in sorted(self.model.group_names.items()):
-            if group not in self.model.groups:
+    def _describe_groups(self, groups: set[str]) -> None:
+        for group in self.model.groups:  # in the order they were made
+            if group not in groups:
                 continue
             request = {"datasetGroupArn": group}
             body = accepted(self.h, [GROUP_AGREES], "DescribeDatasetGroup", request,
                             whole=True)
             agrees(self.h, GROUP_AGREES, "DescribeDatasetGroup", request, body, "datasetGroup",
-                   {"datasetGroupArn": group, "name": name, "status": "ACTIVE"})
+                   {"datasetGroupArn": group, "name": self.model.group_names[group],
+                    "status": "ACTIVE"})
 
-    @invariant()
-    def lists_agree_with_the_model(self) -> None:
-        """Each group's list, and the account's list walked page by page; the page size
-        cycles through ``PAGE_SIZES``; the account's (one step in two) is walked by 1 (a
-        page per live tracker, from the initial ones on) or by 2."""
-        self.steps += 1
+    def _lists(self, groups: set[str], sweep: bool) -> None:
+        """The lists of ``groups``, and on a sweep, or after a step that made or deleted a
+        tracker, the account's list walked page by page; the page size cycles through
+        ``PAGE_SIZES``; the account's is walked by 2 (a page of two, then where the next
+        starts, from the initial trackers on), then by 1, in turn."""
         size = PAGE_SIZES[self.steps % len(PAGE_SIZES)]
-        for group in sorted(self.model.groups):
-            self._check_group_list(group, size)
-        if self.steps % 2:  # by 1, then by 2 (a page of two, then where the next starts)
-            self._check_account_list(1 if self.steps % 4 == 1 else 2)
+        for group in self.model.groups:
+            if group in groups:
+                self._check_group_list(group, size)
+        trackers = (frozenset(t.arn for t in self.model.live()), len(self.model.deleted))
+        if sweep or trackers != self.account_seen:
+            self.account_walks += 1
+            self._check_account_list(2 if self.account_walks % 2 else 1)
+            self.account_seen = trackers
 
-    @invariant()
-    def deleted_trackers_stay_gone(self) -> None:
+    def _deleted_stay_gone(self, sweep: bool) -> None:
+        """The trackers deleted since the last check (every deleted one, on a sweep) are
+        not found, and their tracking IDs refused."""
         gone = self.model.gone()
-        for tracker in self.model.deleted[-RECENT:]:
+        fresh = self.model.deleted[self.deleted_checked:]
+        for tracker in self.model.deleted[-RECENT:] if sweep else fresh:
             if tracker.arn in gone:  # else it names a tracker created since
                 rejected(self.h, "DeleteEventTracker.thenNotFound", "DescribeEventTracker",
                          {"eventTrackerArn": tracker.arn}, whole=True)
             body = {"trackingId": tracker.tracking_id, "sessionId": "pc-lifecycle",
                     "eventList": [{"eventType": "click", "sentAt": 1553631760}]}
             self._put(rejected, "PutEvents.deletedTrackingId", body)
+        self.deleted_checked = len(self.model.deleted)
+
+    @invariant()
+    def agrees_with_the_model(self) -> None:
+        """After each step, describe and list agree with the model on what the step acted
+        on; every ``SWEEP`` steps, on everything (what a step changed unasked shows there:
+        a sequence that shrinks to it ends in a sweep)."""
+        self.steps += 1
+        sweep = self.steps % SWEEP == 1
+        groups = set(self.model.groups) if sweep else self.touched & set(self.model.groups)
+        self._describe_trackers(groups)
+        self._describe_groups(groups)
+        self._lists(groups, sweep)
+        self._deleted_stay_gone(sweep)
+        self.touched = set()
 
     def teardown(self) -> None:
         for group in self.model.groups:
@@ -399,12 +437,12 @@ class Lifecycle(RuleBasedStateMachine):
 
 
 def machine_settings() -> settings:
-    """The active profile's budget in proportion: as many runs as a property has examples
-    (at most 60), each of 20 steps (ci) up to 40 (certify)."""
+    """The active profile's budget in proportion: a run per three examples a property has
+    (at least 2, at most 60), each of 12 steps (ci) up to 40 (certify)."""
     base = settings.default
-    runs = min(base.max_examples, 60)
+    runs = min(max(2, base.max_examples // 3), 60)
     return settings(base, max_examples=runs,
-                    stateful_step_count=min(40, 20 + base.max_examples // 10))
+                    stateful_step_count=min(40, 10 + base.max_examples // 5))
 
 
 @pytest.mark.clause(*CLAUSES)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -33,15 +32,12 @@ from personalize_conformance.targets.base import Exchange
 
 
 @pytest.fixture
-def live_tracker(harness: Harness) -> Iterator[dict]:
-    """On a ``wire`` target only (else not_applicable before anything is created): an
-    ACTIVE tracker on a dataset group of this test, deleted after."""
+def live_tracker(harness: Harness) -> dict:
+    """On a ``wire`` target only (else not_applicable before anything is created): the
+    harness' shared ACTIVE tracker (its making answers, a create's among them, join the
+    test's exchanges)."""
     harness.require("wire")
-    group = harness.create_dataset_group()
-    try:
-        yield harness.create_tracker(group)
-    finally:
-        harness.delete_dataset_group(group)
+    return harness.pooled("event-tracker")
 
 
 def _events(tracking_id: str) -> dict:

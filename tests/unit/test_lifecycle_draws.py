@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from tests.unit.test_runner import report_of, run
 
-#: A mutant whose lists repeat a tracker across pages: under ``ci`` the machine's shrinking
-#: replays the failure it finds, and drawn by ARN order the replay chose another group.
-MUTANT = "mutant:paging-repeats-item"
+#: A mutant whose lists still show a deleted tracker: under ``ci`` the machine finds it
+#: after a step that chose the tracker to delete, and its shrinking replays that choice
+#: (drawn by ARN order, a replay chose another one).
+MUTANT = "mutant:deleted-tracker-still-listed"
 
 
 def test_a_replayed_lifecycle_draws_what_it_drew(tmp_path):
@@ -21,4 +22,4 @@ def test_a_replayed_lifecycle_draws_what_it_drew(tmp_path):
     statuses = {c["id"]: c["status"] for c in report_of(tmp_path / "report")["clauses"]}
     errors = sorted(c for c, status in statuses.items() if status == "error")
     assert not errors, errors
-    assert statuses["ListEventTrackers.paging"] == "failed"
+    assert statuses["DeleteEventTracker.thenNotFound"] == "failed"
