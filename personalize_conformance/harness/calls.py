@@ -102,9 +102,8 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes, Spending, Pool):
         #: Resources this run created and has not deleted: ARN -> (kind, dataset group).
         self.created: dict[str, tuple[str, str | None]] = {}
         #: Dataset group -> the Interactions dataset added before events were sent to it
-        #: (``None``: the target could not make one); tracking ID -> its tracker's group.
+        #: (``None``: the target could not make one).
         self.interactions: dict[str, str | None] = {}
-        self._tracker_groups: dict[str, str] = {}
         #: What ``cleanup`` could not delete: {"arn", "error"}.
         self.cleanup_failures: list[dict[str, str]] = []
         self._cleaned = False
@@ -120,6 +119,7 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes, Spending, Pool):
         #: Set while ``undo`` deletes what a create made (its calls are not counted).
         self._undoing = False
         self._init_spending()
+        self._init_resources()
         self._init_pool()
         self._init_deletes()
 

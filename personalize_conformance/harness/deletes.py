@@ -19,6 +19,7 @@ Undoing and waiting for a deletion's end are not counted against the shrink budg
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,6 +27,9 @@ from personalize_conformance.contracts import operation_kind
 from personalize_conformance.harness.caller import Caller
 from personalize_conformance.harness.waiting import Backoff
 from personalize_conformance.targets import Target, TargetError, Unsupported
+
+#: Seconds between two attempts of :meth:`Deletes.settle`: a deletion rarely ends sooner.
+SETTLE_EVERY = 0.5
 
 
 class Deletes:
@@ -52,8 +56,10 @@ class Deletes:
         #: Dataset groups that may hold a tracker the ledger does not know ("*": any).
         self._unsure: set[str] = set()
         #: Dataset groups whose delete was refused while what they held was being deleted:
-        #: tried again before each test (:meth:`settle`) and waited for by the cleanup.
+        #: tried again before a test (:meth:`settle`), at most every ``SETTLE_EVERY``
+        #: seconds, and waited for by the cleanup.
         self._pending: set[str] = set()
+        self._settled = 0.0
 
     def unsure(self, operation: str, request: Mapping[str, Any],
                error: TargetError | None = None) -> None:
@@ -151,7 +157,11 @@ class Deletes:
             self._delete_group(arn, wait=False)
 
     def settle(self) -> None:
-        """One more attempt at each dataset group whose delete was refused as in use."""
+        """One more attempt at each dataset group whose delete was refused as in use (if
+        ``SETTLE_EVERY`` seconds have passed since the last)."""
+        if not self._pending or time.monotonic() < self._settled + SETTLE_EVERY:
+            return
+        self._settled = time.monotonic()
         for arn in sorted(self._pending):
             with contextlib.suppress(TargetError, Unsupported):
                 self._delete_group(arn, wait=False)

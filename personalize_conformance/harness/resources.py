@@ -35,6 +35,9 @@ from personalize_conformance.targets import TargetError
 #: Seconds before the second describe of a resource being made: a status is rarely ready
 #: sooner (the first describe goes at once; then the delay doubles up to 1 s).
 POLL_FIRST = 0.05
+#: Dataset groups made at once when a test needs a new one and none made ahead is left:
+#: their creates go together, so one wait for ACTIVE serves them all.
+BATCH = 3
 
 
 class Resources:
@@ -58,6 +61,13 @@ class Resources:
     undocumented: Callable[..., None]
     waiter: Callable[..., Backoff]
     note_created: Callable[[str, tuple[str, str | None]], None]
+    history: list[Any]
+
+    def _init_resources(self) -> None:
+        self._tracker_groups = {}
+        #: Dataset groups made ahead, ACTIVE and never given to a test: (ARN, the calls
+        #: that made it).
+        self._ahead: list[tuple[str, list[Any]]] = []
 
     def new_name(self, kind: str, size: int = 0) -> str:
         """A valid, run-unique resource name (``Name`` pattern, at most its maximum length),
@@ -88,11 +98,26 @@ class Resources:
             wait.pause()
 
     def create_dataset_group(self) -> str:
-        """A new ACTIVE dataset group; its ARN."""
-        created = self.make("CreateDatasetGroup", {"name": self.new_name("dg")})
-        arn = created["datasetGroupArn"]
-        self.wait_active("DescribeDatasetGroup", arn)
-        return arn
+        """A new ACTIVE dataset group no test has had; its ARN. Made ``BATCH`` at a time
+        (the creates sent together, then each waited for: one wait serves them all); the
+        calls that made it join the history of the test that takes it (its reproductions
+        make it), and only that test's."""
+        while self._ahead:
+            arn, calls = self._ahead.pop(0)
+            if arn in self.created:
+                self.history.extend(calls)
+                return arn
+        before = {id(call) for call in self.history}
+        arns = [self.make("CreateDatasetGroup", {"name": self.new_name("dg")}
+                          )["datasetGroupArn"] for _ in range(BATCH)]
+        for arn in arns:
+            self.wait_active("DescribeDatasetGroup", arn)
+        made = [call for call in self.history if id(call) not in before]
+        self.history[:] = [call for call in self.history if id(call) in before]
+        self._ahead += [(arn, [c for c in made if arn in (
+            c.request.get("datasetGroupArn"), (c.response or {}).get("datasetGroupArn"))])
+            for arn in arns]
+        return self.create_dataset_group()
 
     def make(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
         """A create's answer, holding the members its response schema requires; else the
@@ -108,11 +133,16 @@ class Resources:
 
     def create_tracker(self, dataset_group_arn: str) -> dict[str, Any]:
         """A new ACTIVE event tracker on the dataset group; the create response."""
-        created = self.make("CreateEventTracker", {
-            "name": self.new_name("et"), "datasetGroupArn": dataset_group_arn,
-        })
-        self.wait_active("DescribeEventTracker", created["eventTrackerArn"])
-        return created
+        return self.create_trackers([dataset_group_arn])[0]
+
+    def create_trackers(self, dataset_group_arns: list[str]) -> list[dict[str, Any]]:
+        """A new ACTIVE event tracker on each dataset group, the creates sent together,
+        then each waited for; the create responses."""
+        made = [self.make("CreateEventTracker", {
+            "name": self.new_name("et"), "datasetGroupArn": arn}) for arn in dataset_group_arns]
+        for created in made:
+            self.wait_active("DescribeEventTracker", created["eventTrackerArn"])
+        return made
 
     def _ready_for_events(self, tracking_id: Any) -> None:
         """Before the first events with a tracking ID this run was issued: an empty

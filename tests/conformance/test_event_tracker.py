@@ -115,7 +115,8 @@ def test_list_pages_hold_every_tracker_once(harness: Harness):
     clauses)."""
     groups = [harness.create_dataset_group() for _ in range(3)]
     try:
-        mine = {harness.create_tracker(g)["eventTrackerArn"]: g for g in groups}
+        mine = {t["eventTrackerArn"]: g for t, g in zip(harness.create_trackers(groups), groups,
+                                                         strict=True)}
         for max_results in PAGE_SIZES:
             for arn, group in mine.items():
                 request = {"datasetGroupArn": group}

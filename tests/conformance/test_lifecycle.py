@@ -156,11 +156,15 @@ class Lifecycle(RuleBasedStateMachine):
     @initialize()
     def first_groups(self) -> None:
         """Every dataset group of the pool, the first ``INITIAL_TRACKERS`` with a tracker
-        (the interesting states are then steps away, not a lucky sequence)."""
-        for index, name in enumerate(self.group_names[:MAX_GROUPS]):
-            arn = self._create_group(name)
-            if arn is not None and index < INITIAL_TRACKERS:
-                self._create_tracker(arn, self.tracker_names[index])
+        (the interesting states are then steps away, not a lucky sequence); the creates of
+        each kind are sent together, then watched (one wait serves them all)."""
+        sent = [(self._send_group(name), name) for name in self.group_names[:MAX_GROUPS]]
+        groups = [arn for arn, name in sent if arn is not None and self._watch_group(arn, name)]
+        trackers = [self._send_tracker(group, name) for group, name in
+                    zip(groups[:INITIAL_TRACKERS], self.tracker_names, strict=False)]
+        for made in trackers:
+            if made is not None:
+                self._watch_tracker(*made)
 
     @precondition(lambda self: len(self.model.groups) < MAX_GROUPS)
     @rule(data=st.data())
@@ -170,7 +174,12 @@ class Lifecycle(RuleBasedStateMachine):
     def _create_group(self, name: str) -> str | None:
         """A dataset group named ``name``; if a live one has the name, the create is
         rejected or makes a separate group, and the first is left as it was. Its ARN
-        (``None``: rejected)."""
+        (``None``: rejected, or CREATE FAILED)."""
+        arn = self._send_group(name)
+        return arn if arn is not None and self._watch_group(arn, name) else None
+
+    def _send_group(self, name: str) -> str | None:
+        """The create of :meth:`_create_group`; the new group's ARN (``None``: rejected)."""
         request = {"name": name}
         taken = [arn for arn, n in self.model.group_names.items() if n == name]
         if taken:
@@ -180,14 +189,18 @@ class Lifecycle(RuleBasedStateMachine):
                 return None
         else:
             created = self.h.invoke("CreateDatasetGroup", request)
-        arn = created["datasetGroupArn"]
+        return created["datasetGroupArn"]
+
+    def _watch_group(self, arn: str, name: str) -> bool:
+        """Describe a new group until ACTIVE (into the model) or CREATE FAILED (deleted);
+        whether it is ACTIVE."""
         if watch_create(self.h, arn, GROUP_CREATE_ORDER)[-1] != "ACTIVE":
             self.h.delete_dataset_group(arn)  # CREATE FAILED: the documented order allows it
-            return None
+            return False
         self.model.groups[arn] = None
         self.model.group_names[arn] = name
         self.touched.add(arn)
-        return arn
+        return True
 
     def _group(self, data: st.DataObject, prefer_free: bool = False) -> str:
         """A dataset group of the model; with ``prefer_free``, half the time one without a
@@ -207,30 +220,40 @@ class Lifecycle(RuleBasedStateMachine):
                                               label="tracker name"))
 
     def _create_tracker(self, group: str, name: str) -> None:
+        made = self._send_tracker(group, name)
+        if made is not None:
+            self._watch_tracker(*made)
+
+    def _send_tracker(self, group: str, name: str) -> tuple[Tracker, dict[str, Any]] | None:
+        """The create of a tracker named ``name`` on ``group``: refused if the group has
+        one; with the name of a live tracker, refused or a separate tracker. The tracker
+        made and the create's answer (``None``: refused)."""
         request = {"name": name, "datasetGroupArn": group}
         self.touched.add(group)
         if self.model.groups[group] is not None:
             rejected(self.h, "CreateEventTracker.oneTrackerPerDatasetGroup",
                      "CreateEventTracker", request, whole=True)
-            return
+            return None
         taken = [t.arn for t in self.model.live() if t.name == name]
         if taken:  # the name of a live tracker on another dataset group
             created = create_with_name_in_use(self.h, SAME_TRACKER_NAME, "CreateEventTracker",
                                               request, taken[0])
             if created is None:
-                return
+                return None
         else:
             created = accepted(self.h, ["EventTracker.status.createOrder"],
                                "CreateEventTracker", request, whole=True)
         check_response(self.h, "CreateEventTracker", request, created)
+        return Tracker(created["eventTrackerArn"], created["trackingId"], name, group), created
+
+    def _watch_tracker(self, tracker: Tracker, created: dict[str, Any]) -> None:
+        """Describe a new tracker until ACTIVE (into the model) or CREATE FAILED (deleted)."""
         statuses = watch_create(self.h, created["eventTrackerArn"])
-        tracker = Tracker(created["eventTrackerArn"], created["trackingId"], request["name"],
-                          group)
         if statuses[-1] != "ACTIVE":  # CREATE FAILED: the documented order allows it
             delete_and_wait(self.h, tracker.arn)
             self.model.deleted.append(tracker)
             return
-        self.model.groups[group] = tracker
+        self.model.groups[tracker.group] = tracker
 
     @rule(data=st.data())
     def create_on_missing_group(self, data: st.DataObject) -> None:

@@ -117,7 +117,7 @@ def test_a_pytest_selection_is_partial_too(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "personalize_conformance.suite", "-q",
          "-p", "no:cacheprovider", "-p", "no:xdist",
-         "-k", "test_list_pages_hold_every_tracker_once",
+         "-k", "test_deleted_tracker_is_not_found",
          "--report-dir", str(tmp_path)], cwd=tmp_path, capture_output=True, text=True,
         timeout=600)
     built = json.loads((tmp_path / "report.json").read_text())

@@ -13,6 +13,7 @@ import pytest
 
 from personalize_conformance import report
 from personalize_conformance.harness import Harness
+from personalize_conformance.harness.resources import BATCH
 from personalize_conformance.targets import resolve
 from personalize_conformance.targets.boto import BotoTarget
 from tests.unit.test_targets import Hostile
@@ -37,18 +38,22 @@ def reference():
 
 
 def test_resources_created_and_the_peak_of_live_ones(reference):
+    """Dataset groups are made ``BATCH`` (3) at a time: the three asked for are one batch."""
     harness = Harness(reference, run_id="s")
     group = harness.create_dataset_group()
+    assert (harness.resources_created, harness.peak_live) == (BATCH, BATCH)
     harness.create_tracker(group)
     other = harness.create_dataset_group()
     harness.delete_dataset_group(other)
     harness.create_dataset_group()
-    assert (harness.resources_created, harness.peak_live) == (4, 3)
+    assert (harness.resources_created, harness.peak_live) == (4, 4)
+    harness.create_dataset_group()  # a batch anew
+    assert (harness.resources_created, harness.peak_live) == (4 + BATCH, 3 + BATCH)
     harness.cleanup()
     spent = harness.spending()
-    assert (spent["resources_created"], spent["peak_live_resources"]) == (4, 3)
-    assert spent["calls"]["CreateDatasetGroup"] == 3
-    assert spent["calls"]["DeleteDatasetGroup"] == 3
+    assert (spent["resources_created"], spent["peak_live_resources"]) == (4 + BATCH, 3 + BATCH)
+    assert spent["calls"]["CreateDatasetGroup"] == 2 * BATCH
+    assert spent["calls"]["DeleteDatasetGroup"] == 2 * BATCH
     assert spent["calls"]["CreateEventTracker"] == spent["calls"]["DeleteEventTracker"] == 1
 
 
@@ -109,7 +114,7 @@ def test_a_groups_trackers_are_listed_before_its_delete_only_when_the_ledger_is_
     assert "ListEventTrackers" not in harness.calls
     harness.delete_dataset_group(unsure)
     assert harness.calls["ListEventTrackers"] == 1
-    assert not harness.created
+    assert [kind for kind, _ in harness.created.values()] == ["dataset-group"] * (BATCH - 2)
 
 
 def test_the_benchmark_estimates_the_real_service_from_the_counts_and_the_slow_mode():
