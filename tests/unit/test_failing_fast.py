@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from personalize_conformance.harness import Harness
+from personalize_conformance.harness.resources import BATCH
 from personalize_conformance.targets import Target, TargetError, resolve
 
 
@@ -48,7 +49,8 @@ def test_an_undocumented_status_fails_on_the_first_describe():
     with pytest.raises(RuntimeError, match=r"DatasetGroup\.status\.createOrder"):
         harness.create_dataset_group()
     assert seen == [("DatasetGroup.status.createOrder", "READY")]
-    assert target.calls == ["CreateDatasetGroup", "DescribeDatasetGroup"]
+    # the batch's creates, then the first describe (dataset groups are made BATCH at once)
+    assert target.calls == ["CreateDatasetGroup"] * BATCH + ["DescribeDatasetGroup"]
 
 
 def test_a_status_going_back_fails_its_order_at_the_describe_that_shows_it():
