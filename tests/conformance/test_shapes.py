@@ -223,15 +223,16 @@ def test_valid_requests_are_accepted(harness: Harness, operation: str,
 def _maximal_first(harness: Harness, operation: str, check: Callable[..., None],
                    failures: list[checks.ClauseFailure]) -> None:
     """Two fixed requests with every optional member present first: strings as short as
-    they may be, then as long (a create's name too), so that each clause's
-    accepted side runs, at both edges, whatever cases the seed draws (ci draws only a
-    few). A root cause one shows is failed, and it is sent again without that cause (so
-    are the requests after it)."""
+    they may be, then as long (a create's name too), so that each clause's accepted side
+    runs, at both edges, whatever cases the seed draws (ci draws only a few); on the
+    pool's resources where the operation leaves them usable. A root cause one shows is
+    failed, and it is sent again without that cause (so are the requests after it)."""
     schema_name = request_schema(operation)
     for longest in (False, True):
         while len(failures) < MAX_ROOT_CAUSES - 1:
             try:
-                with _pinned(harness, operation, longest=longest) as pinned:
+                with _pinned(harness, operation, longest=longest,
+                             shared=operation in REUSABLE) as pinned:
                     check(None, pinned, {**maximal(schema(schema_name), longest=longest),
                                          **pinned})
             except checks.ClauseFailure as failure:
