@@ -160,9 +160,12 @@ class Harness(ShrinkBudget, StatusOrders, Resources, Deletes, Spending, Pool):
                     lambda: self._answer(operation, request), self.call_timeout)
                 self._judge_wire()
                 break
-            except KeyboardInterrupt:  # a create that came back is still deleted
+            except KeyboardInterrupt:  # a create that came back is still deleted; a
+                # tracker's that did not may still be made: its group's list tells
                 if isinstance(self._caller.late, Mapping):
                     self._track(operation, request, self._caller.late)
+                else:
+                    self.unsure(operation, request)
                 raise
             except TargetError as exc:
                 if not isinstance(exc, (NoAnswer, Raised)):
