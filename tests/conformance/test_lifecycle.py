@@ -427,11 +427,13 @@ class Lifecycle(RuleBasedStateMachine):
             self.account_seen = trackers
 
     def _deleted_stay_gone(self, sweep: bool) -> None:
-        """The trackers deleted since the last check (every deleted one, on a sweep) are
-        not found, and their tracking IDs refused."""
+        """The trackers deleted since the last check (on a sweep, and the last ``RECENT``
+        deleted) are not found, and their tracking IDs refused."""
         gone = self.model.gone()
-        fresh = self.model.deleted[self.deleted_checked:]
-        for tracker in self.model.deleted[-RECENT:] if sweep else fresh:
+        since = self.deleted_checked
+        if sweep:
+            since = min(since, max(0, len(self.model.deleted) - RECENT))
+        for tracker in self.model.deleted[since:]:
             if tracker.arn in gone:  # else it names a tracker created since
                 rejected(self.h, "DeleteEventTracker.thenNotFound", "DescribeEventTracker",
                          {"eventTrackerArn": tracker.arn}, whole=True)
@@ -443,8 +445,8 @@ class Lifecycle(RuleBasedStateMachine):
     @invariant()
     def agrees_with_the_model(self) -> None:
         """After each step, describe and list agree with the model on what the step acted
-        on; every ``SWEEP`` steps, on everything (what a step changed unasked shows there:
-        a sequence that shrinks to it ends in a sweep)."""
+        on; every ``SWEEP`` steps, on everything (where what a step changed unasked
+        shows)."""
         self.steps += 1
         sweep = self.steps % SWEEP == 1
         groups = set(self.model.groups) if sweep else self.touched & set(self.model.groups)

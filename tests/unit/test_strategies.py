@@ -28,6 +28,7 @@ from personalize_conformance.strategies import (
     fixed,
     invalid,
     invalid_vectors,
+    maximal,
     on_the_wire,
     patterns,
     put_events,
@@ -71,6 +72,18 @@ def test_valid_put_events_validate_as_sent(request):
 @given(data=st.data())
 def test_valid_requests_validate_as_sent(operation, data):
     _valid_as_sent(operation, data.draw(requests(request_schema(operation))))
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_the_fixed_maximal_requests_validate_as_sent_at_both_edges(operation):
+    """test_shapes' two fixed valid requests: every optional member, strings at their
+    shortest, then at their longest (a name at Name.json's maxLength)."""
+    node = contracts.schema(request_schema(operation))
+    short, long = maximal(node), maximal(node, longest=True)
+    sent = [_valid_as_sent(operation, request) for request in (short, long)]
+    assert set(short) == set(long) == set(node.get("properties", {}))
+    if "name" in long:
+        assert len(sent[1]["name"]) == contracts.name_length()[1] > len(sent[0]["name"])
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
